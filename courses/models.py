@@ -1,0 +1,360 @@
+"""Courses and lessons (Wagtail pages), consultation windows (snippet), and learning records."""
+
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from organizations.models import AttendeeType, Learner, Municipality
+
+from .blocks import RICH_TEXT_FEATURES, LessonStreamBlock
+from .ruby import strip_ruby
+
+
+class Audience(models.TextChoices):
+    CITIZEN = "citizen", _("一般向け")
+    CHILDREN = "children", _("こども向け")
+    STAFF = "staff", _("職員向け")
+
+
+class CoursePage(Page):
+    """A course: its overview page, with its lessons (``LessonPage``) as children.
+
+    Edited in the Wagtail page tree under the home page. A supporter course (citizens or
+    children) counts つながりサポーター when completed; a staff course counts towards 受講率.
+    """
+
+    audience = models.CharField(
+        _("対象"), max_length=16, choices=Audience.choices, default=Audience.CITIZEN
+    )
+    course_code = models.CharField(
+        _("コース記号"),
+        max_length=8,
+        unique=True,
+        help_text=_("修了証番号の頭に付く英大文字（例: TS）。公開後は変えないでください。"),
+    )
+    summary = models.TextField(_("概要"), max_length=400)
+    estimated_minutes = models.PositiveSmallIntegerField(_("目安の時間（分）"), default=30)
+    learning_goals = StreamField(
+        [("goal", blocks.CharBlock(label=_("目標"), max_length=200))],
+        blank=True,
+        verbose_name=_("学習目標"),
+    )
+    intro = RichTextField(_("はじめに"), features=RICH_TEXT_FEATURES, blank=True)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("メイン画像"),
+    )
+    hero_image_alt = models.CharField(
+        _("メイン画像の代替テキスト"),
+        max_length=250,
+        blank=True,
+        help_text=_("空欄なら装飾画像として扱います。"),
+    )
+
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("audience"), FieldPanel("course_code"), FieldPanel("estimated_minutes")],
+            heading=_("コースの設定"),
+        ),
+        FieldPanel("summary"),
+        FieldPanel("learning_goals"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldPanel("hero_image_alt")], heading=_("メイン画像")
+        ),
+        HelpPanel(
+            content=_(
+                "レッスンは、このページの子ページ「レッスン」として追加します。"
+                "並び順がそのまま受講の順番になります。"
+            )
+        ),
+    ]
+    parent_page_types = ["elearning.HomePage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("コース")
+        verbose_name_plural = _("コース")
+
+    @property
+    def is_supporter_course(self) -> bool:
+        """Completions of citizen and children's courses count as つながりサポーター."""
+        return self.audience in (Audience.CITIZEN, Audience.CHILDREN)
+
+    @property
+    def plain_title(self) -> str:
+        return strip_ruby(self.title)
+
+    def get_lessons(self):
+        """The live lessons in the order the editor arranged them."""
+        return LessonPage.objects.live().child_of(self).order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        from .progress import course_progress
+
+        context = super().get_context(request, *args, **kwargs)
+        context["progress"] = course_progress(request, self)
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        # Like wagtail.contrib.forms: the page itself takes the POST ("start this course").
+        if request.method == "POST":
+            from .views import start_course
+
+            return start_course(request, self)
+        return super().serve(request, *args, **kwargs)
+
+
+class LessonPage(Page):
+    """One lesson of a course. Its body is the shared lesson stream (``LessonStreamBlock``)."""
+
+    summary = models.CharField(_("このレッスンで学ぶこと"), max_length=300, blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(_("目安の時間（分）"), default=5)
+    body = StreamField(LessonStreamBlock(), verbose_name=_("本文"))
+
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("レッスン")
+        verbose_name_plural = _("レッスン")
+
+    @cached_property
+    def course(self) -> CoursePage:
+        return CoursePage.objects.get(pk=self.get_parent().pk)
+
+    @property
+    def plain_title(self) -> str:
+        return strip_ruby(self.title)
+
+    def get_context(self, request, *args, **kwargs):
+        from .progress import lesson_navigation, saved_reflections
+        from .views import lesson_opened_token
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_navigation(request, self))
+        context["opened_token"] = lesson_opened_token()
+        context["saved_reflections"] = saved_reflections(request, self)
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            from .views import complete_lesson
+
+            return complete_lesson(request, self)
+        from .views import record_lesson_visit
+
+        record_lesson_visit(request, self)
+        return super().serve(request, *args, **kwargs)
+
+
+class ConsultationWindow(index.Indexed, models.Model):
+    """A place to consult (相談窓口): national, or run by one municipality.
+
+    Edited in the Wagtail admin under スニペット → 相談窓口; each municipality keeps its own.
+    Lessons and the site footer show the national ones and those of the learner's municipality.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="consultation_windows",
+        verbose_name=_("市区町村"),
+        help_text=_("空欄なら全国の窓口として、すべての受講者に表示します。"),
+    )
+    name = models.CharField(_("窓口の名称"), max_length=120)
+    topics = models.CharField(
+        _("相談できること"), max_length=200, blank=True, help_text=_("例: 高齢者の介護に関すること")
+    )
+    phone = models.CharField(_("電話番号"), max_length=40, blank=True)
+    hours = models.CharField(_("受付時間"), max_length=200, blank=True)
+    url = models.URLField(_("ウェブサイト"), blank=True)
+    description = models.TextField(_("説明"), max_length=600, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=100)
+    is_active = models.BooleanField(
+        _("表示する"), default=True, help_text=_("受付を休止しているときは外してください。")
+    )
+
+    panels = [
+        FieldPanel("municipality"),
+        FieldPanel("name"),
+        FieldPanel("topics"),
+        FieldPanel("phone"),
+        FieldPanel("hours"),
+        FieldPanel("url"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+        FieldPanel("is_active"),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("topics"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("相談窓口")
+        verbose_name_plural = _("相談窓口")
+        indexes = [models.Index(fields=["municipality", "is_active", "sort_order"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Enrollment(models.Model):
+    """A learner taking one course: created when they start it, completed once."""
+
+    learner = models.ForeignKey(
+        Learner, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("受講者")
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("コース")
+    )
+    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("最終学習日時"), auto_now=True)
+    last_lesson = models.ForeignKey(
+        LessonPage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最後に開いたレッスン"),
+    )
+    completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("受講")
+        verbose_name_plural = _("受講")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="enrollment_unique_course")
+        ]
+        indexes = [models.Index(fields=["course", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.learner} — {self.course}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class LessonProgress(models.Model):
+    """How far a learner got in one lesson: started, completed, and time spent reading."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(_("学習時間（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("レッスンの進み具合")
+        verbose_name_plural = _("レッスンの進み具合")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "lesson"], name="lesson_progress_unique_lesson"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} — {self.lesson}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class Completion(models.Model):
+    """The record that a course was completed: made once per enrollment, kept for statistics.
+
+    Carries the date and area that KPI reports count by, copied from the learner's profile at
+    the moment of completion, so later profile changes or deletion of the learner's personal
+    data do not change past figures.
+    """
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="completion"
+    )
+    learner = models.ForeignKey(
+        Learner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="completions",
+        verbose_name=_("受講者"),
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="completions", verbose_name=_("コース")
+    )
+    completed_at = models.DateTimeField(_("修了日時"))
+    completed_on = models.DateField(_("修了日"), help_text=_("日本時間の日付"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("市区町村"),
+    )
+    attendee_type = models.CharField(
+        _("受講者区分"), max_length=16, choices=AttendeeType.choices, blank=True
+    )
+    is_supporter = models.BooleanField(_("サポーターとして数える"))
+
+    class Meta:
+        verbose_name = _("修了")
+        verbose_name_plural = _("修了")
+        indexes = [
+            models.Index(fields=["fiscal_year", "municipality"]),
+            models.Index(fields=["completed_on"]),
+            models.Index(fields=["course", "completed_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.course} — {self.completed_on}"
+
+
+class ReflectionNote(models.Model):
+    """What a learner wrote for a 個人ワーク, stored only because they chose to save it."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="reflections")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    text = models.TextField(_("回答"), max_length=4000)
+    updated_at = models.DateTimeField(_("保存日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("個人ワークの回答")
+        verbose_name_plural = _("個人ワークの回答")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "lesson", "block_id"], name="reflection_unique_block"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.learner} — {self.lesson}"

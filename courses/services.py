@@ -1,0 +1,205 @@
+"""Writes of learning records. Each function is one transaction and the only way that write
+happens; concurrency (double clicks, two tabs) is handled here with row locks and unique
+constraints.
+
+Completion rule: a course is completed when every live lesson is completed and every
+requirement registered by other apps through the ``course_completion_requirements`` hook is met
+(the quizzes app adds "passed the quiz" for courses that require it).
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail import hooks
+
+from elearning.dates import fiscal_year_of, tokyo_date
+from organizations.models import Learner
+
+from .models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote
+from .signals import course_completed
+
+# A lesson left open for hours does not count as hours of study.
+MAX_SECONDS_PER_VISIT = 60 * 60
+REFLECTION_MAX_LENGTH = 4000
+
+
+@dataclass
+class LessonCompletionResult:
+    progress: LessonProgress
+    completion: Completion | None
+    course_completed_now: bool
+
+
+def _get_or_create(model, **lookup):
+    """get_or_create that survives the race where another request creates the row first."""
+    try:
+        with transaction.atomic():
+            return model.objects.get_or_create(**lookup)[0]
+    except IntegrityError:
+        return model.objects.get(**lookup)
+
+
+def unmet_requirements(enrollment: Enrollment) -> list[str]:
+    """What still stands between this enrollment and completion (empty when it may complete)."""
+    lesson_ids = set(enrollment.course.get_lessons().values_list("pk", flat=True))
+    done = set(
+        enrollment.lesson_progress.filter(completed_at__isnull=False).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    unmet = []
+    if not lesson_ids or not lesson_ids <= done:
+        unmet.append("lessons")
+    for requirement in hooks.get_hooks("course_completion_requirements"):
+        unmet.extend(requirement(enrollment))
+    return unmet
+
+
+@transaction.atomic
+def enrollment_start(*, learner: Learner, course: CoursePage) -> Enrollment:
+    """Start (or return the existing) enrollment of a learner in a course."""
+    return _get_or_create(Enrollment, learner=learner, course=course)
+
+
+@transaction.atomic
+def enrollment_visit_lesson(*, learner: Learner, lesson: LessonPage) -> LessonProgress:
+    """Record that the learner opened a lesson: it becomes the place to resume from."""
+    enrollment = _get_or_create(Enrollment, learner=learner, course=lesson.course)
+    progress = _get_or_create(LessonProgress, enrollment=enrollment, lesson=lesson)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        last_lesson=lesson, last_activity_at=timezone.now()
+    )
+    return progress
+
+
+@transaction.atomic
+def enrollment_complete_lesson(
+    *, learner: Learner, lesson: LessonPage, seconds_spent: int = 0
+) -> LessonCompletionResult:
+    """Mark a lesson completed and, when it was the last thing missing, complete the course.
+
+    Submitting the same lesson twice (double click, two tabs, at the same moment) counts its
+    completion once and completes the course exactly once.
+    """
+    course = lesson.course
+    enrollment = _get_or_create(Enrollment, learner=learner, course=course)
+    # Serialise everything that happens to this enrollment from here on.
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    progress = _get_or_create(LessonProgress, enrollment=enrollment, lesson=lesson)
+    progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+    seconds_spent = max(0, min(int(seconds_spent), MAX_SECONDS_PER_VISIT))
+    if progress.completed_at is None:
+        progress.completed_at = timezone.now()
+        progress.seconds_spent += seconds_spent
+        progress.save(update_fields=["completed_at", "seconds_spent"])
+    enrollment.last_lesson = lesson
+    enrollment.save(update_fields=["last_lesson", "last_activity_at"])
+    completion, created = _complete_if_done(enrollment)
+    return LessonCompletionResult(progress, completion, created)
+
+
+@transaction.atomic
+def enrollment_try_complete(*, enrollment: Enrollment) -> tuple[Completion | None, bool]:
+    """Complete the enrollment if nothing is missing (called after passing a quiz, for example).
+
+    Returns the completion (or None) and whether it was created by this call.
+    """
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    return _complete_if_done(enrollment)
+
+
+def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
+    existing = Completion.objects.filter(enrollment=enrollment).first()
+    if existing is not None:
+        return existing, False
+    if unmet_requirements(enrollment):
+        return None, False
+    now = timezone.now()
+    learner = enrollment.learner
+    course = enrollment.course
+    day = tokyo_date(now)
+    try:
+        # The unique enrollment column is the real guard against a second completion; the
+        # lock above only makes the usual case cheap.
+        with transaction.atomic():
+            completion = Completion.objects.create(
+                enrollment=enrollment,
+                learner=learner,
+                course=course,
+                completed_at=now,
+                completed_on=day,
+                fiscal_year=fiscal_year_of(day),
+                municipality_id=learner.municipality_id,
+                attendee_type=learner.attendee_type,
+                is_supporter=course.is_supporter_course,
+            )
+    except IntegrityError:
+        return Completion.objects.get(enrollment=enrollment), False
+    enrollment.completed_at = now
+    enrollment.save(update_fields=["completed_at"])
+    course_completed.send(sender=Completion, completion=completion)
+    return completion, True
+
+
+@transaction.atomic
+def reflection_save(*, learner: Learner, lesson: LessonPage, block_id: str, text: str):
+    """Keep a 個人ワーク answer on the server because the learner asked to (empty text deletes)."""
+    text = text.strip()[:REFLECTION_MAX_LENGTH]
+    if not text:
+        ReflectionNote.objects.filter(learner=learner, lesson=lesson, block_id=block_id).delete()
+        return None
+    note, _created = ReflectionNote.objects.update_or_create(
+        learner=learner, lesson=lesson, block_id=block_id, defaults={"text": text}
+    )
+    return note
+
+
+def merge_learning_records(*, source: Learner, target: Learner) -> None:
+    """Move one learner's enrollments, progress and notes onto another (inside a transaction).
+
+    Where both took the same course, lesson progress is combined (completed if either completed,
+    time added up) and the earlier completion is kept.
+    """
+    for enrollment in Enrollment.objects.filter(learner=source).select_related("course"):
+        kept = Enrollment.objects.filter(learner=target, course=enrollment.course).first()
+        if kept is None:
+            enrollment.learner = target
+            enrollment.save(update_fields=["learner"])
+            Completion.objects.filter(enrollment=enrollment).update(learner=target)
+            continue
+        for progress in enrollment.lesson_progress.all():
+            other = kept.lesson_progress.filter(lesson=progress.lesson_id).first()
+            if other is None:
+                progress.enrollment = kept
+                progress.save(update_fields=["enrollment"])
+                continue
+            other.seconds_spent += progress.seconds_spent
+            if other.completed_at is None or (
+                progress.completed_at and progress.completed_at < other.completed_at
+            ):
+                other.completed_at = progress.completed_at or other.completed_at
+            other.save(update_fields=["seconds_spent", "completed_at"])
+        source_completion = Completion.objects.filter(enrollment=enrollment).first()
+        kept_completion = Completion.objects.filter(enrollment=kept).first()
+        if source_completion and not kept_completion:
+            source_completion.enrollment = kept
+            source_completion.learner = target
+            source_completion.save(update_fields=["enrollment", "learner"])
+            kept.completed_at = source_completion.completed_at
+        elif source_completion and kept_completion:
+            # One person, one completion: the same course finished in two browsers counts once.
+            source_completion.delete()
+        if enrollment.last_activity_at > kept.last_activity_at and enrollment.last_lesson_id:
+            kept.last_lesson_id = enrollment.last_lesson_id
+        kept.save(update_fields=["completed_at", "last_lesson", "last_activity_at"])
+        enrollment.delete()
+    for note in ReflectionNote.objects.filter(learner=source):
+        if not ReflectionNote.objects.filter(
+            learner=target, lesson=note.lesson_id, block_id=note.block_id
+        ).exists():
+            note.learner = target
+            note.save(update_fields=["learner"])
+    # Anything the target now meets (all lessons done across both browsers) completes.
+    for enrollment in Enrollment.objects.filter(learner=target, completed_at__isnull=True):
+        _complete_if_done(Enrollment.objects.select_for_update().get(pk=enrollment.pk))

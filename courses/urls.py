@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.my_learning, name="my-learning"),
+    path("profile/", views.profile, name="learner-profile"),
+    path("reflections/<int:lesson_id>/", views.save_reflection, name="save-reflection"),
+]

@@ -1,0 +1,173 @@
+"""Learner-facing views: starting a course, completing lessons, my learning, profile."""
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core import signing
+from django.db import transaction
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organizations.learners import current_learner, learner_for_update
+from organizations.services import learner_update_profile
+
+from . import services
+from .forms import LearnerProfileForm, SignupForm
+from .models import CoursePage, Enrollment, LessonPage, ReflectionNote
+from .progress import progress_for
+from .ruby import strip_ruby
+
+OPENED_SALT = "courses.lesson-opened"
+
+
+def lesson_opened_token() -> str:
+    """A signed timestamp put in the lesson form, so time spent needs no JavaScript."""
+    return signing.dumps(int(time.time()), salt=OPENED_SALT)
+
+
+def _seconds_since(token: str) -> int:
+    try:
+        opened = signing.loads(token, salt=OPENED_SALT, max_age=24 * 3600)
+    except signing.BadSignature:
+        return 0
+    return max(0, int(time.time()) - int(opened))
+
+
+def start_course(request, course: CoursePage):
+    """POST on a course page: enrol the learner and send them to where they should read."""
+    learner = learner_for_update(request)
+    services.enrollment_start(learner=learner, course=course)
+    progress = progress_for(learner, course)
+    target = progress.resume_lesson or (progress.lessons[0][0] if progress.lessons else None)
+    return redirect(target.url if target else course.url)
+
+
+def record_lesson_visit(request, lesson: LessonPage) -> None:
+    """Opening a lesson marks it started, for learners we already know (never creates one)."""
+    learner = current_learner(request)
+    if learner is not None:
+        services.enrollment_visit_lesson(learner=learner, lesson=lesson)
+
+
+def complete_lesson(request, lesson: LessonPage):
+    """POST on a lesson page: the learner finished reading it."""
+    if request.POST.get("action") != "complete":
+        return HttpResponseBadRequest(_("不正な操作です。"))
+    learner = learner_for_update(request)
+    result = services.enrollment_complete_lesson(
+        learner=learner,
+        lesson=lesson,
+        seconds_spent=_seconds_since(request.POST.get("opened", "")),
+    )
+    course = lesson.course
+    if result.course_completed_now:
+        messages.success(
+            request,
+            _("おめでとうございます。「%(course)s」を修了しました。")
+            % {"course": strip_ruby(course.title)},
+        )
+        return redirect(course.url)
+    progress = progress_for(learner, course)
+    lessons = [entry for entry, _status in progress.lessons]
+    index = lessons.index(lesson) if lesson in lessons else len(lessons) - 1
+    if index + 1 < len(lessons):
+        return redirect(lessons[index + 1].url)
+    if progress.resume_lesson is not None:
+        messages.info(request, _("まだ終わっていないレッスンがあります。"))
+    return redirect(course.url)
+
+
+def my_learning(request):
+    """/my/: every course the learner started, with progress and where to resume."""
+    learner = current_learner(request)
+    entries = []
+    if learner is not None:
+        enrollments = (
+            Enrollment.objects.filter(learner=learner)
+            .select_related("course")
+            .order_by("-last_activity_at")
+        )
+        for enrollment in enrollments:
+            entries.append(progress_for(learner, enrollment.course.specific))
+    notes = []
+    if learner is not None:
+        notes = list(
+            ReflectionNote.objects.filter(learner=learner)
+            .select_related("lesson")
+            .order_by("-updated_at")
+        )
+    return render(
+        request,
+        "courses/my_learning.html",
+        {"learner": learner, "entries": entries, "notes": notes},
+    )
+
+
+def profile(request):
+    """/my/profile/: municipality, attendee type and the name for certificates."""
+    learner = current_learner(request)
+    if request.method == "POST":
+        form = LearnerProfileForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                learner = learner_for_update(request)
+                learner_update_profile(
+                    learner=learner,
+                    municipality=form.cleaned_data["municipality"],
+                    attendee_type=form.cleaned_data["attendee_type"],
+                    display_name=form.cleaned_data["display_name"],
+                )
+            messages.success(request, _("登録内容を保存しました。"))
+            return redirect("my-learning")
+    else:
+        initial = {}
+        if learner is not None:
+            initial = {
+                "prefecture": learner.municipality.prefecture_id if learner.municipality else None,
+                "municipality": learner.municipality_id,
+                "attendee_type": learner.attendee_type,
+                "display_name": learner.display_name,
+            }
+        form = LearnerProfileForm(initial=initial)
+    return render(request, "courses/profile.html", {"form": form, "learner": learner})
+
+
+@require_POST
+def save_reflection(request, lesson_id: int):
+    """Keep a 個人ワーク answer on the server, only ever on the learner's explicit request."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    block_id = request.POST.get("block_id", "")[:64]
+    valid_ids = {block.id for block in lesson.body if block.block_type == "reflection"}
+    if block_id not in valid_ids:
+        return HttpResponseBadRequest(_("不正な操作です。"))
+    text = request.POST.get("text", "")
+    learner = learner_for_update(request)
+    note = services.reflection_save(learner=learner, lesson=lesson, block_id=block_id, text=text)
+    if note is None:
+        messages.info(request, _("保存していた回答を削除しました。"))
+    else:
+        messages.success(request, _("回答を保存しました。「マイページ」でいつでも削除できます。"))
+    return HttpResponseRedirect(f"{lesson.url}#block-{block_id}")
+
+
+def signup(request):
+    """Create an optional account; what was done anonymously in this browser comes along."""
+    if request.user.is_authenticated:
+        return redirect("my-learning")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, _("アカウントを作成しました。これまでの学習記録も引き継ぎました。")
+        )
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+            return redirect(next_url)
+        return redirect("my-learning")
+    return render(request, "registration/signup.html", {"form": form})

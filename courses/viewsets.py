@@ -1,0 +1,28 @@
+"""Wagtail admin screens of the courses app."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from organizations.scopes import scope_for_user
+
+from .models import ConsultationWindow
+
+
+class ConsultationWindowViewSet(SnippetViewSet):
+    """Consultation windows: each municipality keeps its own; the nation keeps the national ones."""
+
+    model = ConsultationWindow
+    icon = "list-ul"
+    menu_label = _("相談窓口")
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = ["name", "municipality", "topics", "phone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "topics"]
+
+    def get_queryset(self, request):
+        scope = scope_for_user(request.user)
+        queryset = ConsultationWindow.objects.select_related("municipality")
+        if scope is None:
+            return queryset.none()
+        return scope.filter(queryset)

@@ -1,0 +1,10 @@
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+
+from organizations.permissions import ScopedModelPermissionPolicy
+
+from .models import ConsultationWindow
+from .viewsets import ConsultationWindowViewSet
+
+register_permission_policy(ConsultationWindow, ScopedModelPermissionPolicy(ConsultationWindow))
+register_snippet(ConsultationWindowViewSet)

@@ -1,0 +1,210 @@
+"""Install the course content, site pages and consultation windows; in development also the
+demo accounts. Idempotent: what exists already (perhaps edited since) is left as it is."""
+
+from courses.seed_content import COURSES, WINDOWS
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from courses.models import ConsultationWindow, CoursePage, LessonPage
+from elearning.models import HomePage, SiteHelpSettings, StandardPage
+from elearning.seed_content import PAGES
+from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
+from organizations.services import municipalities_import
+
+DEMO_PASSWORD = "changeme"
+OSAKA_CODE = "271004"
+MUNICIPAL_ADMIN_GROUP = "自治体管理者"
+# Model permissions a municipal administrator holds; the scope limits them to their area.
+MUNICIPAL_ADMIN_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("courses", "add_consultationwindow"),
+    ("courses", "change_consultationwindow"),
+    ("courses", "delete_consultationwindow"),
+    ("courses", "view_consultationwindow"),
+    ("organizations", "add_department"),
+    ("organizations", "change_department"),
+    ("organizations", "view_department"),
+    ("organizations", "view_municipality"),
+]
+
+
+class Command(BaseCommand):
+    help = "Install course content and site pages (and demo accounts when DEBUG is on)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-demo-users", action="store_true", help="Do not create the demo accounts."
+        )
+
+    def handle(self, *args, **options):
+        self.created = []
+        result = municipalities_import()
+        self.stdout.write(f"municipalities: {result.municipalities_total}")
+        with transaction.atomic():
+            home = self.install_home()
+            self.install_pages(home)
+            self.install_windows()
+            for course in COURSES:
+                self.install_course(home, course)
+            if settings.DEBUG and not options["no_demo_users"]:
+                self.install_demo_users()
+        summary = ", ".join(self.created) if self.created else "nothing new"
+        self.stdout.write(self.style.SUCCESS(f"seed_demo: {summary}"))
+        if settings.DEBUG and not options["no_demo_users"]:
+            self.stdout.write(
+                "Demo logins (development only): admin / osaka-admin / staff01, "
+                f"password '{DEMO_PASSWORD}'"
+            )
+
+    def install_home(self) -> HomePage:
+        home = HomePage.objects.first()
+        root = Page.get_first_root_node()
+        if home is None:
+            # Wagtail's migrations leave a bare "Welcome" page; our home page takes its place.
+            for page in root.get_children():
+                if page.specific_class is Page and page.slug == "home" and page.numchild == 0:
+                    page.delete()
+            home = HomePage(
+                title="つながりサポーター e-ラーニング",
+                slug="home",
+                lead="孤独・孤立に悩む人に気づき、声をかけ、支援につなぐ。身近な「つながり」を学ぶ講座です。",
+                intro="<p>アカウントなしで、スマートフォンからでも受講できます。"
+                "途中でやめても、同じブラウザで開けば続きから学べます。</p>",
+            )
+            root.add_child(instance=home)
+            home.save_revision().publish()
+            self.created.append("home page")
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost",
+                port=80,
+                root_page=home,
+                is_default_site=True,
+                site_name=settings.WAGTAIL_SITE_NAME,
+            )
+        elif site.root_page_id != home.pk:
+            site.root_page = home
+            site.site_name = settings.WAGTAIL_SITE_NAME
+            site.save()
+        SiteHelpSettings.for_site(Site.objects.get(is_default_site=True))
+        return home
+
+    def install_pages(self, home: HomePage) -> None:
+        existing = set(home.get_children().values_list("slug", flat=True))
+        for data in PAGES:
+            if data["slug"] in existing:
+                continue
+            page = StandardPage(title=data["title"], slug=data["slug"], body=data["body"])
+            home.add_child(instance=page)
+            page.save_revision().publish()
+            self.created.append(f"page {data['slug']}")
+
+    def install_windows(self) -> None:
+        codes = {w["municipality"] for w in WINDOWS if w.get("municipality")}
+        by_code = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
+        for order, data in enumerate(WINDOWS, start=1):
+            municipality = by_code.get(data["municipality"]) if data.get("municipality") else None
+            _window, created = ConsultationWindow.objects.get_or_create(
+                municipality=municipality,
+                name=data["name"],
+                defaults={
+                    "topics": data.get("topics", ""),
+                    "phone": data.get("phone", ""),
+                    "hours": data.get("hours", ""),
+                    "url": data.get("url", ""),
+                    "description": data.get("description", ""),
+                    "sort_order": data.get("sort_order", order * 10),
+                },
+            )
+            if created:
+                self.created.append(f"window {data['name']}")
+
+    def install_course(self, home: HomePage, data: dict) -> CoursePage:
+        course = CoursePage.objects.filter(course_code=data["course_code"]).first()
+        if course is not None:
+            return course
+        course = CoursePage(
+            title=data["title"],
+            slug=data["slug"],
+            audience=data["audience"],
+            course_code=data["course_code"],
+            summary=data["summary"],
+            estimated_minutes=data["estimated_minutes"],
+            learning_goals=[("goal", goal) for goal in data["learning_goals"]],
+            intro=data.get("intro", ""),
+        )
+        home.add_child(instance=course)
+        course.save_revision().publish()
+        for lesson_data in data["lessons"]:
+            lesson = LessonPage(
+                title=lesson_data["title"],
+                slug=lesson_data["slug"],
+                summary=lesson_data.get("summary", ""),
+                estimated_minutes=lesson_data.get("estimated_minutes", 5),
+                body=lesson_data["body"],
+            )
+            course.add_child(instance=lesson)
+            lesson.save_revision().publish()
+        self.created.append(f"course {data['course_code']}")
+        return course
+
+    def install_demo_users(self) -> None:
+        user_model = get_user_model()
+        osaka = Municipality.objects.get(code=OSAKA_CODE)
+
+        admin, created = user_model.objects.get_or_create(
+            username="admin",
+            defaults={"is_superuser": True, "is_staff": True, "email": "admin@example.jp"},
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+            self.created.append("user admin")
+
+        group, _created = Group.objects.get_or_create(name=MUNICIPAL_ADMIN_GROUP)
+        for app_label, codename in MUNICIPAL_ADMIN_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        osaka_admin, created = user_model.objects.get_or_create(
+            username="osaka-admin",
+            defaults={
+                "first_name": "大阪市",
+                "last_name": "研修担当",
+                "email": "osaka-admin@example.jp",
+            },
+        )
+        if created:
+            osaka_admin.set_password(DEMO_PASSWORD)
+            osaka_admin.save()
+            self.created.append("user osaka-admin")
+        osaka_admin.groups.add(group)
+        AdminScope.objects.get_or_create(
+            user=osaka_admin,
+            defaults={"level": AdminScope.Level.MUNICIPALITY, "municipality": osaka},
+        )
+
+        department, _created = Department.objects.get_or_create(
+            municipality=osaka, name="福祉局 生活福祉部 地域福祉課"
+        )
+        staff, created = user_model.objects.get_or_create(
+            username="staff01",
+            defaults={"first_name": "花子", "last_name": "大阪", "email": "staff01@example.jp"},
+        )
+        if created:
+            staff.set_password(DEMO_PASSWORD)
+            staff.save()
+            self.created.append("user staff01")
+        Learner.objects.get_or_create(
+            user=staff,
+            defaults={
+                "municipality": osaka,
+                "department": department,
+                "attendee_type": AttendeeType.GOVERNMENT,
+            },
+        )

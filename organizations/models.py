@@ -1,0 +1,299 @@
+"""Areas (prefectures, municipalities, departments), learners, and administrators' scopes."""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+
+class Prefecture(models.Model):
+    """One of Japan's 47 prefectures. Loaded by ``import_municipalities``; not edited by hand."""
+
+    code = models.CharField(_("都道府県コード"), max_length=2, primary_key=True)
+    lgcode = models.CharField(_("全国地方公共団体コード"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=10)
+    name_kana = models.CharField(_("よみがな"), max_length=20, blank=True)
+    name_en = models.CharField(_("英語名"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("都道府県")
+        verbose_name_plural = _("都道府県")
+
+    def __str__(self):
+        return self.name
+
+
+class Municipality(index.Indexed, models.Model):
+    """A local government (市区町村) or a ward of a designated city, by its official code.
+
+    Loaded by ``import_municipalities``. Wards of designated cities (政令指定都市の区) point to
+    their city through ``parent``: an administrator of the city sees its wards too.
+    """
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("市")
+        WARD = "ward", _("政令指定都市の区")
+        SPECIAL_WARD = "special_ward", _("特別区")
+        TOWN = "town", _("町")
+        VILLAGE = "village", _("村")
+
+    code = models.CharField(_("全国地方公共団体コード"), max_length=6, unique=True)
+    prefecture = models.ForeignKey(
+        Prefecture,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        verbose_name=_("都道府県"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wards",
+        verbose_name=_("政令指定都市"),
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    name_kana = models.CharField(_("よみがな"), max_length=80, blank=True)
+    kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
+
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("name_kana"),
+        index.FilterField("prefecture_id"),
+    ]
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("市区町村")
+        verbose_name_plural = _("市区町村")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        """Prefecture and municipality, as written on letters: 大阪府大阪市."""
+        return f"{self.prefecture.name}{self.name}"
+
+    @property
+    def is_ward(self) -> bool:
+        return self.kind == self.Kind.WARD
+
+
+class Department(models.Model):
+    """A department (所属) of a municipality. Created by administrators or by roster imports."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="departments",
+        verbose_name=_("市区町村"),
+    )
+    name = models.CharField(_("所属名"), max_length=100)
+    code = models.CharField(_("所属コード"), max_length=30, blank=True)
+
+    panels = [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("code")]
+
+    class Meta:
+        ordering = ["municipality__code", "name"]
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="department_unique_name_per_municipality"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AttendeeType(models.TextChoices):
+    """Attendee types used in every statistic (DESIGN.md, "Definitions")."""
+
+    GENERAL = "general", _("一般")
+    WORKPLACE = "workplace", _("企業・職域")
+    SCHOOL = "school", _("学校・学生")
+    GOVERNMENT = "government", _("行政職員")
+    NPO = "npo", _("NPO・支援者")
+    CHILD = "child", _("こども")
+    OTHER = "other", _("その他")
+
+
+def hash_learner_token(token: str) -> str:
+    """The form in which an anonymous learner's cookie token is stored (never the token itself)."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class Learner(models.Model):
+    """Someone who takes courses: an anonymous visitor (recognised by a cookie) or an account.
+
+    Holds only what statistics and certificates need: the chosen municipality and attendee type,
+    and a display name only when the learner wants one on their certificate. Created on the
+    first saved progress; edited by the learner on ``/my/profile/``.
+    """
+
+    public_id = models.UUIDField(_("受講者ID"), default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="learner",
+        verbose_name=_("アカウント"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    display_name = models.CharField(
+        _("修了証に印字する氏名"),
+        max_length=60,
+        blank=True,
+        help_text=_("空欄でも構いません。ニックネームでも構いません。"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="learners",
+        verbose_name=_("お住まい・お勤めの市区町村"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="learners",
+        verbose_name=_("所属"),
+    )
+    attendee_type = models.CharField(
+        _("受講者区分"), max_length=16, choices=AttendeeType.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("最終利用日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("受講者")
+        verbose_name_plural = _("受講者")
+
+    def __str__(self):
+        if self.user_id:
+            return self.user.get_username()
+        return _("匿名の受講者 %(id)s") % {"id": str(self.public_id)[:8]}
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+
+class AdminScope(models.Model):
+    """Which areas an administrator may see: the nation, one prefecture, one municipality, or one
+    department of a municipality (for department managers, 管理監督者).
+
+    Every report, import and export filters through ``organizations.scopes``, which reads this.
+    Edited in the Wagtail admin under 設定 → 管理者の範囲.
+    """
+
+    class Level(models.TextChoices):
+        NATION = "nation", _("全国")
+        PREFECTURE = "prefecture", _("都道府県")
+        MUNICIPALITY = "municipality", _("市区町村")
+        DEPARTMENT = "department", _("所属（管理監督者）")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="admin_scope",
+        verbose_name=_("ユーザー"),
+    )
+    level = models.CharField(_("範囲"), max_length=16, choices=Level.choices)
+    prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("都道府県")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("市区町村")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("所属")
+    )
+
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("level"),
+        FieldPanel("prefecture"),
+        FieldPanel("municipality"),
+        FieldPanel("department"),
+    ]
+
+    class Meta:
+        verbose_name = _("管理者の範囲")
+        verbose_name_plural = _("管理者の範囲")
+        constraints = [
+            # The area named must match the level, so a scope can never be ambiguous.
+            models.CheckConstraint(
+                name="admin_scope_area_matches_level",
+                condition=(
+                    Q(
+                        level="nation",
+                        prefecture__isnull=True,
+                        municipality__isnull=True,
+                        department__isnull=True,
+                    )
+                    | Q(
+                        level="prefecture",
+                        prefecture__isnull=False,
+                        municipality__isnull=True,
+                        department__isnull=True,
+                    )
+                    | Q(
+                        level="municipality",
+                        prefecture__isnull=True,
+                        municipality__isnull=False,
+                        department__isnull=True,
+                    )
+                    | Q(
+                        level="department",
+                        prefecture__isnull=True,
+                        municipality__isnull=False,
+                        department__isnull=False,
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self):
+        area = self.department or self.municipality or self.prefecture or _("全国")
+        return f"{self.user} — {area}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.level == self.Level.PREFECTURE and not self.prefecture_id:
+            errors["prefecture"] = _("都道府県を選んでください。")
+        if self.level in (self.Level.MUNICIPALITY, self.Level.DEPARTMENT) and not (
+            self.municipality_id
+        ):
+            errors["municipality"] = _("市区町村を選んでください。")
+        if self.level == self.Level.DEPARTMENT:
+            if not self.department_id:
+                errors["department"] = _("所属を選んでください。")
+            elif self.municipality_id and self.department.municipality_id != self.municipality_id:
+                errors["department"] = _("選んだ市区町村の所属ではありません。")
+        if errors:
+            raise ValidationError(errors)
+        # Clear the fields the level does not use, so the check constraint holds.
+        if self.level == self.Level.NATION:
+            self.prefecture = self.municipality = self.department = None
+        elif self.level == self.Level.PREFECTURE:
+            self.municipality = self.department = None
+        elif self.level == self.Level.MUNICIPALITY:
+            self.prefecture = self.department = None
+        elif self.level == self.Level.DEPARTMENT:
+            self.prefecture = None

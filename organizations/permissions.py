@@ -1,0 +1,48 @@
+"""Permission policies that add area scope to Django's model permissions.
+
+A municipal administrator may hold "change department" and still only ever reach the
+departments of their own municipality: the policy checks both.
+"""
+
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from .scopes import scope_for_user
+
+
+class ScopedModelPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, limited to instances whose municipality lies in the user's scope."""
+
+    def __init__(self, model, *, municipality_field: str | None = "municipality", **kwargs):
+        # municipality_field=None: the instances are municipalities themselves.
+        super().__init__(model, **kwargs)
+        self.municipality_field = municipality_field
+
+    def _instance_municipality(self, instance):
+        value = instance
+        if self.municipality_field is None:
+            return value
+        for part in self.municipality_field.split("__"):
+            value = getattr(value, part, None)
+        return value
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_any_permission_for_instance(user, [action], instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not self.user_has_any_permission(user, actions):
+            return False
+        scope = scope_for_user(user)
+        if scope is None:
+            return False
+        municipality = self._instance_municipality(instance)
+        return municipality is not None and scope.allows_municipality(municipality)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        scope = scope_for_user(user)
+        if scope is None:
+            return self.model._default_manager.none()
+        if self.municipality_field is None:
+            return scope.municipalities()
+        return scope.filter(self.model._default_manager.all(), field=self.municipality_field)

@@ -1,0 +1,184 @@
+"""Writes of the organizations app: one transaction each, the only way these writes happen."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import AttendeeType, Department, Learner, Municipality, Prefecture
+from .signals import learner_merging
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class MunicipalityImportResult:
+    prefectures_created: int = 0
+    municipalities_created: int = 0
+    municipalities_updated: int = 0
+    municipalities_unchanged: int = 0
+
+    @property
+    def municipalities_total(self) -> int:
+        return (
+            self.municipalities_created
+            + self.municipalities_updated
+            + self.municipalities_unchanged
+        )
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    # The files start with a BOM; utf-8-sig strips it so the first header is "pid".
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _kind(name: str, is_ward: bool) -> str:
+    if is_ward:
+        return Municipality.Kind.WARD
+    last = name[-1]
+    return {
+        "市": Municipality.Kind.CITY,
+        "区": Municipality.Kind.SPECIAL_WARD,
+        "町": Municipality.Kind.TOWN,
+        "村": Municipality.Kind.VILLAGE,
+    }[last]
+
+
+@transaction.atomic
+def municipalities_import(
+    *, prefectures_csv: Path | None = None, municipalities_csv: Path | None = None
+) -> MunicipalityImportResult:
+    """Load (or bring up to date) all prefectures and local governments from the data files.
+
+    Idempotent: rows are matched by official code, changed names are updated, nothing is deleted
+    (municipalities are referenced by learners and statistics).
+    """
+    prefectures_csv = prefectures_csv or DATA_DIR / "prefjp-utf8.csv"
+    municipalities_csv = municipalities_csv or DATA_DIR / "localgovjp-utf8.csv"
+    result = MunicipalityImportResult()
+
+    existing_prefs = set(Prefecture.objects.values_list("code", flat=True))
+    for row in _read_csv(prefectures_csv):
+        code = f"{int(row['pid']):02d}"
+        values = {
+            "lgcode": row["lgcode"].zfill(6),
+            "name": row["pref"],
+            "name_kana": row["prefkana"],
+            "name_en": row["pref_en"],
+        }
+        Prefecture.objects.update_or_create(code=code, defaults=values)
+        result.prefectures_created += code not in existing_prefs
+
+    rows = _read_csv(municipalities_csv)
+    existing = {m.code: m for m in Municipality.objects.all()}
+    # Cities come before their wards in the file, but do not rely on it: two passes.
+    wanted = {}
+    city_by_name = {}
+    for row in rows:
+        code = row["lgcode"].zfill(6)
+        full_name = row["city"].strip()
+        is_ward = " " in full_name
+        city_name = full_name.split(" ")[0] if is_ward else None
+        wanted[code] = {
+            "prefecture_id": f"{int(row['pid']):02d}",
+            "name": full_name.replace(" ", ""),
+            "name_kana": row["citykana"].replace(" ", ""),
+            "kind": _kind(full_name, is_ward),
+            "city_name": city_name,
+        }
+        if not is_ward:
+            city_by_name[(wanted[code]["prefecture_id"], full_name)] = code
+
+    to_create = []
+    for code, values in wanted.items():
+        if code not in existing:
+            to_create.append(
+                Municipality(
+                    code=code,
+                    prefecture_id=values["prefecture_id"],
+                    name=values["name"],
+                    name_kana=values["name_kana"],
+                    kind=values["kind"],
+                )
+            )
+    Municipality.objects.bulk_create(to_create, batch_size=500)
+    result.municipalities_created = len(to_create)
+    created_codes = {m.code for m in to_create}
+    id_by_code = dict(Municipality.objects.values_list("code", "id"))
+
+    to_update = []
+    fields = ["prefecture_id", "name", "name_kana", "kind", "parent_id"]
+    for municipality in Municipality.objects.filter(code__in=wanted.keys()):
+        values = wanted[municipality.code]
+        parent_code = (
+            city_by_name.get((values["prefecture_id"], values["city_name"]))
+            if values["city_name"]
+            else None
+        )
+        target = {
+            "prefecture_id": values["prefecture_id"],
+            "name": values["name"],
+            "name_kana": values["name_kana"],
+            "kind": values["kind"],
+            "parent_id": id_by_code.get(parent_code) if parent_code else None,
+        }
+        if any(getattr(municipality, f) != v for f, v in target.items()):
+            for f, v in target.items():
+                setattr(municipality, f, v)
+            to_update.append(municipality)
+            if municipality.code not in created_codes:
+                result.municipalities_updated += 1
+        elif municipality.code not in created_codes:
+            result.municipalities_unchanged += 1
+    Municipality.objects.bulk_update(to_update, fields, batch_size=500)
+    return result
+
+
+@transaction.atomic
+def learner_update_profile(
+    *,
+    learner: Learner,
+    municipality: Municipality | None,
+    attendee_type: str,
+    display_name: str = "",
+    department: Department | None = None,
+) -> Learner:
+    """Save what a learner chose about themselves (all optional, all used for statistics only)."""
+    if attendee_type and attendee_type not in AttendeeType.values:
+        raise ValueError(f"unknown attendee type {attendee_type!r}")
+    learner.municipality = municipality
+    learner.attendee_type = attendee_type
+    learner.display_name = display_name.strip()
+    if department is not None and department.municipality_id != getattr(municipality, "pk", None):
+        department = None
+    learner.department = department
+    learner.save(update_fields=["municipality", "attendee_type", "display_name", "department"])
+    return learner
+
+
+@transaction.atomic
+def learner_attach_to_user(*, learner: Learner, user) -> Learner:
+    """Give an anonymous learner's data to ``user``'s account (at login or sign-up).
+
+    When the account has no learner yet, the anonymous one simply becomes it. Otherwise every app
+    moves its rows (``learner_merging``), the profile fills gaps, and the anonymous one is deleted.
+    """
+    learner = Learner.objects.select_for_update().get(pk=learner.pk)
+    target = Learner.objects.select_for_update().filter(user=user).first()
+    if target is None:
+        learner.user = user
+        learner.token_hash = None
+        learner.save(update_fields=["user", "token_hash"])
+        return learner
+    learner_merging.send(sender=Learner, source=learner, target=target)
+    changed = []
+    for field in ("municipality", "department", "attendee_type", "display_name"):
+        if not getattr(target, field) and getattr(learner, field):
+            setattr(target, field, getattr(learner, field))
+            changed.append(field)
+    if changed:
+        target.save(update_fields=changed)
+    learner.delete()
+    return target

@@ -1,0 +1,86 @@
+"""Builders for test data: small, focused page trees and areas, made in each test."""
+
+import itertools
+
+from django.contrib.auth import get_user_model
+from wagtail.models import Page, Site
+
+from courses.models import ConsultationWindow, CoursePage, LessonPage
+from elearning.models import HomePage
+from organizations.models import Municipality, Prefecture
+
+_counter = itertools.count(1)
+
+
+def prefecture(code="27", name="大阪府"):
+    pref, _created = Prefecture.objects.get_or_create(
+        code=code, defaults={"lgcode": f"{code}0000", "name": name}
+    )
+    return pref
+
+
+def municipality(code="271004", name="大阪市", pref=None, parent=None, kind="city"):
+    pref = pref or prefecture()
+    obj, _created = Municipality.objects.get_or_create(
+        code=code,
+        defaults={"prefecture": pref, "name": name, "parent": parent, "kind": kind},
+    )
+    return obj
+
+
+def home_page() -> HomePage:
+    home = HomePage.objects.first()
+    if home is not None:
+        return home
+    root = Page.get_first_root_node()
+    for page in root.get_children():
+        if page.slug == "home":
+            page.delete()
+    home = HomePage(title="ホーム", slug="home")
+    root.add_child(instance=home)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site:
+        site.root_page = home
+        site.save()
+    else:
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home
+
+
+def paragraph(text: str):
+    return ("paragraph", f"<p>{text}</p>")
+
+
+def course(*, title=None, audience="citizen", lessons=3, bodies=None, home=None) -> CoursePage:
+    """A published course with ``lessons`` published lessons (bodies default to one paragraph)."""
+    n = next(_counter)
+    home = home or home_page()
+    page = CoursePage(
+        title=title or f"コース{n}",
+        slug=f"course-{n}",
+        audience=audience,
+        course_code=f"C{n}",
+        summary="概要",
+        estimated_minutes=10,
+    )
+    home.add_child(instance=page)
+    for i in range(lessons):
+        body = bodies[i] if bodies else [paragraph(f"レッスン{i + 1}の本文")]
+        lesson = LessonPage(title=f"レッスン{i + 1}", slug=f"lesson-{i + 1}", body=body)
+        page.add_child(instance=lesson)
+    return page
+
+
+def lessons_of(course_page: CoursePage) -> list[LessonPage]:
+    return list(course_page.get_lessons())
+
+
+def window(name="地域包括支援センター", municipality=None, **fields):
+    return ConsultationWindow.objects.create(name=name, municipality=municipality, **fields)
+
+
+def user(username=None, password="pass-Word-123", **fields):
+    username = username or f"user{next(_counter)}"
+    obj = get_user_model().objects.create_user(username=username, password=password, **fields)
+    obj.raw_password = password
+    return obj
