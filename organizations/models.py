@@ -99,8 +99,6 @@ class Department(models.Model):
     name = models.CharField(_("所属名"), max_length=100)
     code = models.CharField(_("所属コード"), max_length=30, blank=True)
 
-    panels = [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("code")]
-
     class Meta:
         ordering = ["municipality__code", "name"]
         verbose_name = _("所属")

@@ -1,11 +1,14 @@
 """Wagtail admin screens for areas, departments and administrators' scopes."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import IndexView, history
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
 
+from .admin_scoping import ScopedAdminForm, scoped
 from .models import AdminScope, Department, Municipality
 
 
@@ -29,6 +32,8 @@ class MunicipalityViewSet(ModelViewSet):
     inspect_view_enabled = True
     form_fields = ["name", "name_kana"]
     index_view_class = ScopedIndexView
+    inspect_view_class = scoped(generic.InspectView)
+    edit_view_class = scoped(generic.EditView)
 
 
 class DepartmentViewSet(ModelViewSet):
@@ -37,8 +42,14 @@ class DepartmentViewSet(ModelViewSet):
     menu_label = _("所属")
     list_display = ["name", "code", "municipality"]
     search_fields = ["name", "code"]
-    form_fields = ["municipality", "name", "code"]
     index_view_class = ScopedIndexView
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    history_view_class = scoped(history.HistoryView)
+    edit_handler = ObjectList(
+        [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("code")],
+        base_form_class=ScopedAdminForm,
+    )
 
 
 class AdminScopeViewSet(ModelViewSet):
