@@ -1,6 +1,7 @@
 """Courses and lessons (Wagtail pages), consultation windows (snippet), and learning records."""
 
 from django.db import models
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -107,6 +108,18 @@ class CoursePage(Page):
         context["progress"] = course_progress(request, self)
         return context
 
+    def route(self, request, path_components):
+        # Lessons are the only children: fetch the specific lesson in one query (Wagtail's
+        # default takes two) and hand it its course, so it never looks its parent up again.
+        if path_components:
+            try:
+                lesson = LessonPage.objects.child_of(self).get(slug=path_components[0])
+            except LessonPage.DoesNotExist as exc:
+                raise Http404 from exc
+            lesson.__dict__["course"] = self
+            return lesson.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def serve(self, request, *args, **kwargs):
         # Like wagtail.contrib.forms: the page itself takes the POST ("start this course").
         if request.method == "POST":
@@ -139,7 +152,8 @@ class LessonPage(Page):
 
     @cached_property
     def course(self) -> CoursePage:
-        return CoursePage.objects.get(pk=self.get_parent().pk)
+        """The course this lesson belongs to (set by ``CoursePage.route`` when served)."""
+        return CoursePage.objects.get(path=self.path[: -self.steplen])
 
     @property
     def plain_title(self) -> str:
@@ -147,12 +161,14 @@ class LessonPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from .progress import lesson_navigation, saved_reflections
-        from .views import lesson_opened_token
+        from .views import lesson_opened_token, record_lesson_visit
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_navigation(request, self))
+        navigation = lesson_navigation(request, self)
+        context.update(navigation)
         context["opened_token"] = lesson_opened_token()
         context["saved_reflections"] = saved_reflections(request, self)
+        record_lesson_visit(request, self, navigation["progress"], navigation["lesson_status"])
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -160,10 +176,11 @@ class LessonPage(Page):
             from .views import complete_lesson
 
             return complete_lesson(request, self)
-        from .views import record_lesson_visit
-
-        record_lesson_visit(request, self)
         return super().serve(request, *args, **kwargs)
+
+    @property
+    def has_reflections(self) -> bool:
+        return any(block.block_type == "reflection" for block in self.body)
 
 
 class ConsultationWindow(index.Indexed, models.Model):

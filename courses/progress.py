@@ -87,6 +87,6 @@ def lesson_navigation(request, lesson) -> dict:
 def saved_reflections(request, lesson) -> list:
     """個人ワーク answers this learner chose to keep on the server, for one lesson."""
     learner = current_learner(request)
-    if learner is None:
+    if learner is None or not lesson.has_reflections:
         return []
     return list(ReflectionNote.objects.filter(learner=learner, lesson=lesson))

@@ -46,11 +46,18 @@ def start_course(request, course: CoursePage):
     return redirect(target.url if target else course.url)
 
 
-def record_lesson_visit(request, lesson: LessonPage) -> None:
-    """Opening a lesson marks it started, for learners we already know (never creates one)."""
+def record_lesson_visit(request, lesson: LessonPage, progress, status: str) -> None:
+    """Opening a lesson marks it started, for learners we already know (never creates one).
+
+    Uses the progress the page has already read, so re-reading a lesson writes nothing.
+    """
     learner = current_learner(request)
-    if learner is not None:
-        services.enrollment_visit_lesson(learner=learner, lesson=lesson)
+    if learner is None:
+        return
+    enrollment = progress.enrollment
+    if enrollment is not None and status and enrollment.last_lesson_id == lesson.pk:
+        return
+    services.enrollment_visit_lesson(learner=learner, lesson=lesson)
 
 
 def complete_lesson(request, lesson: LessonPage):

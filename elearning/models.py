@@ -25,6 +25,16 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("ホームページ")
 
+    def route(self, request, path_components):
+        # Most requests are for courses and lessons: find a course child in one query.
+        from courses.models import CoursePage
+
+        if path_components:
+            course = CoursePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if course is not None:
+                return course.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from courses.models import CoursePage
         from courses.progress import progress_for

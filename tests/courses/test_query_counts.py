@@ -1,0 +1,43 @@
+"""Query counts of the pages learners load most; they must not grow with the number of lessons."""
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def learner_client(client):
+    course = factories.course(lessons=8)
+    lessons = factories.lessons_of(course)
+    client.force_login(factories.user())
+    client.post(course.url)
+    for lesson in lessons[:3]:
+        client.post(lesson.url, {"action": "complete"})
+    client.get(lessons[3].url)
+    return client, course, lessons
+
+
+@pytest.mark.django_db
+def test_logged_in_learner_pages_use_a_fixed_number_of_queries(
+    learner_client, django_assert_max_num_queries
+):
+    client, course, lessons = learner_client
+    with django_assert_max_num_queries(13):
+        assert client.get(lessons[3].url).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(course.url).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/my/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_anonymous_lesson_page_uses_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    course = factories.course(lessons=8)
+    lesson = factories.lessons_of(course)[4]
+    client.get(lesson.url)
+    with django_assert_max_num_queries(8):
+        assert client.get(lesson.url).status_code == 200
