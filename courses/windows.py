@@ -9,7 +9,6 @@ from organizations.learners import current_learner
 
 from .models import ConsultationWindow
 
-
 CACHE_VERSION_KEY = "consultation-windows:version"
 CACHE_SECONDS = 60 * 60
 
