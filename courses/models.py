@@ -1,7 +1,6 @@
 """Courses and lessons (Wagtail pages), consultation windows (snippet), and learning records."""
 
 from django.db import models
-from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -54,6 +53,14 @@ class CoursePage(Page):
         related_name="+",
         verbose_name=_("メイン画像"),
     )
+    quiz_required = models.BooleanField(
+        _("修了には確認テストの合格が必要"),
+        default=True,
+        help_text=_(
+            "外すと、確認テストは理解度の自己チェックになり、レッスンを終えれば修了です"
+            "（国のつながりサポーター養成講座には試験がありません）。"
+        ),
+    )
     hero_image_alt = models.CharField(
         _("メイン画像の代替テキスト"),
         max_length=250,
@@ -65,7 +72,12 @@ class CoursePage(Page):
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("audience"), FieldPanel("course_code"), FieldPanel("estimated_minutes")],
+            [
+                FieldPanel("audience"),
+                FieldPanel("course_code"),
+                FieldPanel("estimated_minutes"),
+                FieldPanel("quiz_required"),
+            ],
             heading=_("コースの設定"),
         ),
         FieldPanel("summary"),
@@ -82,7 +94,7 @@ class CoursePage(Page):
         ),
     ]
     parent_page_types = ["elearning.HomePage"]
-    subpage_types = ["courses.LessonPage"]
+    subpage_types = ["courses.LessonPage", "quizzes.QuizPage"]
 
     class Meta:
         verbose_name = _("コース")
@@ -102,22 +114,23 @@ class CoursePage(Page):
         return LessonPage.objects.live().child_of(self).order_by("path")
 
     def get_context(self, request, *args, **kwargs):
+        from .outline import outline_items
         from .progress import course_progress
 
         context = super().get_context(request, *args, **kwargs)
         context["progress"] = course_progress(request, self)
+        context["outline_items"] = outline_items(request, self)
         return context
 
     def route(self, request, path_components):
         # Lessons are the only children: fetch the specific lesson in one query (Wagtail's
         # default takes two) and hand it its course, so it never looks its parent up again.
         if path_components:
-            try:
-                lesson = LessonPage.objects.child_of(self).get(slug=path_components[0])
-            except LessonPage.DoesNotExist as exc:
-                raise Http404 from exc
-            lesson.__dict__["course"] = self
-            return lesson.route(request, path_components[1:])
+            lesson = LessonPage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if lesson is not None:
+                lesson.__dict__["course"] = self
+                return lesson.route(request, path_components[1:])
+        # Other children (the quiz) route the usual way.
         return super().route(request, path_components)
 
     def serve(self, request, *args, **kwargs):

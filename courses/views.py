@@ -18,6 +18,7 @@ from organizations.services import learner_update_profile
 from . import services
 from .forms import LearnerProfileForm, SignupForm
 from .models import CoursePage, Enrollment, LessonPage, ReflectionNote
+from .outline import outline_items
 from .progress import progress_for
 from .ruby import strip_ruby
 
@@ -85,6 +86,11 @@ def complete_lesson(request, lesson: LessonPage):
         return redirect(lessons[index + 1].url)
     if progress.resume_lesson is not None:
         messages.info(request, _("まだ終わっていないレッスンがあります。"))
+        return redirect(course.url)
+    # Every lesson is done but the course is not: go to the next step (the quiz).
+    for item in outline_items(request, course):
+        if item.required and not item.done:
+            return redirect(item.url)
     return redirect(course.url)
 
 

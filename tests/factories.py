@@ -84,3 +84,29 @@ def user(username=None, password="pass-Word-123", **fields):
     obj = get_user_model().objects.create_user(username=username, password=password, **fields)
     obj.raw_password = password
     return obj
+
+
+def quiz(course_page, *, questions=None, **settings_):
+    """A live quiz under ``course_page``. ``questions``: list of (kind, [(text, correct)...])."""
+    from quizzes.models import Choice, Question, QuizPage
+
+    page = QuizPage(title="確認テスト", slug="quiz", **settings_)
+    course_page.add_child(instance=page)
+    questions = questions or [
+        ("single", [("正しい", True), ("まちがい", False), ("べつのまちがい", False)]),
+        ("true_false", [("○", True), ("×", False)]),
+    ]
+    for order, (kind, choices) in enumerate(questions):
+        question = Question(
+            quiz=page,
+            kind=kind,
+            stem=f"<p>問題{order + 1}</p>",
+            sort_order=order,
+            partial_credit=kind == "multiple_partial",
+        )
+        if kind == "multiple_partial":
+            question.kind = "multiple"
+        question.save()
+        for text, correct in choices:
+            Choice.objects.create(question=question, text=text, is_correct=correct)
+    return page

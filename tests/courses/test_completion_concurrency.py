@@ -10,7 +10,7 @@ from organizations.models import Learner
 from tests import factories
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_last_lesson_submitted_twice_at_the_same_time_completes_once(postgres_only):
     course = factories.course(lessons=2)
     first, last = factories.lessons_of(course)

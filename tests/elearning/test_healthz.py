@@ -11,7 +11,7 @@ def test_healthz_answers_ok_when_the_database_answers(client):
     assert response.json() == {"status": "ok"}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_answers_503_when_the_database_is_unreachable(client, tmp_path):
     # Point the real connection at a database that cannot be reached, as in an outage.
     original = dict(connection.settings_dict)

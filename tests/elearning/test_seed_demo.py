@@ -13,7 +13,9 @@ def content_snapshot():
         (page.specific_class.__name__, page.url_path, page.title, page.live)
         for page in Page.objects.order_by("path")
     ]
-    lessons = [(lesson.slug, lesson.body.raw_data) for lesson in LessonPage.objects.order_by("path")]
+    lessons = [
+        (lesson.slug, lesson.body.raw_data) for lesson in LessonPage.objects.order_by("path")
+    ]
     windows = list(ConsultationWindow.objects.order_by("pk").values_list("name", "municipality_id"))
     return pages, lessons, windows
 

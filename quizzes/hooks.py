@@ -1,0 +1,43 @@
+"""What the quizzes app tells the courses app, through Wagtail hooks."""
+
+from django.utils.translation import gettext as _
+
+from courses.outline import OutlineItem
+from organizations.learners import current_learner
+
+from .queries import has_passed, quiz_for_course
+
+
+def quiz_requirement(enrollment) -> list[str]:
+    """A course that requires its quiz is not complete until the learner passed it."""
+    course = enrollment.course
+    if not course.quiz_required:
+        return []
+    quiz = quiz_for_course(course)
+    if quiz is None or has_passed(enrollment.learner, quiz):
+        return []
+    return ["quiz"]
+
+
+def quiz_outline_item(request, course) -> list[OutlineItem]:
+    """The course page lists the quiz after the lessons, with the learner's status."""
+    quiz = quiz_for_course(course)
+    if quiz is None:
+        return []
+    learner = current_learner(request)
+    passed = has_passed(learner, quiz)
+    if course.quiz_required:
+        description = _("合格すると修了です。")
+    else:
+        description = _("理解度を確かめるためのテストです（修了の条件ではありません）。")
+    return [
+        OutlineItem(
+            title=quiz.title,
+            url=quiz.url,
+            status=_("合格") if passed else _("未合格"),
+            done=passed,
+            action_label=_("結果を見る・もう一度受ける") if passed else _("確認テストへ進む"),
+            required=course.quiz_required,
+            description=description,
+        )
+    ]

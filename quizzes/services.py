@@ -1,0 +1,202 @@
+"""Writes of the quizzes app: starting and submitting attempts. One transaction each.
+
+The server draws the questions and keeps them with the attempt; a submission is checked against
+that set, graded once (the attempt row is locked), and a pass is handed to
+``courses.services`` which alone decides whether the course is now completed.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses import services as course_services
+from courses.models import Enrollment
+from organizations.models import Learner
+
+from .grading import percent, score_answer
+from .models import Attempt, AttemptAnswer, Choice, Question, QuestionKind, QuizPage, SelectedChoice
+
+_random = random.SystemRandom()
+
+
+class QuizError(Exception):
+    """A request the quiz refuses; the message is shown to the learner."""
+
+
+class AttemptNotAllowed(QuizError):
+    def __init__(self, message: str, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class InvalidSubmission(QuizError):
+    """Tampered or malformed answers: nothing is written."""
+
+
+class IncompleteSubmission(QuizError):
+    """Some questions were left unanswered; the form is shown again."""
+
+    def __init__(self, message: str, missing: list[int]):
+        super().__init__(message)
+        self.missing = missing
+
+
+@dataclass
+class Eligibility:
+    allowed: bool
+    reason: str = ""
+    retry_at: datetime | None = None
+    attempts_used: int = 0
+
+
+def eligibility(*, learner: Learner | None, quiz: QuizPage, now=None) -> Eligibility:
+    """Whether ``learner`` may start a new attempt now (limit and waiting time)."""
+    if learner is None:
+        return Eligibility(allowed=True)
+    now = now or timezone.now()
+    submitted = Attempt.objects.filter(quiz=quiz, learner=learner, submitted_at__isnull=False)
+    used = submitted.count()
+    if quiz.attempt_limit and used >= quiz.attempt_limit:
+        return Eligibility(
+            False,
+            _("受験できる回数（%(n)d回）に達しました。") % {"n": quiz.attempt_limit},
+            None,
+            used,
+        )
+    if quiz.retry_wait_minutes:
+        last = submitted.order_by("-submitted_at").first()
+        if last is not None and not last.passed:
+            retry_at = last.submitted_at + timedelta(minutes=quiz.retry_wait_minutes)
+            if retry_at > now:
+                return Eligibility(
+                    False, _("もう一度受けられるまで、少しお待ちください。"), retry_at, used
+                )
+    return Eligibility(True, attempts_used=used)
+
+
+@transaction.atomic
+def attempt_start(*, learner: Learner, quiz: QuizPage) -> Attempt:
+    """Draw questions for a new attempt, or return the attempt already in progress."""
+    # One learner starts one attempt at a time, even from two tabs.
+    Learner.objects.select_for_update().filter(pk=learner.pk).first()
+    open_attempt = Attempt.objects.filter(
+        quiz=quiz, learner=learner, submitted_at__isnull=True
+    ).first()
+    if open_attempt is not None:
+        return open_attempt
+    check = eligibility(learner=learner, quiz=quiz)
+    if not check.allowed:
+        raise AttemptNotAllowed(check.reason, check.retry_at)
+
+    questions = list(Question.objects.filter(quiz=quiz, is_active=True).prefetch_related("choices"))
+    if not questions:
+        raise AttemptNotAllowed(_("このテストにはまだ問題が登録されていません。"))
+    count = quiz.questions_per_attempt or len(questions)
+    if count < len(questions):
+        drawn = _random.sample(questions, count)
+        if not quiz.shuffle_questions:
+            drawn.sort(key=lambda q: (q.sort_order, q.pk))
+    else:
+        drawn = questions[:]
+        if quiz.shuffle_questions:
+            _random.shuffle(drawn)
+    attempt = Attempt.objects.create(quiz=quiz, learner=learner)
+    answers = []
+    for position, question in enumerate(drawn, start=1):
+        choice_ids = [choice.pk for choice in question.choices.all()]
+        if quiz.shuffle_choices and question.kind != QuestionKind.TRUE_FALSE:
+            _random.shuffle(choice_ids)
+        answers.append(
+            AttemptAnswer(
+                attempt=attempt, question=question, position=position, choice_order=choice_ids
+            )
+        )
+    AttemptAnswer.objects.bulk_create(answers)
+    return attempt
+
+
+@transaction.atomic
+def attempt_submit(
+    *, learner: Learner, attempt_id, selections: dict[int, list[int]]
+) -> tuple[Attempt, bool]:
+    """Grade an attempt once. ``selections`` maps question id → chosen choice ids.
+
+    Returns the attempt and whether this call graded it (False for a repeated submission,
+    which changes nothing). Raises ``InvalidSubmission`` for another learner's attempt, a
+    question that was not drawn for it, or a choice that is not one of the question's;
+    ``IncompleteSubmission`` when questions are unanswered. Nothing is written then.
+    """
+    attempt = (
+        Attempt.objects.select_for_update()
+        .filter(public_id=attempt_id, learner=learner)
+        .select_related("quiz")
+        .first()
+    )
+    if attempt is None:
+        raise InvalidSubmission(_("この受験は見つかりません。"))
+    if attempt.submitted_at is not None:
+        return attempt, False
+
+    answers = list(attempt.answers.select_related("question"))
+    by_question = {answer.question_id: answer for answer in answers}
+    if not set(selections) <= set(by_question):
+        raise InvalidSubmission(_("出題されていない問題への回答が含まれています。"))
+    for question_id, choice_ids in selections.items():
+        allowed = set(by_question[question_id].choice_order)
+        if not set(choice_ids) <= allowed:
+            raise InvalidSubmission(_("選択肢が正しくありません。"))
+        kind = by_question[question_id].question.kind
+        if kind != QuestionKind.MULTIPLE and len(set(choice_ids)) > 1:
+            raise InvalidSubmission(_("この問題で選べる選択肢は1つです。"))
+    missing = [a.question_id for a in answers if not selections.get(a.question_id)]
+    if missing:
+        raise IncompleteSubmission(_("まだ答えていない問題があります。"), missing)
+
+    correct_by_question: dict[int, set[int]] = {}
+    for choice_id, question_id in Choice.objects.filter(
+        question_id__in=by_question, is_correct=True
+    ).values_list("pk", "question_id"):
+        correct_by_question.setdefault(question_id, set()).add(choice_id)
+
+    scores = []
+    picks = []
+    for answer in answers:
+        selected = set(selections[answer.question_id])
+        answer.score = score_answer(
+            answer.question.kind,
+            answer.question.partial_credit,
+            correct_by_question.get(answer.question_id, set()),
+            selected,
+        )
+        answer.is_correct = answer.score == 1.0
+        scores.append(answer.score)
+        picks.extend(SelectedChoice(answer=answer, choice_id=cid) for cid in sorted(selected))
+    AttemptAnswer.objects.bulk_update(answers, ["score", "is_correct"])
+    SelectedChoice.objects.bulk_create(picks)
+
+    attempt.score_percent = Decimal(str(percent(scores)))
+    attempt.passed = attempt.score_percent >= attempt.quiz.pass_mark
+    attempt.submitted_at = timezone.now()
+    attempt.municipality_id = learner.municipality_id
+    attempt.save(update_fields=["score_percent", "passed", "submitted_at", "municipality"])
+
+    if attempt.passed:
+        course = attempt.quiz.course
+        enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
+        if enrollment is None:
+            enrollment = course_services.enrollment_start(learner=learner, course=course)
+        course_services.enrollment_try_complete(enrollment=enrollment)
+    return attempt, True
+
+
+def merge_attempts(*, source: Learner, target: Learner) -> None:
+    """Attempts follow an anonymous learner into their account (a pass may complete a course
+    whose lessons were finished in the other browser)."""
+    Attempt.objects.filter(learner=source).update(learner=target)
+    for enrollment in Enrollment.objects.filter(learner=target, completed_at__isnull=True):
+        course_services.enrollment_try_complete(enrollment=enrollment)

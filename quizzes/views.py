@@ -1,0 +1,171 @@
+"""The quiz page: intro and start, the questions of the attempt in progress, the result."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from organizations.learners import current_learner, learner_for_update
+
+from . import services
+from .models import Attempt, Choice
+
+
+def _questions_for(attempt: Attempt) -> list[dict]:
+    """The attempt's questions with their choices in the order drawn (no correct flags)."""
+    answers = list(attempt.answers.select_related("question", "question__image"))
+    choice_ids = [cid for answer in answers for cid in answer.choice_order]
+    texts = dict(Choice.objects.filter(pk__in=choice_ids).values_list("pk", "text"))
+    return [
+        {
+            "number": answer.position,
+            "question": answer.question,
+            "multiple": answer.question.kind == "multiple",
+            "choices": [(cid, texts[cid]) for cid in answer.choice_order if cid in texts],
+        }
+        for answer in answers
+    ]
+
+
+def _selections_from(post) -> dict[int, list[int]]:
+    selections = {}
+    for key in post:
+        if not key.startswith("q-"):
+            continue
+        try:
+            question_id = int(key[2:])
+            selections[question_id] = [int(value) for value in post.getlist(key) if value]
+        except ValueError as exc:
+            raise services.InvalidSubmission(_("回答の形式が正しくありません。")) from exc
+    return selections
+
+
+def quiz_view(request, quiz):
+    learner = current_learner(request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "start":
+            try:
+                services.attempt_start(learner=learner_for_update(request), quiz=quiz)
+            except services.AttemptNotAllowed as exc:
+                messages.error(request, str(exc))
+            return redirect(quiz.url)
+        if action == "submit":
+            return _submit(request, quiz, learner)
+        return _error(request, quiz, _("不正な操作です。"))
+
+    open_attempt = None
+    if learner is not None:
+        open_attempt = Attempt.objects.filter(
+            quiz=quiz, learner=learner, submitted_at__isnull=True
+        ).first()
+    if open_attempt is not None:
+        return _render_questions(request, quiz, open_attempt)
+    history = []
+    if learner is not None:
+        history = list(
+            Attempt.objects.filter(quiz=quiz, learner=learner, submitted_at__isnull=False).order_by(
+                "-submitted_at"
+            )
+        )
+    return TemplateResponse(
+        request,
+        "quizzes/quiz_page.html",
+        {
+            "page": quiz,
+            "course": quiz.course,
+            "eligibility": services.eligibility(learner=learner, quiz=quiz),
+            "history": history,
+            "question_count": quiz.questions_per_attempt
+            or quiz.questions.filter(is_active=True).count(),
+        },
+    )
+
+
+def _render_questions(request, quiz, attempt, *, selections=None, missing=(), status=200):
+    return TemplateResponse(
+        request,
+        "quizzes/quiz_attempt.html",
+        {
+            "page": quiz,
+            "course": quiz.course,
+            "attempt": attempt,
+            "questions": _questions_for(attempt),
+            "selections": selections or {},
+            "missing": set(missing),
+        },
+        status=status,
+    )
+
+
+def _error(request, quiz, message, status=400):
+    return TemplateResponse(
+        request,
+        "quizzes/quiz_error.html",
+        {"page": quiz, "course": quiz.course, "message": message},
+        status=status,
+    )
+
+
+def _submit(request, quiz, learner):
+    if learner is None:
+        return _error(request, quiz, _("この受験は見つかりません。最初からやり直してください。"))
+    try:
+        attempt_id = uuid.UUID(request.POST.get("attempt", ""))
+    except ValueError:
+        return _error(request, quiz, _("この受験は見つかりません。"))
+    try:
+        selections = _selections_from(request.POST)
+        attempt, _graded = services.attempt_submit(
+            learner=learner, attempt_id=attempt_id, selections=selections
+        )
+    except services.IncompleteSubmission as exc:
+        attempt = Attempt.objects.get(public_id=attempt_id, learner=learner)
+        return _render_questions(
+            request, quiz, attempt, selections=selections, missing=exc.missing, status=400
+        )
+    except services.InvalidSubmission as exc:
+        return _error(request, quiz, str(exc))
+    result = quiz.reverse_subpage("result", kwargs={"attempt_id": attempt.public_id})
+    return redirect(quiz.url + result)
+
+
+def result_view(request, quiz, attempt_id):
+    learner = current_learner(request)
+    attempt = (
+        Attempt.objects.filter(
+            quiz=quiz, public_id=attempt_id, learner=learner, submitted_at__isnull=False
+        ).first()
+        if learner is not None
+        else None
+    )
+    if attempt is None:
+        raise Http404
+    answers = list(
+        attempt.answers.select_related("question", "question__review_lesson").prefetch_related(
+            "question__choices", "selected_choices"
+        )
+    )
+    review = []
+    for answer in answers:
+        lesson = answer.question.review_lesson
+        if not answer.is_correct and lesson is not None and lesson not in review:
+            review.append(lesson)
+    course = quiz.course
+    enrollment = course.enrollments.filter(learner=learner).first()
+    return TemplateResponse(
+        request,
+        "quizzes/quiz_result.html",
+        {
+            "page": quiz,
+            "course": course,
+            "attempt": attempt,
+            "answers": answers,
+            "review_lessons": review,
+            "course_completed": bool(enrollment and enrollment.completed_at),
+            "eligibility": services.eligibility(learner=learner, quiz=quiz),
+        },
+    )

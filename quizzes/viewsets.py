@@ -1,0 +1,137 @@
+"""Admin screens of the quizzes app: the question bank and the item analysis report."""
+
+import django_filters
+from django.http import Http404
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets import AdminDateInput
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from organizations.scopes import require_scope
+
+from .models import Attempt, Question, QuizPage
+from .queries import attempt_summary, attempts_in_scope, item_analysis
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("確認テストの問題")
+    list_display = ["__str__", "quiz", "kind", "is_active"]
+    list_filter = ["quiz", "kind", "is_active"]
+    ordering = ["quiz", "sort_order", "pk"]
+
+
+class ItemAnalysisFilterSet(WagtailFilterSet):
+    date_from = django_filters.DateFilter(
+        label=_("提出日（から）"),
+        field_name="submitted_at",
+        lookup_expr="date__gte",
+        widget=AdminDateInput,
+    )
+    date_to = django_filters.DateFilter(
+        label=_("提出日（まで）"),
+        field_name="submitted_at",
+        lookup_expr="date__lte",
+        widget=AdminDateInput,
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("市区町村"), queryset=lambda request: _municipalities(request), method="noop"
+    )
+
+    class Meta:
+        model = Attempt
+        fields = []
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+
+def _municipalities(request):
+    scope = require_scope(request.user)
+    return scope.municipalities().order_by("code")
+
+
+class ItemAnalysisView(ReportView):
+    """Per question of one quiz: answered, share correct, most chosen wrong choice."""
+
+    page_title = _("確認テストの分析")
+    header_icon = "help"
+    results_template_name = "quizzes/admin/item_analysis_results.html"
+    filterset_class = ItemAnalysisFilterSet
+    index_url_name = "quiz_item_analysis"
+    index_results_url_name = "quiz_item_analysis_results"
+    paginate_by = None
+    any_permission_required = ["view"]
+    permission_policy = None
+    list_export = [
+        "question_text",
+        "kind",
+        "answered",
+        "correct",
+        "correct_rate",
+        "top_wrong_choice",
+        "top_wrong_count",
+    ]
+    export_headings = {
+        "question_text": _("問題"),
+        "kind": _("形式"),
+        "answered": _("回答数"),
+        "correct": _("正解数"),
+        "correct_rate": _("正答率（%）"),
+        "top_wrong_choice": _("最も多く選ばれた誤答"),
+        "top_wrong_count": _("その選択数"),
+    }
+
+    def setup(self, request, *args, quiz_id, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.quiz = QuizPage.objects.filter(pk=quiz_id).first()
+
+    def dispatch(self, request, *args, **kwargs):
+        self.scope = require_scope(request.user)
+        if self.quiz is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_index_url(self):
+        return reverse(self.index_url_name, args=[self.quiz.pk])
+
+    def get_index_results_url(self):
+        return reverse(self.index_results_url_name, args=[self.quiz.pk])
+
+    def get_filename(self):
+        return f"item-analysis-quiz-{self.quiz.pk}"
+
+    def get_queryset(self):
+        return Attempt.objects.none()
+
+    def _attempts(self):
+        data = self.filters.form.cleaned_data if self.filters and self.filters.is_valid() else {}
+        return attempts_in_scope(
+            self.quiz,
+            self.scope,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            municipality=data.get("municipality"),
+        )
+
+    def get_filtered_queryset(self):
+        self.attempts = self._attempts()
+        return item_analysis(self.quiz, self.attempts)
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["quiz"] = self.quiz
+        context["summary"] = attempt_summary(self.attempts)
+        return context
+
+    @cached_property
+    def columns(self):
+        return [Column(field, label=self.export_headings[field]) for field in self.list_export]
+
+    def get_page_subtitle(self):
+        return self.quiz.get_parent().title
