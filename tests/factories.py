@@ -92,10 +92,11 @@ def quiz(course_page, *, questions=None, **settings_):
 
     page = QuizPage(title="確認テスト", slug="quiz", **settings_)
     course_page.add_child(instance=page)
-    questions = questions or [
-        ("single", [("正しい", True), ("まちがい", False), ("べつのまちがい", False)]),
-        ("true_false", [("○", True), ("×", False)]),
-    ]
+    if questions is None:
+        questions = [
+            ("single", [("正しい", True), ("まちがい", False), ("べつのまちがい", False)]),
+            ("true_false", [("○", True), ("×", False)]),
+        ]
     for order, (kind, choices) in enumerate(questions):
         question = Question(
             quiz=page,

@@ -6,6 +6,7 @@ from wagtail.models import Page
 from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage
 from elearning.models import StandardPage
 from organizations.models import AdminScope
+from quizzes.models import Question, QuizPage
 
 
 def content_snapshot():
@@ -14,7 +15,7 @@ def content_snapshot():
         for page in Page.objects.order_by("path")
     ]
     lessons = [
-        (lesson.slug, lesson.body.raw_data) for lesson in LessonPage.objects.order_by("path")
+        (lesson.slug, list(lesson.body.raw_data)) for lesson in LessonPage.objects.order_by("path")
     ]
     windows = list(ConsultationWindow.objects.order_by("pk").values_list("name", "municipality_id"))
     return pages, lessons, windows
@@ -37,6 +38,13 @@ def test_seed_demo_installs_the_three_courses_and_twice_leaves_the_same_content(
         str(lesson.body.raw_data) for lesson in courses[Audience.CHILDREN].get_lessons()
     )
     assert "《" in children_text  # furigana for the children's course
+    for course, minimum in (
+        (courses[Audience.CITIZEN], 8),
+        (courses[Audience.CHILDREN], 5),
+        (courses[Audience.STAFF], 8),
+    ):
+        quiz = QuizPage.objects.child_of(course).get()
+        assert Question.objects.filter(quiz=quiz).count() >= minimum
     assert StandardPage.objects.filter(slug__in=["privacy", "accessibility"]).count() == 2
     assert ConsultationWindow.objects.filter(municipality__isnull=True).exists()
     assert ConsultationWindow.objects.filter(municipality__code="271004").count() >= 5

@@ -14,6 +14,7 @@ from elearning.models import HomePage, SiteHelpSettings, StandardPage
 from elearning.seed_content import PAGES
 from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
 from organizations.services import municipalities_import
+from quizzes.models import Choice, Question, QuizPage
 
 DEMO_PASSWORD = "changeme"
 OSAKA_CODE = "271004"
@@ -140,6 +141,7 @@ class Command(BaseCommand):
         )
         home.add_child(instance=course)
         course.save_revision().publish()
+        lessons = {}
         for lesson_data in data["lessons"]:
             lesson = LessonPage(
                 title=lesson_data["title"],
@@ -150,8 +152,46 @@ class Command(BaseCommand):
             )
             course.add_child(instance=lesson)
             lesson.save_revision().publish()
+            lessons[lesson.slug] = lesson
+        if data.get("quiz"):
+            self.install_quiz(course, data["quiz"], lessons)
         self.created.append(f"course {data['course_code']}")
         return course
+
+    def install_quiz(self, course: CoursePage, data: dict, lessons: dict) -> QuizPage:
+        quiz = QuizPage(
+            title=data.get("title", "確認テスト"),
+            slug="quiz",
+            intro=data.get(
+                "intro",
+                "<p>学んだことを確かめましょう。間違えても、解説を読んで見直せば大丈夫です。</p>",
+            ),
+            pass_mark=data["pass_mark"],
+            questions_per_attempt=data.get("questions_per_attempt"),
+            retry_wait_minutes=data.get("retry_wait_minutes", 0),
+        )
+        course.add_child(instance=quiz)
+        quiz.save_revision().publish()
+        for order, item in enumerate(data["questions"]):
+            question = Question.objects.create(
+                quiz=quiz,
+                kind=item["kind"],
+                stem=item["stem"],
+                explanation=item.get("explanation", ""),
+                partial_credit=item.get("partial_credit", False),
+                review_lesson=lessons.get(item.get("lesson_slug")),
+                sort_order=order,
+            )
+            Choice.objects.bulk_create(
+                Choice(
+                    question=question,
+                    text=choice["text"],
+                    is_correct=choice["correct"],
+                    sort_order=i,
+                )
+                for i, choice in enumerate(item["choices"])
+            )
+        return quiz
 
     def install_demo_users(self) -> None:
         user_model = get_user_model()
