@@ -122,7 +122,9 @@ def test_item_analysis_equals_an_independent_count_and_exports(client):
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
     assert len(rows) == 2
-    for row, question in zip(rows, Question.objects.filter(quiz=quiz).order_by("sort_order")):
+    for row, question in zip(
+        rows, Question.objects.filter(quiz=quiz).order_by("sort_order"), strict=True
+    ):
         answered, correct = per_question[question.pk]
         assert int(row["回答数"]) == answered
         assert int(row["正解数"]) == correct

@@ -1,7 +1,6 @@
 """Install the course content, site pages and consultation windows; in development also the
 demo accounts. Idempotent: what exists already (perhaps edited since) is left as it is."""
 
-from courses.seed_content import COURSES, WINDOWS
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -10,6 +9,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from courses.models import ConsultationWindow, CoursePage, LessonPage
+from courses.seed_content import COURSES, WINDOWS
 from elearning.models import HomePage, SiteHelpSettings, StandardPage
 from elearning.seed_content import PAGES
 from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
