@@ -2,18 +2,24 @@
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.core import signing
 from django.db import transaction
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from organizations.learners import current_learner, learner_for_update
-from organizations.services import learner_update_profile
+from organizations.services import (
+    learner_delete,
+    learner_export,
+    learner_may_delete_self,
+    learner_update_profile,
+)
 
 from . import services
 from .forms import LearnerProfileForm, SignupForm
@@ -184,3 +190,34 @@ def signup(request):
             return redirect(next_url)
         return redirect("my-learning")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def export_my_data(request):
+    """Download everything kept about me as JSON (right of access)."""
+    learner = current_learner(request)
+    if learner is None:
+        messages.info(request, _("このブラウザには、保存されている学習の記録はありません。"))
+        return redirect("my-learning")
+    response = JsonResponse(
+        learner_export(learner=learner), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="tsunagari-my-data.json"'
+    return response
+
+
+def delete_my_data(request):
+    """Confirm, then delete the learner's personal data (and a citizen's account)."""
+    learner = current_learner(request)
+    if learner is None:
+        messages.info(request, _("このブラウザには、保存されている学習の記録はありません。"))
+        return redirect("my-learning")
+    allowed = learner_may_delete_self(learner)
+    if request.method == "POST" and allowed:
+        learner_delete(learner=learner)
+        if request.user.is_authenticated:
+            logout(request)
+        response = redirect("/")
+        response.delete_cookie(settings.LEARNER_COOKIE_NAME, samesite="Lax")
+        messages.success(request, _("学習の記録を削除しました。"))
+        return response
+    return render(request, "courses/delete_my_data.html", {"learner": learner, "allowed": allowed})

@@ -107,6 +107,12 @@ class SiteHelpSettings(BaseSiteSetting):
     organisation_name = models.CharField(
         _("運営者名"), max_length=100, blank=True, help_text=_("フッターに表示します。")
     )
+    organisation_contact = models.TextField(
+        _("運営者の問い合わせ先"),
+        max_length=500,
+        blank=True,
+        help_text=_("担当部署、電話番号、メールアドレス、受付時間など。フッターに表示します。"),
+    )
 
     panels = [
         FieldPanel("heading"),
@@ -131,7 +137,10 @@ class SiteHelpSettings(BaseSiteSetting):
             heading=_("ポータルサイト"),
         ),
         FieldPanel("show_local_windows"),
-        FieldPanel("organisation_name"),
+        MultiFieldPanel(
+            [FieldPanel("organisation_name"), FieldPanel("organisation_contact")],
+            heading=_("運営者"),
+        ),
     ]
 
     class Meta:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from wagtail import hooks
 
 from .models import AttendeeType, Department, Learner, Municipality, Prefecture
 from .signals import learner_merging
@@ -182,3 +183,49 @@ def learner_attach_to_user(*, learner: Learner, user) -> Learner:
         target.save(update_fields=changed)
     learner.delete()
     return target
+
+
+def learner_export(*, learner: Learner) -> dict:
+    """Everything kept about one learner, as a JSON-ready document (their right of access).
+
+    Each app that stores learner data adds its part through the ``learner_data_export`` hook.
+    """
+    document = {
+        "learner_id": str(learner.public_id),
+        "account": learner.user.get_username() if learner.user_id else None,
+        "display_name": learner.display_name,
+        "municipality": (
+            {"code": learner.municipality.code, "name": learner.municipality.name}
+            if learner.municipality_id
+            else None
+        ),
+        "department": learner.department.name if learner.department_id else None,
+        "attendee_type": learner.get_attendee_type_display() if learner.attendee_type else None,
+        "created_at": learner.created_at.isoformat(),
+        "last_seen_at": learner.last_seen_at.isoformat() if learner.last_seen_at else None,
+    }
+    for contribute in hooks.get_hooks("learner_data_export"):
+        document.update(contribute(learner))
+    return document
+
+
+def learner_may_delete_self(learner: Learner) -> bool:
+    """Citizens may delete themselves; accounts that administer or are managed by an office
+    (staff, administrators) are removed by their administrator instead."""
+    user = learner.user
+    if user is None:
+        return True
+    return not (user.is_staff or user.is_superuser or hasattr(user, "admin_scope"))
+
+
+@transaction.atomic
+def learner_delete(*, learner: Learner) -> None:
+    """Delete a learner's personal data (and a citizen's account).
+
+    Statistics stay true: completions and quiz attempts are kept without the person (their
+    foreign keys are SET_NULL), progress and saved answers go with the learner.
+    """
+    user = learner.user
+    learner.delete()
+    if user is not None:
+        user.delete()

@@ -41,3 +41,23 @@ def quiz_outline_item(request, course) -> list[OutlineItem]:
             description=description,
         )
     ]
+
+
+def quiz_attempts_export(learner) -> dict:
+    """The learner's quiz attempts: when, score and result (not the answers' correct keys)."""
+    from courses.ruby import strip_ruby
+
+    from .models import Attempt
+
+    attempts = Attempt.objects.filter(learner=learner, submitted_at__isnull=False)
+    return {
+        "quiz_attempts": [
+            {
+                "quiz": strip_ruby(attempt.quiz.get_parent().title),
+                "submitted_at": attempt.submitted_at.isoformat(),
+                "score_percent": float(attempt.score_percent),
+                "passed": attempt.passed,
+            }
+            for attempt in attempts.select_related("quiz")
+        ]
+    }

@@ -180,7 +180,10 @@ class Attempt(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     quiz = models.ForeignKey(QuizPage, on_delete=models.CASCADE, related_name="attempts")
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="quiz_attempts")
+    # Kept without the learner when they delete their data, so quiz statistics do not change.
+    learner = models.ForeignKey(
+        Learner, on_delete=models.SET_NULL, null=True, blank=True, related_name="quiz_attempts"
+    )
     started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
     score_percent = models.DecimalField(

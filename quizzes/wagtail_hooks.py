@@ -6,11 +6,12 @@ from wagtail.snippets.models import register_snippet
 
 from organizations.scopes import scope_for_user
 
-from .hooks import quiz_outline_item, quiz_requirement
+from .hooks import quiz_attempts_export, quiz_outline_item, quiz_requirement
 from .viewsets import ItemAnalysisView, QuestionViewSet
 
 hooks.register("course_completion_requirements", quiz_requirement)
 hooks.register("course_outline_items", quiz_outline_item)
+hooks.register("learner_data_export", quiz_attempts_export)
 register_snippet(QuestionViewSet)
 
 

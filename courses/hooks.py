@@ -1,0 +1,46 @@
+"""What the courses app adds to other apps' features through Wagtail hooks."""
+
+from courses.ruby import strip_ruby
+
+from .models import Completion, Enrollment, ReflectionNote
+
+
+def learning_records_export(learner) -> dict:
+    """The learner's enrollments, lesson progress, completions and saved 個人ワーク answers."""
+    enrollments = []
+    for enrollment in Enrollment.objects.filter(learner=learner).select_related("course"):
+        enrollments.append(
+            {
+                "course": strip_ruby(enrollment.course.title),
+                "started_at": enrollment.started_at.isoformat(),
+                "completed_at": enrollment.completed_at.isoformat()
+                if enrollment.completed_at
+                else None,
+                "lessons": [
+                    {
+                        "lesson": strip_ruby(progress.lesson.title),
+                        "started_at": progress.started_at.isoformat(),
+                        "completed_at": progress.completed_at.isoformat()
+                        if progress.completed_at
+                        else None,
+                        "seconds_spent": progress.seconds_spent,
+                    }
+                    for progress in enrollment.lesson_progress.select_related("lesson")
+                ],
+            }
+        )
+    return {
+        "enrollments": enrollments,
+        "completions": [
+            {"course": strip_ruby(c.course.title), "completed_on": c.completed_on.isoformat()}
+            for c in Completion.objects.filter(learner=learner).select_related("course")
+        ],
+        "reflections": [
+            {
+                "lesson": strip_ruby(note.lesson.title),
+                "text": note.text,
+                "saved_at": note.updated_at.isoformat(),
+            }
+            for note in ReflectionNote.objects.filter(learner=learner).select_related("lesson")
+        ],
+    }
