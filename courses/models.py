@@ -94,7 +94,7 @@ class CoursePage(Page):
         ),
     ]
     parent_page_types = ["elearning.HomePage"]
-    subpage_types = ["courses.LessonPage", "quizzes.QuizPage"]
+    subpage_types = ["courses.LessonPage", "quizzes.QuizPage", "quizzes.QuestionnairePage"]
 
     class Meta:
         verbose_name = _("コース")

@@ -61,3 +61,31 @@ def quiz_attempts_export(learner) -> dict:
             for attempt in attempts.select_related("quiz")
         ]
     }
+
+
+def questionnaire_outline_item(request, course) -> list[OutlineItem]:
+    """After completing, learners are invited to the course questionnaire (optional)."""
+    from courses.models import Enrollment
+
+    from .models import QuestionnairePage
+
+    questionnaire = QuestionnairePage.objects.live().child_of(course).first()
+    learner = current_learner(request)
+    if questionnaire is None or learner is None:
+        return []
+    if not Enrollment.objects.filter(
+        learner=learner, course=course, completed_at__isnull=False
+    ).exists():
+        return []
+    answered = bool(request.session.get(questionnaire.session_key()))
+    return [
+        OutlineItem(
+            title=questionnaire.title,
+            url=questionnaire.url,
+            status=_("回答済み・ご協力ありがとうございました") if answered else _("任意"),
+            done=answered,
+            action_label=_("アンケートに答える") if not answered else _("アンケートを見る"),
+            required=False,
+            description=_("講座をよりよくするため、匿名のアンケートにご協力ください（1分ほど）。"),
+        )
+    ]

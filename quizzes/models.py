@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
@@ -250,3 +251,54 @@ class SelectedChoice(models.Model):
 
     def __str__(self):
         return f"{self.answer_id} → {self.choice_id}"
+
+
+class QuestionnaireField(AbstractFormField):
+    page = ParentalKey("QuestionnairePage", on_delete=models.CASCADE, related_name="form_fields")
+
+
+class QuestionnairePage(AbstractForm):
+    """The course questionnaire (アンケート), built with Wagtail's form builder so editors change
+    the questions. Answers are anonymous: a submission stores the answers only, never who sent
+    them. A child page of the course; its aggregates are under レポート → アンケートの集計."""
+
+    intro = RichTextField(_("はじめに"), features=RICH_TEXT_FEATURES, blank=True)
+    thank_you_text = RichTextField(_("送信後のお礼"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [
+        *AbstractForm.content_panels,
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("質問")),
+        FieldPanel("thank_you_text"),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("アンケート")
+        verbose_name_plural = _("アンケート")
+
+    @property
+    def course(self) -> CoursePage:
+        return CoursePage.objects.get(path=self.path[: -self.steplen])
+
+    def session_key(self) -> str:
+        return f"questionnaire-answered-{self.pk}"
+
+    def serve(self, request, *args, **kwargs):
+        # The session only remembers "already answered" to thank rather than ask twice; it is
+        # not stored with the answers.
+        if request.method == "GET" and request.session.get(self.session_key()):
+            return self.render_landing_page(request)
+        return super().serve(request, *args, **kwargs)
+
+    def render_landing_page(self, request, form_submission=None, *args, **kwargs):
+        if form_submission is not None:
+            request.session[self.session_key()] = True
+        return super().render_landing_page(request, form_submission, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["course"] = self.course
+        return context

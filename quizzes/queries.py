@@ -102,3 +102,64 @@ def item_analysis(quiz: QuizPage, attempts) -> list[ItemRow]:
             )
         )
     return rows
+
+
+CHOICE_FIELD_TYPES = {"radio", "dropdown", "checkboxes", "multiselect", "checkbox"}
+
+
+@dataclass(frozen=True)
+class QuestionnaireRow:
+    question: str
+    answer: str
+    count: int
+    share: float | None  # percent of submissions
+
+
+def questionnaire_summary(page) -> tuple[int, list[QuestionnaireRow]]:
+    """Per question and option, how many anonymous submissions chose it; for free-text
+    questions, how many answered. Returns (number of submissions, rows)."""
+    fields = list(page.get_form_fields())
+    counts: dict[str, dict[str, int]] = {field.clean_name: {} for field in fields}
+    total = 0
+    for data in (
+        page.get_submission_class()
+        .objects.filter(page=page)
+        .values_list("form_data", flat=True)
+        .iterator()
+    ):
+        total += 1
+        for field in fields:
+            value = data.get(field.clean_name)
+            if field.field_type in CHOICE_FIELD_TYPES:
+                values = value if isinstance(value, list) else [value]
+                for item in values:
+                    if item in (None, ""):
+                        continue
+                    key = (
+                        str(item)
+                        if field.field_type != "checkbox"
+                        else ("はい" if item else "いいえ")
+                    )
+                    counts[field.clean_name][key] = counts[field.clean_name].get(key, 0) + 1
+            elif value not in (None, ""):
+                counts[field.clean_name]["（記入あり）"] = (
+                    counts[field.clean_name].get("（記入あり）", 0) + 1
+                )
+    rows = []
+    for field in fields:
+        options = [c.strip() for c in field.choices.replace(",", "\n").splitlines() if c.strip()]
+        seen = counts[field.clean_name]
+        ordered = options + [key for key in seen if key not in options]
+        if field.field_type not in CHOICE_FIELD_TYPES:
+            ordered = ["（記入あり）"]
+        for option in ordered:
+            count = seen.get(option, 0)
+            rows.append(
+                QuestionnaireRow(
+                    question=field.label,
+                    answer=option,
+                    count=count,
+                    share=round(100 * count / total, 1) if total else None,
+                )
+            )
+    return total, rows

@@ -14,7 +14,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from organizations.scopes import require_scope
 
 from .models import Attempt, Question, QuizPage
-from .queries import attempt_summary, attempts_in_scope, item_analysis
+from .queries import attempt_summary, attempts_in_scope, item_analysis, questionnaire_summary
 
 
 class QuestionViewSet(SnippetViewSet):
@@ -135,3 +135,63 @@ class ItemAnalysisView(ReportView):
 
     def get_page_subtitle(self):
         return self.quiz.get_parent().title
+
+
+class QuestionnaireSummaryView(ReportView):
+    """Aggregated answers of one course questionnaire (anonymous), exportable."""
+
+    page_title = _("アンケートの集計")
+    header_icon = "form"
+    results_template_name = "quizzes/admin/questionnaire_results.html"
+    index_url_name = "questionnaire_summary"
+    index_results_url_name = "questionnaire_summary_results"
+    paginate_by = None
+    permission_policy = None
+    list_export = ["question", "answer", "count", "share"]
+    export_headings = {
+        "question": _("質問"),
+        "answer": _("回答"),
+        "count": _("件数"),
+        "share": _("回答者に占める割合（%）"),
+    }
+
+    def setup(self, request, *args, page_id, **kwargs):
+        super().setup(request, *args, **kwargs)
+        from .models import QuestionnairePage
+
+        self.questionnaire = QuestionnairePage.objects.filter(pk=page_id).first()
+
+    def dispatch(self, request, *args, **kwargs):
+        require_scope(request.user)
+        if self.questionnaire is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_index_url(self):
+        return reverse(self.index_url_name, args=[self.questionnaire.pk])
+
+    def get_index_results_url(self):
+        return reverse(self.index_results_url_name, args=[self.questionnaire.pk])
+
+    def get_filename(self):
+        return f"questionnaire-{self.questionnaire.pk}"
+
+    def get_page_subtitle(self):
+        return self.questionnaire.get_parent().title
+
+    def get_queryset(self):
+        return []
+
+    def get_filtered_queryset(self):
+        self.total, rows = questionnaire_summary(self.questionnaire)
+        return rows
+
+    @cached_property
+    def columns(self):
+        return [Column(field, label=self.export_headings[field]) for field in self.list_export]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["total"] = self.total
+        context["questionnaire"] = self.questionnaire
+        return context

@@ -14,7 +14,7 @@ from elearning.models import HomePage, SiteHelpSettings, StandardPage
 from elearning.seed_content import PAGES
 from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
 from organizations.services import municipalities_import
-from quizzes.models import Choice, Question, QuizPage
+from quizzes.models import Choice, Question, QuestionnaireField, QuestionnairePage, QuizPage
 
 DEMO_PASSWORD = "changeme"
 OSAKA_CODE = "271004"
@@ -30,6 +30,26 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("organizations", "change_department"),
     ("organizations", "view_department"),
     ("organizations", "view_municipality"),
+]
+
+
+SATISFACTION = "とても満足\n満足\nふつう\nやや不満\n不満"
+QUESTIONNAIRE_FIELDS = [
+    ("この講座の満足度を教えてください", "radio", SATISFACTION, True),
+    ("内容はわかりやすかったですか", "radio", "わかりやすかった\nふつう\nわかりにくかった", True),
+    (
+        "これからしてみたいこと（いくつでも）",
+        "checkboxes",
+        "身近な人にあいさつや声かけをする\n地域の相談窓口を調べておく\n"
+        "家族や友人にこの講座のことを話す\n地域の居場所や活動に参加する\n特にない",
+        False,
+    ),
+    ("ご意見・ご感想（自由記述、任意）", "multiline", "", False),
+]
+QUESTIONNAIRE_FIELDS_CHILDREN = [
+    ("こうざは どうでしたか", "radio", "とても よかった\nよかった\nふつう\nよくなかった", True),
+    ("わかりやすかったですか", "radio", "わかりやすかった\nふつう\nむずかしかった", True),
+    ("かんそうを じゆうに かいてね（かかなくても だいじょうぶ）", "multiline", "", False),
 ]
 
 
@@ -155,6 +175,7 @@ class Command(BaseCommand):
             lessons[lesson.slug] = lesson
         if data.get("quiz"):
             self.install_quiz(course, data["quiz"], lessons)
+        self.install_questionnaire(course, children=data["audience"] == "children")
         self.created.append(f"course {data['course_code']}")
         return course
 
@@ -192,6 +213,31 @@ class Command(BaseCommand):
                 for i, choice in enumerate(item["choices"])
             )
         return quiz
+
+    def install_questionnaire(self, course: CoursePage, *, children: bool) -> QuestionnairePage:
+        page = QuestionnairePage(
+            title="アンケート" if not children else "かんそうを おしえてね",
+            slug="questionnaire",
+            intro="<p>講座をよりよくするため、ご感想をお聞かせください。</p>"
+            if not children
+            else "<p>こうざの かんそうを おしえてください。なまえは かきません。</p>",
+            thank_you_text="<p>ご協力ありがとうございました。</p>"
+            if not children
+            else "<p>こたえてくれて ありがとう。</p>",
+        )
+        course.add_child(instance=page)
+        page.save_revision().publish()
+        fields = QUESTIONNAIRE_FIELDS_CHILDREN if children else QUESTIONNAIRE_FIELDS
+        for order, (label, field_type, choices, required) in enumerate(fields):
+            QuestionnaireField.objects.create(
+                page=page,
+                sort_order=order,
+                label=label,
+                field_type=field_type,
+                choices=choices,
+                required=required,
+            )
+        return page
 
     def install_demo_users(self) -> None:
         user_model = get_user_model()
