@@ -24,7 +24,7 @@ def test_logged_in_learner_pages_use_a_fixed_number_of_queries(
     client, course, lessons = learner_client
     with django_assert_max_num_queries(13):
         assert client.get(lessons[3].url).status_code == 200
-    with django_assert_max_num_queries(13):  # + the quiz step (courses.outline)
+    with django_assert_max_num_queries(14):  # + quiz and questionnaire steps (courses.outline)
         assert client.get(course.url).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
