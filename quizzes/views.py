@@ -154,6 +154,13 @@ def result_view(request, quiz, attempt_id):
         lesson = answer.question.review_lesson
         if not answer.is_correct and lesson is not None and lesson not in review:
             review.append(lesson)
+        # Show the choices in the order the learner saw them.
+        position = {cid: i for i, cid in enumerate(answer.choice_order)}
+        answer.ordered_choices = sorted(
+            answer.question.choices.all(), key=lambda c: position.get(c.pk, len(position))
+        )
+        answer.selected_ids = {choice.pk for choice in answer.selected_choices.all()}
+    review.sort(key=lambda lesson: lesson.path)
     course = quiz.course
     enrollment = course.enrollments.filter(learner=learner).first()
     return TemplateResponse(
