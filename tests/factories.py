@@ -3,10 +3,11 @@
 import itertools
 
 from django.contrib.auth import get_user_model
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 from courses.models import ConsultationWindow, CoursePage, LessonPage
 from elearning.models import HomePage
+from elearning.pages import ensure_root_page
 from organizations.models import Municipality, Prefecture
 
 _counter = itertools.count(1)
@@ -32,7 +33,7 @@ def home_page() -> HomePage:
     home = HomePage.objects.first()
     if home is not None:
         return home
-    root = Page.get_first_root_node()
+    root = ensure_root_page()
     for page in root.get_children():
         if page.slug == "home":
             page.delete()

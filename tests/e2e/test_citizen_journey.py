@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def seeded():
+
     call_command("seed_demo", "--no-demo-users", verbosity=0)
     return CoursePage.objects.get(course_code="TS")
 

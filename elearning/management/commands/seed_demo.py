@@ -11,6 +11,7 @@ from wagtail.models import Page, Site
 from courses.models import ConsultationWindow, CoursePage, LessonPage
 from courses.seed_content import COURSES, WINDOWS
 from elearning.models import HomePage, SiteHelpSettings, StandardPage
+from elearning.pages import ensure_root_page
 from elearning.seed_content import PAGES
 from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
 from organizations.services import municipalities_import
@@ -83,7 +84,7 @@ class Command(BaseCommand):
 
     def install_home(self) -> HomePage:
         home = HomePage.objects.first()
-        root = Page.get_first_root_node()
+        root = ensure_root_page()
         if home is None:
             # Wagtail's migrations leave a bare "Welcome" page; our home page takes its place.
             for page in root.get_children():
