@@ -188,8 +188,11 @@ def merge_learning_records(*, source: Learner, target: Learner) -> None:
             source_completion.save(update_fields=["enrollment", "learner"])
             kept.completed_at = source_completion.completed_at
         elif source_completion and kept_completion:
-            # One person, one completion: the same course finished in two browsers counts once.
-            source_completion.delete()
+            # Finished in two browsers before the accounts were joined: both completions
+            # happened (and count, by definition, once each); the second stays with the person.
+            source_completion.learner = target
+            source_completion.enrollment = None
+            source_completion.save(update_fields=["learner", "enrollment"])
         if enrollment.last_activity_at > kept.last_activity_at and enrollment.last_lesson_id:
             kept.last_lesson_id = enrollment.last_lesson_id
         kept.save(update_fields=["completed_at", "last_lesson", "last_activity_at"])
@@ -203,3 +206,13 @@ def merge_learning_records(*, source: Learner, target: Learner) -> None:
     # Anything the target now meets (all lessons done across both browsers) completes.
     for enrollment in Enrollment.objects.filter(learner=target, completed_at__isnull=True):
         _complete_if_done(Enrollment.objects.select_for_update().get(pk=enrollment.pk))
+
+
+@transaction.atomic
+def completion_set_area(*, completion: Completion, municipality, attendee_type: str) -> Completion:
+    """Record the area and attendee type the learner confirmed for a completion (when they
+    receive the certificate), so statistics count it where it belongs."""
+    completion.municipality = municipality
+    completion.attendee_type = attendee_type
+    completion.save(update_fields=["municipality", "attendee_type"])
+    return completion

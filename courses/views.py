@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from organizations.learners import current_learner, learner_for_update
 from organizations.services import (
@@ -119,10 +120,14 @@ def my_learning(request):
             .select_related("lesson")
             .order_by("-updated_at")
         )
+    # Other apps (certificates, staff assignments) add their sections through a hook.
+    sections = []
+    if learner is not None:
+        sections = [hook(request, learner) for hook in hooks.get_hooks("my_learning_sections")]
     return render(
         request,
         "courses/my_learning.html",
-        {"learner": learner, "entries": entries, "notes": notes},
+        {"learner": learner, "entries": entries, "notes": notes, "sections": sections},
     )
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from wagtail import hooks
 
 from .models import AttendeeType, Department, Learner, Municipality, Prefecture
-from .signals import learner_merging
+from .signals import learner_deleting, learner_merging
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -226,6 +226,7 @@ def learner_delete(*, learner: Learner) -> None:
     foreign keys are SET_NULL), progress and saved answers go with the learner.
     """
     user = learner.user
+    learner_deleting.send(sender=Learner, learner=learner)
     learner.delete()
     if user is not None:
         user.delete()

@@ -9,6 +9,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import Signal, receiver
 
 learner_merging = Signal()  # sender=Learner, source=Learner, target=Learner
+# Sent inside the deleting transaction before a learner is deleted: sender=Learner, learner=...
+learner_deleting = Signal()
 
 
 @receiver(user_logged_in)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from courses.outline import outline_items
 from organizations.learners import current_learner, learner_for_update
 
 from . import services
@@ -173,6 +174,11 @@ def result_view(request, quiz, attempt_id):
             "answers": answers,
             "review_lessons": review,
             "course_completed": bool(enrollment and enrollment.completed_at),
+            "next_steps": [
+                item
+                for item in outline_items(request, course)
+                if not item.done and item.url != quiz.url
+            ],
             "eligibility": services.eligibility(learner=learner, quiz=quiz),
         },
     )

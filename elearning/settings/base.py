@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "organizations",
     "courses",
     "quizzes",
+    "certificates",
     "wagtail.contrib.forms",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",

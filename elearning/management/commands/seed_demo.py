@@ -31,6 +31,8 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("organizations", "change_department"),
     ("organizations", "view_department"),
     ("organizations", "view_municipality"),
+    ("certificates", "view_certificate"),
+    ("certificates", "change_certificate"),
 ]
 
 

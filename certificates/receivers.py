@@ -1,0 +1,24 @@
+"""Certificates are issued in the same transaction as the completion they certify."""
+
+from django.dispatch import receiver
+
+from courses.models import Completion
+from courses.signals import course_completed
+from organizations.models import Learner
+from organizations.signals import learner_deleting
+
+from .models import Certificate
+from .services import certificate_issue
+
+
+@receiver(course_completed, sender=Completion)
+def issue_on_completion(sender, completion, **kwargs):
+    certificate_issue(completion=completion)
+
+
+@receiver(learner_deleting, sender=Learner)
+def withhold_names(sender, learner, **kwargs):
+    """A learner who deletes their data keeps verifiable certificates, without their name."""
+    Certificate.objects.filter(completion__learner=learner).update(
+        name_printed="", name_withheld=True
+    )

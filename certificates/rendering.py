@@ -1,0 +1,76 @@
+"""From a Certificate to the content the PDF renderer draws, and the cached PDF bytes."""
+
+import hashlib
+from datetime import datetime, time
+
+from django.core.cache import cache
+from django.urls import reverse
+from wagtail.models import Site
+
+from courses.ruby import strip_ruby
+from elearning.dates import TOKYO, tokyo_date
+
+from .models import DEFAULT_BODY, Certificate, CertificateSettings, CourseCertificateOptions
+
+PDF_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def absolute_url(path: str) -> str:
+    from django.conf import settings
+
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _image_bytes(image) -> bytes | None:
+    if image is None:
+        return None
+    with image.open_file() as handle:
+        return handle.read()
+
+
+def certificate_content(certificate: Certificate):
+    """Everything printed on the certificate, resolved from site settings and course options."""
+    from .japanese_dates import format_wareki
+    from .pdf import CertificateContent
+
+    completion = certificate.completion
+    course = completion.course
+    site = Site.objects.filter(is_default_site=True).first()
+    site_settings = CertificateSettings.for_site(site) if site else CertificateSettings()
+    options = CourseCertificateOptions.objects.filter(course=course).first()
+    issuer_name = (options and options.issuer_name) or site_settings.issuer_name
+    issuer_title = (options and options.issuer_title) or site_settings.issuer_title
+    body_template = (options and options.body_template) or site_settings.body_template
+    course_title = strip_ruby(course.title)
+    day = tokyo_date(certificate.issued_at)
+    created = datetime.combine(day, time(0, 0), tzinfo=TOKYO)
+    return CertificateContent(
+        title="修了証",
+        name=certificate.name_printed,
+        course_title=course_title,
+        body=(body_template or DEFAULT_BODY).replace("{course}", course_title),
+        date_text=format_wareki(day, with_western=not (options and options.era_only)),
+        issuer_name=issuer_name or (site.site_name if site else ""),
+        issuer_title=issuer_title,
+        serial=certificate.serial,
+        verify_url=absolute_url(reverse("certificate-verify", args=[certificate.code])),
+        logo_png=_image_bytes(site_settings.logo),
+        seal_png=_image_bytes((options and options.seal) or site_settings.seal),
+        document_id=hashlib.sha256(
+            f"{certificate.serial}:{certificate.version}".encode()
+        ).hexdigest()[:32],
+        created=created,
+    )
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The PDF, rendered once per certificate version and wording, then served from cache."""
+    from .pdf import render_certificate
+
+    content = certificate_content(certificate)
+    key = "certificate-pdf:" + hashlib.sha256(repr(content).encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_certificate(content)
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf

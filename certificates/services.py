@@ -1,0 +1,132 @@
+"""Writes of certificates: issue (the only way one is made), confirm the name, reissue, revoke.
+
+Each is one transaction. Numbering locks the per-course, per-year counter row, so serial
+numbers have no gaps and no duplicates however many completions happen at once.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses import services as course_services
+from courses.models import Completion
+
+from .models import Certificate, CertificateEvent, SerialCounter
+
+
+class CertificateError(Exception):
+    """A request the certificate refuses; the message is shown to the user."""
+
+
+def _next_number(course_code: str, fiscal_year: int) -> int:
+    try:
+        with transaction.atomic():
+            SerialCounter.objects.get_or_create(course_code=course_code, fiscal_year=fiscal_year)
+    except IntegrityError:
+        pass  # created by a concurrent transaction: lock it below
+    counter = SerialCounter.objects.select_for_update().get(
+        course_code=course_code, fiscal_year=fiscal_year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def format_serial(course_code: str, fiscal_year: int, number: int) -> str:
+    return f"{course_code}-{fiscal_year}-{number:08d}"
+
+
+@transaction.atomic
+def certificate_issue(*, completion: Completion) -> Certificate:
+    """Issue the certificate of ``completion`` (once; a second call returns the first)."""
+    existing = Certificate.objects.filter(completion=completion).first()
+    if existing is not None:
+        return existing
+    course_code = completion.course.course_code
+    number = _next_number(course_code, completion.fiscal_year)
+    learner = completion.learner
+    certificate = Certificate.objects.create(
+        completion=completion,
+        serial=format_serial(course_code, completion.fiscal_year, number),
+        course_code=course_code,
+        fiscal_year=completion.fiscal_year,
+        sequence=number,
+        name_printed=learner.display_name if learner else "",
+        issued_at=completion.completed_at,
+    )
+    CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
+    return certificate
+
+
+@transaction.atomic
+def certificate_confirm_details(
+    *, certificate: Certificate, learner, name: str, municipality, attendee_type: str
+) -> Certificate:
+    """The learner chooses the name to print and confirms their area, once, before the first
+    download. Their profile and the completion's area (for statistics) follow the choice."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.completion.learner_id != learner.pk:
+        raise CertificateError("not your certificate")
+    if certificate.name_confirmed_at is not None:
+        raise CertificateError("already confirmed")
+    from organizations.services import learner_update_profile
+
+    learner_update_profile(
+        learner=learner,
+        municipality=municipality,
+        attendee_type=attendee_type,
+        display_name=name,
+    )
+    course_services.completion_set_area(
+        completion=certificate.completion, municipality=municipality, attendee_type=attendee_type
+    )
+    certificate.name_printed = name.strip()
+    certificate.name_confirmed_at = timezone.now()
+    certificate.save(update_fields=["name_printed", "name_confirmed_at"])
+    CertificateEvent.objects.create(
+        certificate=certificate, kind=CertificateEvent.Kind.NAME_CONFIRMED
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate: Certificate, name: str, user) -> Certificate:
+    """Correct the printed name: same serial and code, a new version, the change logged."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.is_revoked:
+        raise CertificateError("revoked")
+    old = certificate.name_printed
+    certificate.name_printed = name.strip()
+    certificate.version += 1
+    certificate.name_confirmed_at = certificate.name_confirmed_at or timezone.now()
+    certificate.save(update_fields=["name_printed", "version", "name_confirmed_at"])
+    CertificateEvent.objects.create(
+        certificate=certificate,
+        kind=CertificateEvent.Kind.REISSUED,
+        user=user,
+        detail={
+            "old_name": old,
+            "new_name": certificate.name_printed,
+            "version": certificate.version,
+        },
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str, user) -> Certificate:
+    """Revoke with a reason; verification shows it as revoked from then on."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.is_revoked:
+        return certificate
+    if not reason.strip():
+        raise CertificateError("reason required")
+    certificate.revoked_at = timezone.now()
+    certificate.revoke_reason = reason.strip()
+    certificate.save(update_fields=["revoked_at", "revoke_reason"])
+    CertificateEvent.objects.create(
+        certificate=certificate,
+        kind=CertificateEvent.Kind.REVOKED,
+        user=user,
+        detail={"reason": certificate.revoke_reason},
+    )
+    return certificate

@@ -1,0 +1,32 @@
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from organizations.permissions import ScopedModelPermissionPolicy
+
+from .hooks import certificate_outline_item, my_certificates_section
+from .models import Certificate
+from .viewsets import CertificateViewSet
+
+
+class CertificatePermissionPolicy(ScopedModelPermissionPolicy):
+    """Certificates are made only by completing a course and are never deleted (revoked
+    instead), so nobody may add or delete them in the admin."""
+
+    def user_has_permission(self, user, action):
+        return action not in ("add", "delete") and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(
+    Certificate,
+    CertificatePermissionPolicy(Certificate, municipality_field="completion__municipality"),
+)
+hooks.register("course_outline_items", certificate_outline_item)
+hooks.register("my_learning_sections", my_certificates_section)
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_viewset():
+    return CertificateViewSet()
