@@ -7,4 +7,4 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("修了証")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import checks, receivers  # noqa: F401

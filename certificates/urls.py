@@ -5,5 +5,7 @@ from . import views
 urlpatterns = [
     path("verify/<str:code>/", views.verify, name="certificate-verify"),
     path("<str:code>.pdf", views.pdf, name="certificate-pdf"),
+    path("<str:code>.json", views.credential, name="certificate-credential"),
+    path("keys/ed25519.json", views.signing_key_document, name="certificate-key"),
     path("<str:code>/receive/", views.claim, name="certificate-claim"),
 ]

@@ -232,3 +232,6 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Ed25519 private key (PEM) that signs Open Badges credentials; see docs/certificate-keys.md.
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "").replace("\\n", "\n")

@@ -20,3 +20,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "root": {"handlers": [], "level": "WARNING"},
 }
+CERTIFICATE_DERIVED_KEY_ALLOWED = True
