@@ -230,3 +230,24 @@ def learner_delete(*, learner: Learner) -> None:
     learner.delete()
     if user is not None:
         user.delete()
+
+
+def learners_purge_inactive(*, days: int | None = None, dry_run: bool = False) -> int:
+    """Delete anonymous learners who have not come back for ``days`` (the retention period,
+    ``LEARNER_RETENTION_DAYS``). Each learner is deleted in its own transaction, as if they had
+    deleted their data themselves. Returns how many were (or would be) deleted."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    days = settings.LEARNER_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = Learner.objects.filter(user__isnull=True, last_seen_at__lt=cutoff)
+    if dry_run:
+        return stale.count()
+    deleted = 0
+    for learner in stale.iterator(chunk_size=500):
+        learner_delete(learner=learner)
+        deleted += 1
+    return deleted
