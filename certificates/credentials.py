@@ -107,8 +107,14 @@ def credential_document(certificate: Certificate) -> dict:
         "validFrom": certificate.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "name": f"修了証：{strip_ruby(course.title)}",
         "credentialSubject": subject,
-        "identifier": [{"type": "IdentityObject", "identityHash": certificate.serial,
-                        "identityType": "identifier", "hashed": False}],
+        "identifier": [
+            {
+                "type": "IdentityObject",
+                "identityHash": certificate.serial,
+                "identityType": "identifier",
+                "hashed": False,
+            }
+        ],
     }
     if certificate.is_revoked:
         document["validUntil"] = certificate.revoked_at.astimezone(UTC).strftime(

@@ -201,3 +201,49 @@ class CertificateEvent(models.Model):
 
     def __str__(self):
         return f"{self.certificate} {self.kind}"
+
+
+class CertificateExport(models.Model):
+    """A ZIP of many certificates' PDFs, built by a background task with visible progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RUNNING = "running", _("作成中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        verbose_name=_("依頼者"),
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("コース"), help_text=_("空欄ならすべてのコース"),
+    )
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("所属"), help_text=_("空欄ならすべての所属"),
+    )
+    date_from = models.DateField(_("修了日（から）"), null=True, blank=True)
+    date_to = models.DateField(_("修了日（まで）"), null=True, blank=True)
+    status = models.CharField(
+        _("状態"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("件数"), default=0)
+    done = models.PositiveIntegerField(_("作成済み"), default=0)
+    file = models.FileField(_("ZIP ファイル"), upload_to="certificate-exports/", blank=True)
+    error = models.TextField(_("エラー"), blank=True)
+    created_at = models.DateTimeField(_("依頼日時"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("修了証の一括ダウンロード")
+        verbose_name_plural = _("修了証の一括ダウンロード")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -74,3 +74,30 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         pdf = render_certificate(content)
         cache.set(key, pdf, PDF_CACHE_SECONDS)
     return pdf
+
+
+def card_content(certificate: Certificate):
+    """The wallet-size supporter card of a certificate (name optional, QR to verification)."""
+    from .pdf import CardContent
+
+    content = certificate_content(certificate)
+    return CardContent(
+        name=content.name,
+        course_title=content.course_title,
+        date_text=content.date_text,
+        issuer_name=content.issuer_name,
+        serial=content.serial,
+        verify_url=content.verify_url,
+    )
+
+
+def cards_pdf(certificate: Certificate, *, with_name: bool = True) -> bytes:
+    """An A4 sheet with two copies of the learner's supporter card and cut marks."""
+    from dataclasses import replace
+
+    from .pdf import render_cards
+
+    card = card_content(certificate)
+    if not with_name:
+        card = replace(card, name="")
+    return render_cards([card, card])

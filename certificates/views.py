@@ -114,6 +114,22 @@ def claim(request, code: str):
     return render(request, "certificates/claim.html", {"certificate": certificate, "form": form})
 
 
+def card(request, code: str):
+    """Two wallet-size supporter cards on an A4 sheet (``?name=0`` leaves the name off)."""
+    from .rendering import cards_pdf
+
+    if _rate_limited(request):
+        return HttpResponse(status=429, headers={"Retry-After": "60"})
+    certificate = _lookup(code)
+    if certificate is None or certificate.is_revoked:
+        raise Http404
+    with_name = request.GET.get("name", "1") != "0"
+    response = HttpResponse(cards_pdf(certificate, with_name=with_name),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{certificate.serial}-card.pdf"'
+    return response
+
+
 def credential(request, code: str):
     """The certificate as a signed Open Badges 3.0 credential (JSON-LD)."""
     from .credentials import signed_credential
@@ -135,3 +151,18 @@ def signing_key_document(request):
     from .credentials import key_document
 
     return JsonResponse(key_document(), json_dumps_params={"indent": 2})
+
+
+def export_download(request, pk: int):
+    """The ZIP of a finished bulk export, for the administrator who asked for it."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import FileResponse
+
+    from .models import CertificateExport
+
+    export = get_object_or_404(CertificateExport, pk=pk, status=CertificateExport.Status.DONE)
+    if not (request.user.is_superuser or export.requested_by_id == request.user.pk):
+        raise PermissionDenied
+    return FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=f"certificates-{export.pk}.zip"
+    )

@@ -1,16 +1,18 @@
 """Admin screens for certificates: list (scoped), inspect, reissue and revoke."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from organizations.admin_scoping import scoped
+from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.viewsets import ScopedIndexView
 
 from . import services
 from .admin_forms import CertificateAdminForm
-from .models import Certificate
+from .exports import certificate_export_request
+from .models import Certificate, CertificateExport
 
 
 class CertificateEditView(scoped(generic.EditView)):
@@ -61,3 +63,61 @@ class CertificateViewSet(ModelViewSet):
 
     def get_queryset(self, request):
         return Certificate.objects.select_related("completion__course")
+
+
+class CertificateExportCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return certificate_export_request(
+            user=self.request.user,
+            course=data.get("course"),
+            department=data.get("department"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+class CertificateExportIndexView(generic.IndexView):
+    """Each administrator sees the exports they asked for (the national one sees all)."""
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        if self.request.user.is_superuser:
+            return queryset
+        return queryset.filter(requested_by=self.request.user)
+
+
+def export_download_column():
+    from django.utils.html import format_html
+    from wagtail.admin.ui.tables import Column
+
+    class DownloadColumn(Column):
+        def get_value(self, instance):
+            if instance.status == CertificateExport.Status.DONE:
+                url = reverse("certificate_export_download", args=[instance.pk])
+                return format_html('<a href="{}">{}</a>', url, _("ZIP をダウンロード"))
+            if instance.status == CertificateExport.Status.RUNNING:
+                return f"{instance.done} / {instance.total}（{instance.progress_percent}%）"
+            return instance.get_status_display()
+
+    return DownloadColumn("download", label=_("ダウンロード・進み具合"))
+
+
+class CertificateExportViewSet(ModelViewSet):
+    model = CertificateExport
+    icon = "download"
+    menu_label = _("修了証の一括ダウンロード")
+    add_to_admin_menu = True
+    menu_order = 261
+    copy_view_enabled = False
+    index_view_class = CertificateExportIndexView
+    add_view_class = CertificateExportCreateView
+    edit_handler = ObjectList(
+        [FieldPanel("course"), FieldPanel("department"), FieldPanel("date_from"),
+         FieldPanel("date_to")],
+        base_form_class=ScopedAdminForm,
+    )
+
+    @property
+    def list_display(self):
+        return ["created_at", "course", "department", "status", export_download_column()]

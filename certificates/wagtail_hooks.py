@@ -5,7 +5,7 @@ from organizations.permissions import ScopedModelPermissionPolicy
 
 from .hooks import certificate_outline_item, my_certificates_section
 from .models import Certificate
-from .viewsets import CertificateViewSet
+from .viewsets import CertificateExportViewSet, CertificateViewSet
 
 
 class CertificatePermissionPolicy(ScopedModelPermissionPolicy):
@@ -30,3 +30,23 @@ hooks.register("my_learning_sections", my_certificates_section)
 @hooks.register("register_admin_viewset")
 def register_certificate_viewset():
     return CertificateViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_certificate_export_viewset():
+    return CertificateExportViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_export_download_url():
+    from django.urls import path
+
+    from .views import export_download
+
+    return [
+        path(
+            "certificate-exports/<int:pk>/download/",
+            export_download,
+            name="certificate_export_download",
+        )
+    ]

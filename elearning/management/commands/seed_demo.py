@@ -33,6 +33,8 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("organizations", "view_municipality"),
     ("certificates", "view_certificate"),
     ("certificates", "change_certificate"),
+    ("certificates", "add_certificateexport"),
+    ("certificates", "view_certificateexport"),
 ]
 
 
