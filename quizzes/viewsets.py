@@ -13,7 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from organizations.scopes import require_scope
 
-from .models import Attempt, Question, QuizPage
+from .models import Attempt, Question, QuestionnairePage, QuizPage
 from .queries import attempt_summary, attempts_in_scope, item_analysis, questionnaire_summary
 
 
@@ -56,18 +56,58 @@ def _municipalities(request):
     return scope.municipalities().order_by("code")
 
 
-class ItemAnalysisView(ReportView):
+class PageReportBase(ReportView):
+    """A report about one page (a quiz, a questionnaire): found by the URL's ``page_id``,
+    shown to administrators with an area scope, its rows plain objects listed as columns."""
+
+    page_model = None
+    paginate_by = None
+    permission_policy = None
+    list_export: list[str] = []
+    export_headings: dict = {}
+    filename_prefix = "report"
+
+    def setup(self, request, *args, page_id, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.report_page = self.page_model.objects.filter(pk=page_id).first()
+
+    def dispatch(self, request, *args, **kwargs):
+        self.scope = require_scope(request.user)
+        if self.report_page is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_index_url(self):
+        return reverse(self.index_url_name, args=[self.report_page.pk])
+
+    def get_index_results_url(self):
+        return reverse(self.index_results_url_name, args=[self.report_page.pk])
+
+    def get_filename(self):
+        return f"{self.filename_prefix}-{self.report_page.pk}"
+
+    def get_page_subtitle(self):
+        return self.report_page.get_parent().title
+
+    def get_queryset(self):
+        return []
+
+    @cached_property
+    def columns(self):
+        return [Column(field, label=self.export_headings[field]) for field in self.list_export]
+
+
+class ItemAnalysisView(PageReportBase):
     """Per question of one quiz: answered, share correct, most chosen wrong choice."""
 
+    page_model = QuizPage
     page_title = _("確認テストの分析")
     header_icon = "help"
     results_template_name = "quizzes/admin/item_analysis_results.html"
     filterset_class = ItemAnalysisFilterSet
     index_url_name = "quiz_item_analysis"
     index_results_url_name = "quiz_item_analysis_results"
-    paginate_by = None
-    any_permission_required = ["view"]
-    permission_policy = None
+    filename_prefix = "item-analysis-quiz"
     list_export = [
         "question_text",
         "kind",
@@ -87,66 +127,34 @@ class ItemAnalysisView(ReportView):
         "top_wrong_count": _("その選択数"),
     }
 
-    def setup(self, request, *args, quiz_id, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.quiz = QuizPage.objects.filter(pk=quiz_id).first()
-
-    def dispatch(self, request, *args, **kwargs):
-        self.scope = require_scope(request.user)
-        if self.quiz is None:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_index_url(self):
-        return reverse(self.index_url_name, args=[self.quiz.pk])
-
-    def get_index_results_url(self):
-        return reverse(self.index_results_url_name, args=[self.quiz.pk])
-
-    def get_filename(self):
-        return f"item-analysis-quiz-{self.quiz.pk}"
-
-    def get_queryset(self):
-        return Attempt.objects.none()
-
-    def _attempts(self):
+    def get_filtered_queryset(self):
         data = self.filters.form.cleaned_data if self.filters and self.filters.is_valid() else {}
-        return attempts_in_scope(
-            self.quiz,
+        self.attempts = attempts_in_scope(
+            self.report_page,
             self.scope,
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             municipality=data.get("municipality"),
         )
-
-    def get_filtered_queryset(self):
-        self.attempts = self._attempts()
-        return item_analysis(self.quiz, self.attempts)
+        return item_analysis(self.report_page, self.attempts)
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
-        context["quiz"] = self.quiz
+        context["quiz"] = self.report_page
         context["summary"] = attempt_summary(self.attempts)
         return context
 
-    @cached_property
-    def columns(self):
-        return [Column(field, label=self.export_headings[field]) for field in self.list_export]
 
-    def get_page_subtitle(self):
-        return self.quiz.get_parent().title
-
-
-class QuestionnaireSummaryView(ReportView):
+class QuestionnaireSummaryView(PageReportBase):
     """Aggregated answers of one course questionnaire (anonymous), exportable."""
 
+    page_model = QuestionnairePage
     page_title = _("アンケートの集計")
     header_icon = "form"
     results_template_name = "quizzes/admin/questionnaire_results.html"
     index_url_name = "questionnaire_summary"
     index_results_url_name = "questionnaire_summary_results"
-    paginate_by = None
-    permission_policy = None
+    filename_prefix = "questionnaire"
     list_export = ["question", "answer", "count", "share"]
     export_headings = {
         "question": _("質問"),
@@ -155,43 +163,12 @@ class QuestionnaireSummaryView(ReportView):
         "share": _("回答者に占める割合（%）"),
     }
 
-    def setup(self, request, *args, page_id, **kwargs):
-        super().setup(request, *args, **kwargs)
-        from .models import QuestionnairePage
-
-        self.questionnaire = QuestionnairePage.objects.filter(pk=page_id).first()
-
-    def dispatch(self, request, *args, **kwargs):
-        require_scope(request.user)
-        if self.questionnaire is None:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_index_url(self):
-        return reverse(self.index_url_name, args=[self.questionnaire.pk])
-
-    def get_index_results_url(self):
-        return reverse(self.index_results_url_name, args=[self.questionnaire.pk])
-
-    def get_filename(self):
-        return f"questionnaire-{self.questionnaire.pk}"
-
-    def get_page_subtitle(self):
-        return self.questionnaire.get_parent().title
-
-    def get_queryset(self):
-        return []
-
     def get_filtered_queryset(self):
-        self.total, rows = questionnaire_summary(self.questionnaire)
+        self.total, rows = questionnaire_summary(self.report_page)
         return rows
-
-    @cached_property
-    def columns(self):
-        return [Column(field, label=self.export_headings[field]) for field in self.list_export]
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
         context["total"] = self.total
-        context["questionnaire"] = self.questionnaire
+        context["questionnaire"] = self.report_page
         return context

@@ -41,9 +41,9 @@ def report_index(request):
 @hooks.register("register_admin_urls")
 def register_report_urls():
     return [
-        path("reports/quiz/<int:quiz_id>/", ItemAnalysisView.as_view(), name="quiz_item_analysis"),
+        path("reports/quiz/<int:page_id>/", ItemAnalysisView.as_view(), name="quiz_item_analysis"),
         path(
-            "reports/quiz/<int:quiz_id>/results/",
+            "reports/quiz/<int:page_id>/results/",
             ItemAnalysisView.as_view(results_only=True),
             name="quiz_item_analysis_results",
         ),
