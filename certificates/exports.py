@@ -37,12 +37,16 @@ def export_queryset(export: CertificateExport):
 
 
 @transaction.atomic
-def certificate_export_request(*, user, course=None, department=None, date_from=None,
-                               date_to=None) -> CertificateExport:
+def certificate_export_request(
+    *, user, course=None, department=None, date_from=None, date_to=None
+) -> CertificateExport:
     """Record an export and queue the task that builds it (after the transaction commits)."""
     export = CertificateExport.objects.create(
-        requested_by=user, course=course, department=department,
-        date_from=date_from, date_to=date_to,
+        requested_by=user,
+        course=course,
+        department=department,
+        date_from=date_from,
+        date_to=date_to,
     )
     transaction.on_commit(lambda: build_certificate_export.enqueue(export.pk))
     return export

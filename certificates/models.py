@@ -213,16 +213,29 @@ class CertificateExport(models.Model):
         FAILED = "failed", _("失敗")
 
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
         verbose_name=_("依頼者"),
     )
     course = models.ForeignKey(
-        CoursePage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("コース"), help_text=_("空欄ならすべてのコース"),
+        CoursePage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("コース"),
+        help_text=_("空欄ならすべてのコース"),
     )
     department = models.ForeignKey(
-        "organizations.Department", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("所属"), help_text=_("空欄ならすべての所属"),
+        "organizations.Department",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属"),
+        help_text=_("空欄ならすべての所属"),
     )
     date_from = models.DateField(_("修了日（から）"), null=True, blank=True)
     date_to = models.DateField(_("修了日（まで）"), null=True, blank=True)

@@ -124,8 +124,9 @@ def card(request, code: str):
     if certificate is None or certificate.is_revoked:
         raise Http404
     with_name = request.GET.get("name", "1") != "0"
-    response = HttpResponse(cards_pdf(certificate, with_name=with_name),
-                            content_type="application/pdf")
+    response = HttpResponse(
+        cards_pdf(certificate, with_name=with_name), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="{certificate.serial}-card.pdf"'
     return response
 

@@ -113,8 +113,12 @@ class CertificateExportViewSet(ModelViewSet):
     index_view_class = CertificateExportIndexView
     add_view_class = CertificateExportCreateView
     edit_handler = ObjectList(
-        [FieldPanel("course"), FieldPanel("department"), FieldPanel("date_from"),
-         FieldPanel("date_to")],
+        [
+            FieldPanel("course"),
+            FieldPanel("department"),
+            FieldPanel("date_from"),
+            FieldPanel("date_to"),
+        ],
         base_form_class=ScopedAdminForm,
     )
 

@@ -66,4 +66,7 @@ def test_admin_requests_an_export_and_downloads_it(client, two_cities):
     other = factories.user()
     client.force_login(other)
     assert client.get(f"/admin/certificate-exports/{export.pk}/download/").status_code in (
-        302, 403, 404)
+        302,
+        403,
+        404,
+    )

@@ -1,0 +1,346 @@
+"""Certificate (修了証) and supporter-card PDFs drawn with reportlab.
+
+Fonts are the BIZ UD TrueType files in ``fonts/`` (embedded as subsets, so every viewer shows
+the same glyphs). Layout is computed first (``layout_certificate``) and then drawn, so tests can
+check that every line stays inside the page. Output is deterministic: the same content gives
+the same bytes (fixed creation date and document ID).
+"""
+
+import io
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader, TimeStamp
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdf_canvas
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+MINCHO = "BIZUDMincho"
+GOTHIC = "BIZUDGothic"
+GOTHIC_BOLD = "BIZUDGothic-Bold"
+INK = HexColor("#1b1b1b")
+FRAME = HexColor("#1f3a5f")
+ACCENT = HexColor("#8a6d1d")
+# Characters that must not begin a line in Japanese typesetting (行頭禁則).
+NO_LINE_START = set(
+    "、。，．・：；？！ー）」』】〕〉》ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+)
+
+PAGE_W, PAGE_H = landscape(A4)
+TEXT_LEFT, TEXT_RIGHT = 90.0, PAGE_W - 90.0
+
+
+@cache
+def register_fonts() -> None:
+    """Register the TrueType fonts with reportlab once per process."""
+    pdfmetrics.registerFont(TTFont(MINCHO, str(FONT_DIR / "BIZUDMincho-Regular.ttf")))
+    pdfmetrics.registerFont(TTFont(GOTHIC, str(FONT_DIR / "BIZUDGothic-Regular.ttf")))
+    pdfmetrics.registerFont(TTFont(GOTHIC_BOLD, str(FONT_DIR / "BIZUDGothic-Bold.ttf")))
+
+
+@dataclass(frozen=True)
+class CertificateContent:
+    title: str
+    name: str
+    course_title: str
+    body: str
+    date_text: str
+    issuer_name: str
+    issuer_title: str
+    serial: str
+    verify_url: str
+    logo_png: bytes | None = None
+    seal_png: bytes | None = None
+    document_id: str = ""
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CardContent:
+    name: str
+    course_title: str
+    date_text: str
+    issuer_name: str
+    serial: str
+    verify_url: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text as it is drawn: ``x`` is the left edge, ``y`` the baseline."""
+
+    text: str
+    font: str
+    size: float
+    x: float
+    y: float
+    width: float
+    char_space: float = 0.0
+
+
+def width_of(text: str, font: str, size: float, char_space: float = 0.0) -> float:
+    return pdfmetrics.stringWidth(text, font, size) + char_space * max(len(text) - 1, 0)
+
+
+def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
+    """Break Japanese text at any character, never starting a line with 、。」 and the like."""
+    lines, current = [], ""
+    for char in text:
+        if char == "\n":
+            lines.append(current)
+            current = ""
+            continue
+        if current and width_of(current + char, font, size) > max_width:
+            if char in NO_LINE_START and len(current) > 1:
+                # Carry the last character down with the forbidden one.
+                lines.append(current[:-1])
+                current = current[-1]
+            else:
+                lines.append(current)
+                current = ""
+        current += char
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_lines(
+    text: str, font: str, size: float, floor: float, max_width: float, max_lines: int
+) -> tuple[list[str], float]:
+    """Shrink ``text`` until it fits ``max_lines`` lines of ``max_width`` (wrapping at the
+    floor size if it must); returns the lines and the size used."""
+    while size > floor and width_of(text, font, size) > max_width * max_lines:
+        size -= 1
+    while size > floor and len(wrap(text, font, size, max_width)) > max_lines:
+        size -= 0.5
+    return wrap(text, font, size, max_width), size
+
+
+def _centred(text: str, font: str, size: float, y: float, char_space: float = 0.0) -> Line:
+    width = width_of(text, font, size, char_space)
+    return Line(text, font, size, (PAGE_W - width) / 2, y, width, char_space)
+
+
+def layout_certificate(content: CertificateContent) -> list[Line]:
+    """Where every line of the certificate goes (A4 landscape, points from bottom left)."""
+    register_fonts()
+    lines = [_centred(content.title, MINCHO, 46, PAGE_H - 150, char_space=22)]
+    y = PAGE_H - 225
+    if content.name:
+        name_lines, size = fit_lines(content.name, MINCHO, 30, 16, 560, 2)
+        for index, text in enumerate(name_lines):
+            suffix = "　様" if index == len(name_lines) - 1 else ""
+            lines.append(_centred(text + suffix, MINCHO, size, y))
+            y -= size * 1.45
+        y -= 18
+    else:
+        y -= 10
+    # The body must end above the date line (y = 180): shrink it until it does.
+    body_width = TEXT_RIGHT - TEXT_LEFT
+    size = 18.0
+    while True:
+        body_lines, size = fit_lines(content.body, MINCHO, size, 10, body_width, 5)
+        if y - (len(body_lines) - 1) * size * 1.75 >= 205 or size <= 10:
+            break
+        size -= 0.5
+    for text in body_lines:
+        lines.append(_centred(text, MINCHO, size, y))
+        y -= size * 1.75
+    lines.append(_centred(content.date_text, MINCHO, 15, min(y - 24, 185)))
+    right = PAGE_W - 150
+    if content.issuer_title:
+        title_size = 13
+        while title_size > 8 and width_of(content.issuer_title, MINCHO, title_size) > 330:
+            title_size -= 0.5
+        width = width_of(content.issuer_title, MINCHO, title_size)
+        lines.append(Line(content.issuer_title, MINCHO, title_size, right - width, 140, width))
+    issuer_size = 19
+    while issuer_size > 9 and width_of(content.issuer_name, MINCHO, issuer_size) > 330:
+        issuer_size -= 0.5
+    width = width_of(content.issuer_name, MINCHO, issuer_size)
+    lines.append(Line(content.issuer_name, MINCHO, issuer_size, right - width, 112, width))
+    small = 7.5
+    serial = f"修了証番号 {content.serial}"
+    lines.append(Line(serial, GOTHIC, small, 122, 82, width_of(serial, GOTHIC, small)))
+    url_lines, url_size = fit_lines(content.verify_url, GOTHIC, small, 5.5, 300, 2)
+    label = "確認用URL"
+    lines.append(Line(label, GOTHIC, small, 122, 70, width_of(label, GOTHIC, small)))
+    for index, text in enumerate(url_lines):
+        lines.append(
+            Line(
+                text,
+                GOTHIC,
+                url_size,
+                122,
+                60 - index * (url_size + 2),
+                width_of(text, GOTHIC, url_size),
+            )
+        )
+    return lines
+
+
+def _deterministic_canvas(buffer, pagesize, created: datetime | None, title: str):
+    # The initial font is ours, so no unembedded standard font is referenced at all.
+    canvas = pdf_canvas.Canvas(
+        buffer, pagesize=pagesize, invariant=1, pageCompression=1, initialFontName=MINCHO
+    )
+    if created is not None:
+        # reportlab stamps invariant documents with a fixed date; use the issue date instead.
+        stamp = TimeStamp(invariant=1)
+        stamp.t = created.timestamp()
+        stamp.lt = time.gmtime(stamp.t)
+        stamp.YMDhms = tuple(stamp.lt)[:6]
+        canvas._doc._timeStamp = stamp
+    canvas.setTitle(title)
+    canvas.setAuthor("Tsunagari")
+    canvas.setCreator("Tsunagari e-learning")
+    canvas.setSubject("修了証")
+    return canvas
+
+
+def _qr(canvas, url: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code module by module (no drawing text state, so no extra font)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    count = code.getModuleCount()
+    module = size / count
+    canvas.setFillColor(INK)
+    for row, cells in enumerate(code.modules):
+        for column, dark in enumerate(cells):
+            if dark:
+                canvas.rect(
+                    x + column * module,
+                    y + size - (row + 1) * module,
+                    module,
+                    module,
+                    stroke=0,
+                    fill=1,
+                )
+
+
+def _draw_frame(canvas) -> None:
+    canvas.setStrokeColor(FRAME)
+    canvas.setLineWidth(3.2)
+    canvas.rect(24, 24, PAGE_W - 48, PAGE_H - 48)
+    canvas.setLineWidth(0.8)
+    canvas.rect(33, 33, PAGE_W - 66, PAGE_H - 66)
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(0.6)
+    for x, y in ((40, 40), (PAGE_W - 40, 40), (40, PAGE_H - 40), (PAGE_W - 40, PAGE_H - 40)):
+        canvas.circle(x, y, 3.5, stroke=1, fill=0)
+    # A thin rule under the title.
+    canvas.line(PAGE_W / 2 - 120, PAGE_H - 168, PAGE_W / 2 + 120, PAGE_H - 168)
+
+
+def render_certificate(content: CertificateContent) -> bytes:
+    """The certificate as an A4 landscape PDF."""
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = _deterministic_canvas(
+        buffer, (PAGE_W, PAGE_H), content.created, f"{content.title} {content.serial}"
+    )
+    _draw_frame(canvas)
+    canvas.setFillColor(INK)
+    for line in layout_certificate(content):
+        text = canvas.beginText(line.x, line.y)
+        text.setFont(line.font, line.size)
+        text.setCharSpace(line.char_space)
+        text.textOut(line.text)
+        canvas.drawText(text)
+    if content.logo_png:
+        canvas.drawImage(
+            ImageReader(io.BytesIO(content.logo_png)),
+            52,
+            PAGE_H - 110,
+            width=70,
+            height=70,
+            preserveAspectRatio=True,
+            mask="auto",
+        )
+    if content.seal_png:
+        canvas.drawImage(
+            ImageReader(io.BytesIO(content.seal_png)),
+            PAGE_W - 140,
+            92,
+            width=56,
+            height=56,
+            preserveAspectRatio=True,
+            mask="auto",
+        )
+    _qr(canvas, content.verify_url, 52, 48, 62)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+CARD_W, CARD_H = 85.6 * mm, 54 * mm
+
+
+def _cut_marks(canvas, x: float, y: float) -> None:
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(0.3)
+    gap, length = 3, 9
+    for cx, cy, dx, dy in (
+        (x, y, -1, -1),
+        (x + CARD_W, y, 1, -1),
+        (x, y + CARD_H, -1, 1),
+        (x + CARD_W, y + CARD_H, 1, 1),
+    ):
+        canvas.line(cx + dx * gap, cy, cx + dx * (gap + length), cy)
+        canvas.line(cx, cy + dy * gap, cx, cy + dy * (gap + length))
+
+
+def _draw_card(canvas, card: CardContent, x: float, y: float) -> None:
+    canvas.setStrokeColor(FRAME)
+    canvas.setLineWidth(0.8)
+    canvas.roundRect(x + 3, y + 3, CARD_W - 6, CARD_H - 6, 6)
+    canvas.setFillColor(FRAME)
+    canvas.setFont(GOTHIC_BOLD, 13)
+    canvas.drawString(x + 10, y + CARD_H - 20, "つながりサポーター")
+    canvas.setFillColor(INK)
+    inner = CARD_W - 20 - 16 * mm
+    course_lines, size = fit_lines(card.course_title, GOTHIC, 7, 5, inner, 2)
+    yy = y + CARD_H - 32
+    for text in course_lines:
+        canvas.setFont(GOTHIC, size)
+        canvas.drawString(x + 10, yy, text)
+        yy -= size + 2
+    if card.name:
+        name_lines, size = fit_lines(card.name + " 様", MINCHO, 12, 7, inner, 1)
+        canvas.setFont(MINCHO, size)
+        canvas.drawString(x + 10, yy - 12, name_lines[0])
+    canvas.setFont(GOTHIC, 6)
+    canvas.drawString(x + 10, y + 20, card.date_text)
+    issuer, size = fit_lines(card.issuer_name, GOTHIC, 6, 4.5, inner, 1)
+    canvas.setFont(GOTHIC, size)
+    canvas.drawString(x + 10, y + 12, issuer[0])
+    canvas.setFont(GOTHIC, 5)
+    canvas.drawString(x + 10, y + 6, card.serial)
+    _qr(canvas, card.verify_url, x + CARD_W - 10 - 15 * mm, y + 8, 15 * mm)
+
+
+def render_cards(cards: list[CardContent]) -> bytes:
+    """Supporter cards, two to an A4 portrait sheet, each with cut marks."""
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = _deterministic_canvas(buffer, A4, None, "つながりサポーターカード")
+    page_w, page_h = A4
+    x = (page_w - CARD_W) / 2
+    for index, card in enumerate(cards):
+        if index and index % 2 == 0:
+            canvas.showPage()
+        y = page_h - 70 * mm - (index % 2) * (CARD_H + 30 * mm)
+        _cut_marks(canvas, x, y)
+        _draw_card(canvas, card, x, y)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
