@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from certificates.models import Certificate
 from courses.models import Completion, CoursePage
 from quizzes.models import Attempt, Choice
 
@@ -74,6 +75,29 @@ def test_citizen_completes_the_course_on_a_phone(live_server, phone, seeded):
     assert "修了しました" in page.content()
     assert Completion.objects.count() == 1
     assert Attempt.objects.filter(passed=True).count() == 1
+
+    # The certificate: name and municipality, then the PDF and its verification page.
+    page.get_by_role("link", name="修了証を受け取る").click()
+    assert axe_violations(page) == []
+    page.get_by_label("都道府県").select_option(label="大阪府")
+    page.get_by_label("お住まい・お勤めの市区町村").select_option(label="大阪市")
+    page.get_by_label("受講者区分").select_option(label="一般")
+    page.get_by_label("修了証に印字する氏名").fill("つながり 花子")
+    page.get_by_role("button", name="この内容で修了証を発行する").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="修了証（PDF）をダウンロードする").click()
+    pdf_path = download_info.value.path()
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+    assert "つながり 花子" in text
+    certificate = Certificate.objects.get()
+    assert certificate.serial in text
+    verify_path = f"/certificates/verify/{certificate.code}/"
+    assert verify_path in text.replace("\n", "")
+    page.goto(live_server.url + verify_path)
+    assert "有効な修了証です" in page.content()
+    assert axe_violations(page) == []
 
 
 def test_childrens_course_shows_furigana_and_reads_at_200_percent(live_server, browser, seeded):
