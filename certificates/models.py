@@ -84,6 +84,14 @@ class CourseCertificateOptions(models.Model):
         default=False,
         help_text=_("賞状の体裁（例: 令和7年11月22日）。外すと西暦を括弧で添えます。"),
     )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ロゴ"),
+    )
     seal = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -99,6 +107,7 @@ class CourseCertificateOptions(models.Model):
         FieldPanel("issuer_title"),
         FieldPanel("body_template"),
         FieldPanel("era_only"),
+        FieldPanel("logo"),
         FieldPanel("seal"),
     ]
 

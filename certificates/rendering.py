@@ -54,7 +54,7 @@ def certificate_content(certificate: Certificate):
         issuer_title=issuer_title,
         serial=certificate.serial,
         verify_url=absolute_url(reverse("certificate-verify", args=[certificate.code])),
-        logo_png=_image_bytes(site_settings.logo),
+        logo_png=_image_bytes((options and options.logo) or site_settings.logo),
         seal_png=_image_bytes((options and options.seal) or site_settings.seal),
         document_id=hashlib.sha256(
             f"{certificate.serial}:{certificate.version}".encode()

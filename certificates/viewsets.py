@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.viewsets import ScopedIndexView
@@ -12,7 +13,7 @@ from organizations.viewsets import ScopedIndexView
 from . import services
 from .admin_forms import CertificateAdminForm
 from .exports import certificate_export_request
-from .models import Certificate, CertificateExport
+from .models import Certificate, CertificateExport, CourseCertificateOptions
 
 
 class CertificateEditView(scoped(generic.EditView)):
@@ -125,3 +126,12 @@ class CertificateExportViewSet(ModelViewSet):
     @property
     def list_display(self):
         return ["created_at", "course", "department", "status", export_download_column()]
+
+
+class CourseCertificateOptionsViewSet(SnippetViewSet):
+    """Per-course wording, issuer, logo and seal; empty fields use 設定 → 修了証の設定."""
+
+    model = CourseCertificateOptions
+    icon = "doc-full"
+    menu_label = _("修了証の設定（コース別）")
+    list_display = ["course", "issuer_name", "era_only"]

@@ -1,11 +1,16 @@
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
 
 from organizations.permissions import ScopedModelPermissionPolicy
 
 from .hooks import certificate_outline_item, my_certificates_section
 from .models import Certificate
-from .viewsets import CertificateExportViewSet, CertificateViewSet
+from .viewsets import (
+    CertificateExportViewSet,
+    CertificateViewSet,
+    CourseCertificateOptionsViewSet,
+)
 
 
 class CertificatePermissionPolicy(ScopedModelPermissionPolicy):
@@ -23,6 +28,7 @@ register_permission_policy(
     Certificate,
     CertificatePermissionPolicy(Certificate, municipality_field="completion__municipality"),
 )
+register_snippet(CourseCertificateOptionsViewSet)
 hooks.register("course_outline_items", certificate_outline_item)
 hooks.register("my_learning_sections", my_certificates_section)
 

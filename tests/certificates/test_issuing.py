@@ -158,3 +158,33 @@ def test_deleting_learner_data_keeps_the_certificate_verifiable_without_the_name
     client.post("/my/delete/")
     html = client.get(f"/certificates/verify/{certificate.code}/").content.decode()
     assert "有効な修了証です" in html and "氏名非表示" in html and "消える 名前" not in html
+
+
+@pytest.mark.django_db
+def test_site_and_course_settings_change_what_is_printed():
+    from datetime import date
+
+    from wagtail.models import Site
+
+    from certificates.models import CertificateSettings, CourseCertificateOptions
+    from certificates.rendering import certificate_content
+
+    course = factories.course(lessons=1)
+    certificate = complete(course).certificate
+    site_settings = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.issuer_name = "大阪市長"
+    site_settings.save()
+    content = certificate_content(certificate)
+    assert content.issuer_name == "大阪市長"
+    assert "年（" in content.date_text  # 和暦 with the Western year by default
+    CourseCertificateOptions.objects.create(
+        course=course,
+        issuer_name="大阪市 福祉局長",
+        era_only=True,
+        body_template="{course}を修了したことを証します。",
+    )
+    content = certificate_content(certificate)
+    assert content.issuer_name == "大阪市 福祉局長"
+    assert "（" not in content.date_text and content.date_text.startswith("令和")
+    assert content.body == f"{course.title}を修了したことを証します。"
+    assert certificate.completion.completed_on <= date.today()
