@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ElearningConfig(AppConfig):
     name = "elearning"
     verbose_name = _("サイト")
+
+    def ready(self):
+        from . import context_processors  # noqa: F401  (cache invalidation receivers)

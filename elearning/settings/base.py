@@ -199,6 +199,8 @@ LEARNER_COOKIE_AGE = int(os.environ.get("LEARNER_COOKIE_DAYS", "180")) * 24 * 36
 # How long a learner who has not come back is kept before the retention task deletes them.
 LEARNER_RETENTION_DAYS = int(os.environ.get("LEARNER_RETENTION_DAYS", str(2 * 365)))
 
+# Sessions are read from the cache (Redis in production) and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 30 * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

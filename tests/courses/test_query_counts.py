@@ -22,14 +22,14 @@ def test_logged_in_learner_pages_use_a_fixed_number_of_queries(
     learner_client, django_assert_max_num_queries
 ):
     client, course, lessons = learner_client
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(11):
         assert client.get(lessons[3].url).status_code == 200
     # + one query per step other apps add (quiz, questionnaire, certificate: courses.outline)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         assert client.get(course.url).status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert client.get("/").status_code == 200
-    with django_assert_max_num_queries(13):  # + the certificates section
+    with django_assert_max_num_queries(10):  # includes the certificates section
         assert client.get("/my/").status_code == 200
 
 
@@ -40,5 +40,5 @@ def test_anonymous_lesson_page_uses_a_fixed_number_of_queries(
     course = factories.course(lessons=8)
     lesson = factories.lessons_of(course)[4]
     client.get(lesson.url)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.get(lesson.url).status_code == 200
