@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint format migrate seed bench clean
+.PHONY: run test install install-test lint format migrate seed bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ format: install-test
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+## Update the English interface catalogue (needs GNU gettext: apt-get install gettext).
+messages: install
+	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore='*/seed_content/*' --ignore=tests
+	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py compilemessages -l en --ignore=.venv
