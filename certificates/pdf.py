@@ -154,7 +154,7 @@ def layout_certificate(content: CertificateContent) -> list[Line]:
     for text in body_lines:
         lines.append(_centred(text, MINCHO, size, y))
         y -= size * 1.75
-    lines.append(_centred(content.date_text, MINCHO, 15, min(y - 24, 185)))
+    lines.append(_centred(content.date_text, MINCHO, 15, max(y - 30, 175)))
     right = PAGE_W - 150
     if content.issuer_title:
         title_size = 13
