@@ -20,7 +20,7 @@ from django.urls import reverse
 from courses.ruby import strip_ruby
 
 from .models import Certificate
-from .rendering import absolute_url, certificate_content
+from .rendering import absolute_url, certificate_text
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -83,7 +83,7 @@ def key_document() -> dict:
 
 def credential_document(certificate: Certificate) -> dict:
     """The unsigned OpenBadgeCredential of a certificate."""
-    content = certificate_content(certificate)
+    content, _images = certificate_text(certificate)
     course = certificate.completion.course
     subject = {"type": ["AchievementSubject"]}
     if content.name:

@@ -1,6 +1,7 @@
 """From a Certificate to the content the PDF renderer draws, and the cached PDF bytes."""
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, time
 
 from django.core.cache import cache
@@ -28,8 +29,16 @@ def _image_bytes(image) -> bytes | None:
         return handle.read()
 
 
-def certificate_content(certificate: Certificate):
-    """Everything printed on the certificate, resolved from site settings and course options."""
+def _images(certificate: Certificate, options, site_settings):
+    logo = (options and options.logo) or site_settings.logo
+    seal = (options and options.seal) or site_settings.seal
+    return logo, seal
+
+
+def certificate_text(certificate: Certificate):
+    """Everything printed on the certificate except the image bytes, and the logo and seal
+    images to print (pages that only show the text, and the PDF cache key, need not read image
+    files from storage)."""
     from .japanese_dates import format_wareki
     from .pdf import CertificateContent
 
@@ -44,7 +53,8 @@ def certificate_content(certificate: Certificate):
     course_title = strip_ruby(course.title)
     day = tokyo_date(certificate.issued_at)
     created = datetime.combine(day, time(0, 0), tzinfo=TOKYO)
-    return CertificateContent(
+    logo, seal = _images(certificate, options, site_settings)
+    content = CertificateContent(
         title="修了証",
         name=certificate.name_printed,
         course_title=course_title,
@@ -54,24 +64,34 @@ def certificate_content(certificate: Certificate):
         issuer_title=issuer_title,
         serial=certificate.serial,
         verify_url=absolute_url(reverse("certificate-verify", args=[certificate.code])),
-        logo_png=_image_bytes((options and options.logo) or site_settings.logo),
-        seal_png=_image_bytes((options and options.seal) or site_settings.seal),
         document_id=hashlib.sha256(
             f"{certificate.serial}:{certificate.version}".encode()
         ).hexdigest()[:32],
         created=created,
     )
+    return content, (logo, seal)
+
+
+def certificate_content(certificate: Certificate):
+    """Everything printed on the certificate, resolved from site settings and course options."""
+    content, (logo, seal) = certificate_text(certificate)
+    return replace(content, logo_png=_image_bytes(logo), seal_png=_image_bytes(seal))
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The PDF, rendered once per certificate version and wording, then served from cache."""
     from .pdf import render_certificate
 
-    content = certificate_content(certificate)
-    key = "certificate-pdf:" + hashlib.sha256(repr(content).encode()).hexdigest()
+    content, images = certificate_text(certificate)
+    # Images are named by their stored files, so replacing one changes the key.
+    files = tuple(str(image.file) if image else "" for image in images)
+    key = "certificate-pdf:" + hashlib.sha256(repr((content, files)).encode()).hexdigest()
     pdf = cache.get(key)
     if pdf is None:
-        pdf = render_certificate(content)
+        logo, seal = images
+        pdf = render_certificate(
+            replace(content, logo_png=_image_bytes(logo), seal_png=_image_bytes(seal))
+        )
         cache.set(key, pdf, PDF_CACHE_SECONDS)
     return pdf
 
@@ -80,7 +100,7 @@ def card_content(certificate: Certificate):
     """The wallet-size supporter card of a certificate (name optional, QR to verification)."""
     from .pdf import CardContent
 
-    content = certificate_content(certificate)
+    content, _images = certificate_text(certificate)
     return CardContent(
         name=content.name,
         course_title=content.course_title,

@@ -65,12 +65,12 @@ def verify(request, code: str):
     _pad(started)
     if certificate is None:
         return render(request, "certificates/not_found.html", status=404)
-    from .rendering import certificate_content
+    from .rendering import certificate_text
 
     return render(
         request,
         "certificates/verify.html",
-        {"certificate": certificate, "content": certificate_content(certificate)},
+        {"certificate": certificate, "content": certificate_text(certificate)[0]},
     )
 
 

@@ -188,3 +188,22 @@ def test_site_and_course_settings_change_what_is_printed():
     assert "（" not in content.date_text and content.date_text.startswith("令和")
     assert content.body == f"{course.title}を修了したことを証します。"
     assert certificate.completion.completed_on <= date.today()
+
+
+@pytest.mark.django_db
+def test_a_new_logo_reaches_the_cached_pdf():
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+    from wagtail.models import Site
+
+    from certificates.models import CertificateSettings
+    from certificates.rendering import certificate_pdf
+
+    certificate = complete(factories.course(lessons=1)).certificate
+    before = certificate_pdf(certificate)
+    assert certificate_pdf(certificate) == before  # served from the cache
+    site_settings = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.logo = Image.objects.create(title="ロゴ", file=get_test_image_file())
+    site_settings.save()
+    after = certificate_pdf(certificate)
+    assert after != before and b"/Image" in after
