@@ -11,6 +11,7 @@ from courses import services as course_services
 from courses.models import Completion
 
 from .models import Certificate, CertificateEvent, SerialCounter
+from .signals import certificate_revoked
 
 
 class CertificateError(Exception):
@@ -129,4 +130,5 @@ def certificate_revoke(*, certificate: Certificate, reason: str, user) -> Certif
         user=user,
         detail={"reason": certificate.revoke_reason},
     )
+    certificate_revoked.send(sender=Certificate, certificate=certificate)
     return certificate

@@ -17,7 +17,7 @@ from elearning.dates import fiscal_year_of, tokyo_date
 from organizations.models import Learner
 
 from .models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote
-from .signals import course_completed
+from .signals import completion_area_changed, course_completed
 
 # A lesson left open for hours does not count as hours of study.
 MAX_SECONDS_PER_VISIT = 60 * 60
@@ -212,7 +212,15 @@ def merge_learning_records(*, source: Learner, target: Learner) -> None:
 def completion_set_area(*, completion: Completion, municipality, attendee_type: str) -> Completion:
     """Record the area and attendee type the learner confirmed for a completion (when they
     receive the certificate), so statistics count it where it belongs."""
+    previous = (completion.municipality_id, completion.attendee_type)
     completion.municipality = municipality
     completion.attendee_type = attendee_type
     completion.save(update_fields=["municipality", "attendee_type"])
+    if previous != (completion.municipality_id, completion.attendee_type):
+        completion_area_changed.send(
+            sender=Completion,
+            completion=completion,
+            previous_municipality_id=previous[0],
+            previous_attendee_type=previous[1],
+        )
     return completion

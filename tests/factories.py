@@ -112,3 +112,39 @@ def quiz(course_page, *, questions=None, **settings_):
         for text, correct in choices:
             Choice.objects.create(question=question, text=text, is_correct=correct)
     return page
+
+
+def completion(course_page, *, municipality=None, attendee_type="general", at=None):
+    """Complete ``course_page`` as a new anonymous learner, through the real services, at ``at``
+    (an aware datetime; now when omitted). Returns the Completion."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from courses import services
+    from organizations.models import Learner
+
+    learner = Learner.objects.create(municipality=municipality, attendee_type=attendee_type)
+    with mock.patch.object(services.timezone, "now", return_value=at or timezone.now()):
+        result = None
+        for lesson in lessons_of(course_page):
+            result = services.enrollment_complete_lesson(learner=learner, lesson=lesson)
+    return result.completion
+
+
+def training_session(course_page, *, municipality, held_on, organiser="市民講座", **counts):
+    """A reported in-person session saved through the service (national scope)."""
+    from organizations.scopes import NATION
+    from reports.models import TrainingSession
+    from reports.services import training_session_save
+
+    session = TrainingSession(
+        held_on=held_on,
+        municipality=municipality,
+        organiser_type="municipality",
+        organiser_name=organiser,
+        course=course_page,
+        instructor_name="講師",
+        **({"attendees_general": 10} if not counts else counts),
+    )
+    return training_session_save(session=session, scope=NATION)

@@ -1,0 +1,395 @@
+"""Supporter tallies: kept in step with the raw records, and rebuilt or verified from them.
+
+Every change to a counted record (a completion made, moved to another area, revoked or deleted;
+a session reported, corrected or deleted) turns into a ``Counter`` of tally keys with +/-
+deltas, applied with one ``INSERT … ON CONFLICT DO UPDATE`` per key and table in the caller's
+transaction. The upsert is atomic on both databases, so concurrent completions of the same key
+add up instead of overwriting each other. Keys are applied in sorted order so that two
+transactions touching the same keys lock them in the same order (no deadlock).
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from courses.models import Completion
+from organizations.models import Municipality
+
+from .models import (
+    ATTENDEE_COUNT_FIELDS,
+    Channel,
+    DailyTally,
+    MonthlyTally,
+    PrefectureMonthlyTally,
+    TrainingSession,
+)
+
+TALLY_MODELS = (DailyTally, MonthlyTally, PrefectureMonthlyTally)
+
+
+@dataclass(frozen=True, order=True)
+class TallyKey:
+    """One cell of the daily tally; the monthly tallies are coarser views of the same key."""
+
+    day: dt.date
+    municipality_id: int
+    prefecture_code: str
+    course_id: int
+    channel: str
+    attendee_type: str
+
+    @property
+    def month(self) -> dt.date:
+        return self.day.replace(day=1)
+
+    @property
+    def fiscal_year(self) -> int:
+        return self.day.year if self.day.month >= 4 else self.day.year - 1
+
+
+def _prefecture_of(municipality_id: int | None) -> str:
+    if not municipality_id:
+        return ""
+    return (
+        Municipality.objects.filter(pk=municipality_id)
+        .values_list("prefecture_id", flat=True)
+        .first()
+        or ""
+    )
+
+
+def completion_counts(
+    completion: Completion,
+    *,
+    municipality_id: int | None = None,
+    attendee_type: str | None = None,
+    ignore_revocation: bool = False,
+) -> Counter:
+    """The tally cells one completion counts in (empty when it is not counted).
+
+    A completion counts when its course is a supporter course and its certificate, if any, is
+    not revoked. ``municipality_id``/``attendee_type`` override the completion's own values
+    (to take back what it counted before a change).
+    """
+    if not completion.is_supporter:
+        return Counter()
+    if not ignore_revocation and _is_revoked(completion):
+        return Counter()
+    if municipality_id is None:
+        municipality_id = completion.municipality_id
+    if attendee_type is None:
+        attendee_type = completion.attendee_type
+    key = TallyKey(
+        day=completion.completed_on,
+        municipality_id=municipality_id or 0,
+        prefecture_code=_prefecture_of(municipality_id),
+        course_id=completion.course_id,
+        channel=Channel.ONLINE,
+        attendee_type=attendee_type or "",
+    )
+    return Counter({key: 1})
+
+
+def _is_revoked(completion: Completion) -> bool:
+    from certificates.models import Certificate
+
+    return Certificate.objects.filter(completion=completion, revoked_at__isnull=False).exists()
+
+
+def session_counts(session: TrainingSession) -> Counter:
+    """The tally cells one in-person session counts in: its attendees per attendee type."""
+    prefecture = session.municipality.prefecture_id if session.municipality_id else ""
+    counts = Counter()
+    for attendee_type, n in session.attendee_counts().items():
+        key = TallyKey(
+            day=session.held_on,
+            municipality_id=session.municipality_id,
+            prefecture_code=prefecture,
+            course_id=session.course_id,
+            channel=Channel.IN_PERSON,
+            attendee_type=attendee_type,
+        )
+        counts[key] += n
+    return counts
+
+
+def apply(changes: Counter) -> None:
+    """Add ``changes`` (key → delta, deltas may be negative) to every tally, in this transaction."""
+    changes = {key: delta for key, delta in changes.items() if delta}
+    if not changes:
+        return
+    monthly = Counter()
+    prefectural = Counter()
+    for key, delta in changes.items():
+        monthly[(key.month, key.municipality_id, key.channel, key.attendee_type)] += delta
+        prefectural[(key.month, key.prefecture_code, key.channel, key.attendee_type)] += delta
+    prefecture_of = {key.municipality_id: key.prefecture_code for key in changes}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for key in sorted(changes):
+            _upsert(
+                cursor,
+                DailyTally,
+                {
+                    "day": key.day,
+                    "municipality_id": key.municipality_id,
+                    "course_id": key.course_id,
+                    "channel": key.channel,
+                    "attendee_type": key.attendee_type,
+                },
+                {"fiscal_year": key.fiscal_year, "prefecture_code": key.prefecture_code},
+                changes[key],
+            )
+        for (month, municipality_id, channel, attendee_type), delta in sorted(monthly.items()):
+            _upsert(
+                cursor,
+                MonthlyTally,
+                {
+                    "month": month,
+                    "municipality_id": municipality_id,
+                    "channel": channel,
+                    "attendee_type": attendee_type,
+                },
+                {
+                    "fiscal_year": _fiscal_year(month),
+                    "prefecture_code": prefecture_of[municipality_id],
+                },
+                delta,
+            )
+        for (month, prefecture_code, channel, attendee_type), delta in sorted(prefectural.items()):
+            _upsert(
+                cursor,
+                PrefectureMonthlyTally,
+                {
+                    "month": month,
+                    "prefecture_code": prefecture_code,
+                    "channel": channel,
+                    "attendee_type": attendee_type,
+                },
+                {"fiscal_year": _fiscal_year(month)},
+                delta,
+            )
+
+
+def _fiscal_year(month: dt.date) -> int:
+    return month.year if month.month >= 4 else month.year - 1
+
+
+def _upsert(cursor, model, key: dict, extra: dict, delta: int) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [*key, *extra, "supporters"]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
+    placeholders = ", ".join(["%s"] * len(columns))
+    supporters = connection.ops.quote_name("supporters")
+    # Identifiers come from the model, never from input; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({quoted}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET "
+        f"{supporters} = {table}.{supporters} + EXCLUDED.{supporters}"
+    )
+    cursor.execute(sql, [*key.values(), *extra.values(), delta])
+
+
+# --- rebuilding and verifying -------------------------------------------------------------------
+
+
+def raw_counts(fiscal_year: int | None = None) -> Counter:
+    """Daily tally cells counted straight from completions and sessions (the truth)."""
+    completions = Completion.objects.filter(is_supporter=True).exclude(
+        certificate__revoked_at__isnull=False
+    )
+    sessions = TrainingSession.objects.all()
+    if fiscal_year is not None:
+        completions = completions.filter(fiscal_year=fiscal_year)
+        sessions = sessions.filter(fiscal_year=fiscal_year)
+    counts = Counter()
+    rows = (
+        completions.values(
+            "completed_on",
+            "municipality_id",
+            "municipality__prefecture_id",
+            "course_id",
+            "attendee_type",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows.iterator(chunk_size=5000):
+        key = TallyKey(
+            day=row["completed_on"],
+            municipality_id=row["municipality_id"] or 0,
+            prefecture_code=row["municipality__prefecture_id"] or "",
+            course_id=row["course_id"],
+            channel=Channel.ONLINE,
+            attendee_type=row["attendee_type"] or "",
+        )
+        counts[key] += row["n"]
+    fields = ["held_on", "municipality_id", "municipality__prefecture_id", "course_id"]
+    for row in sessions.values(*fields, *ATTENDEE_COUNT_FIELDS.values()).iterator(chunk_size=5000):
+        for attendee_type, field in ATTENDEE_COUNT_FIELDS.items():
+            if row[field]:
+                key = TallyKey(
+                    day=row["held_on"],
+                    municipality_id=row["municipality_id"],
+                    prefecture_code=row["municipality__prefecture_id"],
+                    course_id=row["course_id"],
+                    channel=Channel.IN_PERSON,
+                    attendee_type=str(attendee_type),
+                )
+                counts[key] += row[field]
+    return counts
+
+
+def stored_counts(fiscal_year: int | None = None) -> Counter:
+    """The daily tally as stored (cells with a count other than zero)."""
+    rows = DailyTally.objects.exclude(supporters=0)
+    if fiscal_year is not None:
+        rows = rows.filter(fiscal_year=fiscal_year)
+    counts = Counter()
+    for row in rows.values(
+        "day",
+        "municipality_id",
+        "prefecture_code",
+        "course_id",
+        "channel",
+        "attendee_type",
+        "supporters",
+    ).iterator(chunk_size=5000):
+        supporters = row.pop("supporters")
+        counts[TallyKey(**row)] = supporters
+    return counts
+
+
+def _rollups(daily: Counter) -> tuple[Counter, Counter]:
+    monthly, prefectural = Counter(), Counter()
+    for key, n in daily.items():
+        monthly[(key.month, key.municipality_id, key.channel, key.attendee_type)] += n
+        prefectural[(key.month, key.prefecture_code, key.channel, key.attendee_type)] += n
+    return +monthly, +prefectural
+
+
+def _stored_rollups(fiscal_year: int | None) -> tuple[Counter, Counter]:
+    monthly, prefectural = Counter(), Counter()
+    filters = Q() if fiscal_year is None else Q(fiscal_year=fiscal_year)
+    for row in (
+        MonthlyTally.objects.filter(filters)
+        .exclude(supporters=0)
+        .values_list("month", "municipality_id", "channel", "attendee_type", "supporters")
+    ):
+        monthly[row[:4]] = row[4]
+    for row in (
+        PrefectureMonthlyTally.objects.filter(filters)
+        .exclude(supporters=0)
+        .values_list("month", "prefecture_code", "channel", "attendee_type", "supporters")
+    ):
+        prefectural[row[:4]] = row[4]
+    return monthly, prefectural
+
+
+@dataclass
+class Verification:
+    """Differences between stored tallies and raw records (empty lists when they agree)."""
+
+    cells: int
+    supporters: int
+    daily: list
+    monthly: list
+    prefectural: list
+
+    @property
+    def ok(self) -> bool:
+        return not (self.daily or self.monthly or self.prefectural)
+
+
+def _differences(expected: Counter, stored: Counter) -> list:
+    keys = set(expected) | set(stored)
+    return sorted(
+        (key, expected.get(key, 0), stored.get(key, 0))
+        for key in keys
+        if expected.get(key, 0) != stored.get(key, 0)
+    )
+
+
+def verify(fiscal_year: int | None = None) -> Verification:
+    """Compare every tally with a recount from raw records."""
+    expected = +raw_counts(fiscal_year)
+    monthly, prefectural = _rollups(expected)
+    stored_monthly, stored_prefectural = _stored_rollups(fiscal_year)
+    return Verification(
+        cells=len(expected),
+        supporters=sum(expected.values()),
+        daily=_differences(expected, stored_counts(fiscal_year)),
+        monthly=_differences(monthly, stored_monthly),
+        prefectural=_differences(prefectural, stored_prefectural),
+    )
+
+
+@transaction.atomic
+def rebuild(fiscal_year: int | None = None) -> Verification:
+    """Recompute the tallies (of one fiscal year, or all) from raw records.
+
+    Returns what differed before the rebuild. On PostgreSQL the tally tables are locked for the
+    rebuild, so completions made meanwhile wait and are then added on top of the recount.
+    """
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in TALLY_MODELS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+    before = verify(fiscal_year)
+    expected = +raw_counts(fiscal_year)
+    for model in TALLY_MODELS:
+        rows = model.objects.all()
+        if fiscal_year is not None:
+            rows = rows.filter(fiscal_year=fiscal_year)
+        rows.delete()
+    DailyTally.objects.bulk_create(
+        (
+            DailyTally(
+                day=key.day,
+                fiscal_year=key.fiscal_year,
+                prefecture_code=key.prefecture_code,
+                municipality_id=key.municipality_id,
+                course_id=key.course_id,
+                channel=key.channel,
+                attendee_type=key.attendee_type,
+                supporters=n,
+            )
+            for key, n in expected.items()
+        ),
+        batch_size=2000,
+    )
+    monthly, prefectural = _rollups(expected)
+    prefecture_of = {key.municipality_id: key.prefecture_code for key in expected}
+    MonthlyTally.objects.bulk_create(
+        (
+            MonthlyTally(
+                month=month,
+                fiscal_year=_fiscal_year(month),
+                prefecture_code=prefecture_of[municipality_id],
+                municipality_id=municipality_id,
+                channel=channel,
+                attendee_type=attendee_type,
+                supporters=n,
+            )
+            for (month, municipality_id, channel, attendee_type), n in monthly.items()
+        ),
+        batch_size=2000,
+    )
+    PrefectureMonthlyTally.objects.bulk_create(
+        (
+            PrefectureMonthlyTally(
+                month=month,
+                fiscal_year=_fiscal_year(month),
+                prefecture_code=prefecture_code,
+                channel=channel,
+                attendee_type=attendee_type,
+                supporters=n,
+            )
+            for (month, prefecture_code, channel, attendee_type), n in prefectural.items()
+        ),
+        batch_size=2000,
+    )
+    return before
