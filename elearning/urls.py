@@ -9,6 +9,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from courses import views as course_views
+from reports import views as report_views
+from reports.api import api as kpi_api
 
 from .views import healthz
 
@@ -23,6 +25,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", course_views.signup, name="signup"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", kpi_api.urls),
+    path(
+        "opendata/supporters-<int:fiscal_year>.csv",
+        report_views.open_data_csv,
+        name="opendata_supporters",
+    ),
 ]
 
 if settings.DEBUG:

@@ -663,3 +663,68 @@ def open_data(fiscal_year) -> OpenData:
         key=lambda r: (r.month, r.prefecture_code or "99", r.municipality_code or "999999")
     )
     return OpenData(fiscal_year, published, suppressed, timezone.now())
+
+
+# --- tables (the same on screen, in CSV/XLSX exports and in the CLI) -----------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}"
+
+
+def report_tables(report: KpiReport) -> dict[str, tuple[list[str], list[list]]]:
+    """Each table of the report as (headings, rows): ``summary``, ``areas``, ``months``,
+    ``attendee_types``. Percentages are given as numbers of percent with one decimal."""
+    total = report.total
+    summary = [
+        [_("実績（人）"), total.actual],
+        [_("うちオンライン"), total.online],
+        [_("うち講座（対面・ライブ配信）"), total.in_person],
+        [_("目標（人）"), "" if total.target is None else total.target],
+        [_("進捗率（%）"), _percent(total.progress)],
+        [_("年度の経過（%）"), _percent(total.elapsed_share)],
+        [_("ペース（%）"), _percent(total.pace)],
+        [_("年度末の見込み（人）"), "" if total.projection is None else total.projection],
+        [_("人口"), "" if total.population is None else total.population],
+        [_("人口1万人あたり養成数"), "" if total.rate_per_10000 is None else total.rate_per_10000],
+        [_("累計（事業開始から）"), total.cumulative],
+    ]
+    areas = [
+        [
+            row.code or "",
+            row.name,
+            row.actual,
+            row.online,
+            row.in_person,
+            "" if row.target is None else row.target,
+            _percent(row.progress),
+            "" if row.rate_per_10000 is None else row.rate_per_10000,
+        ]
+        for row in report.rows
+    ]
+    months = [
+        [m.month, m.actual, m.online, m.in_person, "" if m.target is None else m.target]
+        for m in report.by_month
+    ]
+    attendee_types = [[label, n] for label, n in report.by_attendee_type.items()]
+    return {
+        "summary": ([_("項目"), _("値")], summary),
+        "areas": (
+            [
+                _("コード"),
+                _("地域"),
+                _("実績"),
+                _("オンライン"),
+                _("講座"),
+                _("目標"),
+                _("進捗率（%）"),
+                _("人口1万人あたり"),
+            ],
+            areas,
+        ),
+        "months": (
+            [_("月"), _("実績"), _("オンライン"), _("講座"), _("目標")],
+            months,
+        ),
+        "attendee_types": ([_("受講者区分"), _("人数")], attendee_types),
+    }

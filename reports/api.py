@@ -1,0 +1,140 @@
+"""The KPI JSON API (``GET /api/kpi/``), with its OpenAPI schema at ``/api/openapi.json``.
+
+For administrators only: a Wagtail API token (``Authorization: Bearer wagtail_…``, made under
+アカウント → API tokens or with ``manage.py api_tokens``) or the admin session. The document is
+``reports.queries.KpiReport.as_dict()``, the same as ``kpi_report --format json``.
+"""
+
+from django.core.exceptions import PermissionDenied
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+from wagtail.api.v3.auth import BearerTokenAuth
+
+from organizations.scopes import scope_for_user
+
+from .queries import AreaNotFound, InvalidParameter, kpi_report
+
+api = NinjaAPI(
+    title="Tsunagari KPI API",
+    version="1.0",
+    description=(
+        "つながりサポーターの養成数（実績）と目標。全国・都道府県・市区町村ごと。"
+        "管理者のみ（APIトークンまたは管理画面のログイン）。見られる範囲は管理者の範囲に従います。"
+    ),
+    urls_namespace="kpi_api",
+    auth=[BearerTokenAuth(), django_auth],
+    docs_url=None,  # the interactive docs page loads scripts from a CDN; the schema is enough
+)
+
+
+class AreaOut(Schema):
+    level: str
+    code: str | None
+    name: str
+
+
+class TotalOut(Schema):
+    actual: int
+    online: int
+    in_person: int
+    target: int | None
+    progress: float | None
+    pace: float | None
+    projection: int | None
+    population: int | None
+    rate_per_10000: float | None
+    elapsed_share: float
+    cumulative: int
+
+
+class MonthOut(Schema):
+    month: str
+    actual: int
+    online: int
+    in_person: int
+    target: int | None
+
+
+class RowOut(Schema):
+    code: str | None
+    name: str
+    actual: int
+    online: int
+    in_person: int
+    target: int | None
+    progress: float | None
+    population: int | None
+    rate_per_10000: float | None
+
+
+class ChannelOut(Schema):
+    online: int
+    in_person: int
+
+
+class KpiOut(Schema):
+    fiscal_year: int
+    area: AreaOut
+    total: TotalOut
+    target_split: str | None
+    by_month: list[MonthOut]
+    by_attendee_type: dict[str, int]
+    by_channel: ChannelOut
+    rows: list[RowOut]
+    generated_at: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class KpiParams(Schema):
+    fiscal_year: str
+    prefecture: str | None = None
+    municipality: str | None = None
+
+
+@api.get(
+    "/kpi/",
+    response={200: KpiOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="養成数と目標（KPI）",
+    url_name="kpi",
+)
+def kpi(request, params: Query[KpiParams]):
+    """Supporters trained in a fiscal year for the nation, a prefecture (``prefecture=27``) or a
+    municipality (``municipality=271004``); without an area, the caller's own area."""
+    scope = scope_for_user(request.user)
+    if scope is None:
+        return 403, {"detail": "この情報を見る権限がありません。"}
+    try:
+        report = kpi_report(
+            scope=scope,
+            fiscal_year=params.fiscal_year,
+            prefecture=params.prefecture,
+            municipality=params.municipality,
+        )
+    except InvalidParameter as error:
+        return 400, {"detail": str(error)}
+    except AreaNotFound:
+        return 404, {"detail": "その地域コードは見つかりません。"}
+    except PermissionDenied:
+        return 403, {"detail": "この地域の情報を見る権限がありません。"}
+    return 200, report.as_dict()
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_parameters(request, exc):
+    return api.create_response(
+        request,
+        {"detail": "パラメータが正しくありません（fiscal_year は必須、西暦4桁）。"},
+        status=400,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def not_authenticated(request, exc):
+    return api.create_response(
+        request, {"detail": "ログインまたはAPIトークンが必要です。"}, status=401
+    )
