@@ -6,7 +6,7 @@ For administrators only: a Wagtail API token (``Authorization: Bearer wagtail_�
 """
 
 from django.core.exceptions import PermissionDenied
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -107,7 +107,7 @@ def kpi(request, params: Query[KpiParams]):
     municipality (``municipality=271004``); without an area, the caller's own area."""
     scope = scope_for_user(request.user)
     if scope is None:
-        return 403, {"detail": "この情報を見る権限がありません。"}
+        return Status(403, {"detail": "この情報を見る権限がありません。"})
     try:
         report = kpi_report(
             scope=scope,
@@ -116,12 +116,12 @@ def kpi(request, params: Query[KpiParams]):
             municipality=params.municipality,
         )
     except InvalidParameter as error:
-        return 400, {"detail": str(error)}
+        return Status(400, {"detail": str(error)})
     except AreaNotFound:
-        return 404, {"detail": "その地域コードは見つかりません。"}
+        return Status(404, {"detail": "その地域コードは見つかりません。"})
     except PermissionDenied:
-        return 403, {"detail": "この地域の情報を見る権限がありません。"}
-    return 200, report.as_dict()
+        return Status(403, {"detail": "この地域の情報を見る権限がありません。"})
+    return Status(200, report.as_dict())
 
 
 @api.exception_handler(NinjaValidationError)

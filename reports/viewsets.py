@@ -1,0 +1,152 @@
+"""Admin screens of the reports app: session reports, targets, population (edited, scoped)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from organizations.admin_scoping import ScopedAdminForm, scoped
+from organizations.scopes import require_scope, scope_for_user
+from organizations.viewsets import ScopedIndexView
+
+from . import services
+from .models import KpiTarget, Population, TrainingSession
+
+
+class ServiceSaveMixin:
+    """Save through a service; a refusal comes back to the form as a Japanese error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+
+
+class TrainingSessionCreateView(ServiceSaveMixin, generic.CreateView):
+    def save_instance(self):
+        return services.training_session_save(
+            session=self.form.instance,
+            scope=require_scope(self.request.user),
+            user=self.request.user,
+        )
+
+
+class TrainingSessionEditView(ServiceSaveMixin, scoped(generic.EditView)):
+    def save_instance(self):
+        return services.training_session_save(
+            session=self.form.instance, scope=require_scope(self.request.user)
+        )
+
+
+class TrainingSessionDeleteView(scoped(generic.DeleteView)):
+    def delete_action(self):
+        services.training_session_delete(
+            session=self.object, scope=require_scope(self.request.user)
+        )
+
+
+class TrainingSessionViewSet(ModelViewSet):
+    """開催報告: listed, added, corrected and deleted within the administrator's area."""
+
+    model = TrainingSession
+    icon = "group"
+    menu_label = _("開催報告")
+    menu_order = 100
+    list_display = ["held_on", "municipality", "organiser_name", "course", "total_attendees"]
+    list_filter = ["fiscal_year", "organiser_type", "delivery", "course"]
+    search_fields = ["organiser_name", "instructor_name", "venue"]
+    list_export = [
+        "held_on",
+        "municipality",
+        "organiser_type",
+        "organiser_name",
+        "course",
+        "instructor_name",
+        "delivery",
+        "venue",
+        "total_attendees",
+    ]
+    ordering = ["-held_on", "-pk"]
+    inspect_view_enabled = True
+    index_view_class = ScopedIndexView
+    add_view_class = TrainingSessionCreateView
+    edit_view_class = TrainingSessionEditView
+    delete_view_class = TrainingSessionDeleteView
+    inspect_view_class = scoped(generic.InspectView)
+    copy_view_enabled = False
+
+    edit_handler = ObjectList(TrainingSession.panels, base_form_class=ScopedAdminForm)
+
+    def get_queryset(self, request):
+        return TrainingSession.objects.select_related("municipality", "course")
+
+
+class KpiTargetForm(ScopedAdminForm):
+    """Only the levels and areas the editor's scope covers are offered."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        scope = scope_for_user(for_user)
+        level = self.fields.get("level")
+        prefecture = self.fields.get("prefecture")
+        if scope is None or level is None:
+            return
+        if not scope.is_nation:
+            allowed = [KpiTarget.Level.MUNICIPALITY]
+            if scope.prefecture_code:
+                allowed.insert(0, KpiTarget.Level.PREFECTURE)
+            level.choices = [c for c in level.choices if c[0] in allowed or c[0] == ""]
+            if prefecture is not None:
+                prefecture.queryset = prefecture.queryset.filter(pk=scope.prefecture_code)
+        municipality = self.fields.get("municipality")
+        if municipality is not None:
+            municipality.required = False
+
+
+class KpiTargetViewSet(ModelViewSet):
+    """KPI目標: per fiscal year for the nation, a prefecture or a municipality."""
+
+    model = KpiTarget
+    icon = "tasks"
+    menu_label = _("KPI目標")
+    menu_order = 200
+    list_display = ["fiscal_year", "level", "area_name", "target"]
+    list_filter = ["fiscal_year", "level"]
+    index_view_class = ScopedIndexView
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    copy_view_enabled = False
+
+    edit_handler = ObjectList(KpiTarget.panels, base_form_class=KpiTargetForm)
+
+    def get_queryset(self, request):
+        return KpiTarget.objects.select_related("prefecture", "municipality__prefecture")
+
+
+class PopulationViewSet(ModelViewSet):
+    """人口: residents per municipality and fiscal year (for 養成率)."""
+
+    model = Population
+    icon = "user"
+    menu_label = _("人口")
+    menu_order = 300
+    list_display = ["municipality", "fiscal_year", "population", "as_of"]
+    list_filter = ["fiscal_year"]
+    search_fields = ["municipality__name"]
+    index_view_class = ScopedIndexView
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    copy_view_enabled = False
+
+    edit_handler = ObjectList(Population.panels, base_form_class=ScopedAdminForm)
+
+
+class ReportsViewSetGroup(ViewSetGroup):
+    menu_label = _("KPI・開催報告")
+    menu_icon = "table"
+    menu_order = 250
+    items = (TrainingSessionViewSet, KpiTargetViewSet, PopulationViewSet)

@@ -1,0 +1,54 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
+
+from organizations.permissions import ScopedModelPermissionPolicy
+from organizations.scopes import scope_for_user
+
+from .dashboard import KpiDashboardView, KpiSummaryPanel
+from .models import KpiTarget, Population, TrainingSession
+from .permissions import KpiTargetPermissionPolicy
+from .viewsets import ReportsViewSetGroup
+
+register_permission_policy(TrainingSession, ScopedModelPermissionPolicy(TrainingSession))
+register_permission_policy(Population, ScopedModelPermissionPolicy(Population))
+register_permission_policy(KpiTarget, KpiTargetPermissionPolicy(KpiTarget))
+
+
+@hooks.register("register_admin_viewset")
+def register_reports_viewsets():
+    return ReportsViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_dashboard_urls():
+    return [
+        path("reports/kpi/", KpiDashboardView.as_view(), name="kpi_dashboard"),
+        path(
+            "reports/kpi/results/",
+            KpiDashboardView.as_view(results_only=True),
+            name="kpi_dashboard_results",
+        ),
+    ]
+
+
+class KpiMenuItem(MenuItem):
+    """Shown to administrators whose scope covers an area (not to department managers)."""
+
+    def is_shown(self, request):
+        scope = scope_for_user(request.user)
+        return scope is not None and (
+            scope.is_nation or bool(scope.prefecture_code or scope.municipality_id)
+        )
+
+
+@hooks.register("register_reports_menu_item")
+def register_kpi_menu_item():
+    return KpiMenuItem(_("KPI（養成数）"), reverse("kpi_dashboard"), icon_name="table", order=50)
+
+
+@hooks.register("construct_homepage_panels")
+def add_kpi_summary_panel(request, panels):
+    panels.insert(0, KpiSummaryPanel(request))
