@@ -145,6 +145,6 @@ def training_session(course_page, *, municipality, held_on, organiser="市民講
         organiser_name=organiser,
         course=course_page,
         instructor_name="講師",
-        **({"attendees_general": 10} if not counts else counts),
+        **(counts or {"attendees_general": 10}),
     )
     return training_session_save(session=session, scope=NATION)
