@@ -1,5 +1,6 @@
 """Courses and lessons (Wagtail pages), consultation windows (snippet), and learning records."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -388,3 +389,171 @@ class ReflectionNote(models.Model):
 
     def __str__(self):
         return f"{self.learner} — {self.lesson}"
+
+
+class StaffAssignment(models.Model):
+    """A staff course a municipality requires its staff to complete by a due date (期限).
+
+    Targets all active staff of the municipality, some departments, or named people; expanded
+    into one ``StaffAssignee`` per person by ``courses.assignments`` (also for people who join a
+    targeted department later, until the due date). Edited in the Wagtail admin under
+    職員研修 → 研修の割り当て.
+    """
+
+    class Target(models.TextChoices):
+        ALL = "all", _("全職員")
+        DEPARTMENTS = "departments", _("所属を指定")
+        PEOPLE = "people", _("職員を指定")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="staff_assignments",
+        verbose_name=_("市区町村"),
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.PROTECT,
+        related_name="staff_assignments",
+        verbose_name=_("コース"),
+        limit_choices_to={"audience": Audience.STAFF},
+    )
+    target = models.CharField(_("対象"), max_length=16, choices=Target.choices, default=Target.ALL)
+    departments = models.ManyToManyField(
+        "organizations.Department", blank=True, related_name="+", verbose_name=_("対象の所属")
+    )
+    staff_members = models.ManyToManyField(
+        "organizations.StaffMember", blank=True, related_name="+", verbose_name=_("対象の職員")
+    )
+    starts_on = models.DateField(_("開始日"))
+    due_on = models.DateField(_("期限"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)
+    retrain = models.BooleanField(
+        _("今年度すでに修了した人にも受講させる（再受講）"),
+        default=False,
+        help_text=_(
+            "外すと、この年度にすでに修了した人は対象から外れます。"
+            "入れると、開始日より前の修了は数えず、全員にもう一度受講してもらいます。"
+        ),
+    )
+    note = models.CharField(_("メモ"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-due_on", "pk"]
+        verbose_name = _("研修の割り当て")
+        verbose_name_plural = _("研修の割り当て")
+        indexes = [models.Index(fields=["municipality", "due_on"])]
+
+    def __str__(self):
+        return f"{strip_ruby(self.course.title)}（{self.due_on:%Y-%m-%d}まで）"
+
+    @property
+    def window_start(self):
+        """The first day a completion counts from (see ``courses.assignments``)."""
+        from elearning.dates import fiscal_year_bounds
+
+        return self.starts_on if self.retrain else fiscal_year_bounds(self.fiscal_year)[0]
+
+    @property
+    def window_end(self):
+        """The last day a completion counts on: the end of the fiscal year, or the due date."""
+        from elearning.dates import fiscal_year_bounds
+
+        return max(fiscal_year_bounds(self.fiscal_year)[1], self.due_on)
+
+
+class StaffAssignee(models.Model):
+    """One person who must complete one assignment, with when they completed it.
+
+    Made only by ``courses.assignments``; ``completed_at`` is kept in the completing
+    transaction (receiver of ``course_completed``) so reports count it without joins to
+    completions.
+    """
+
+    assignment = models.ForeignKey(
+        StaffAssignment,
+        on_delete=models.CASCADE,
+        related_name="assignees",
+        verbose_name=_("研修の割り当て"),
+    )
+    staff_member = models.ForeignKey(
+        "organizations.StaffMember",
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("職員"),
+    )
+    assigned_on = models.DateField(_("割り当て日"))
+    completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("研修の対象者")
+        verbose_name_plural = _("研修の対象者")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "staff_member"], name="staff_assignee_unique_person"
+            )
+        ]
+        indexes = [models.Index(fields=["assignment", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.staff_member} — {self.assignment}"
+
+
+class TrainingReminder(models.Model):
+    """The log of reminder emails: one row per person and kind (or manager and week), written
+    before the email is sent, so a re-run after a crash never sends the same reminder twice."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("期限前のお知らせ")
+        OVERDUE = "overdue", _("期限超過のお知らせ")
+        MANAGER_OVERDUE = "manager_overdue", _("管理監督者への期限超過のお知らせ")
+        WEEKLY_SUMMARY = "weekly_summary", _("管理監督者への週次のまとめ")
+
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    assignee = models.ForeignKey(
+        StaffAssignee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("研修の対象者"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("宛先の管理監督者"),
+    )
+    week_of = models.DateField(_("週（月曜日）"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("研修のお知らせ")
+        verbose_name_plural = _("研修のお知らせ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignee", "kind"],
+                condition=models.Q(assignee__isnull=False),
+                name="training_reminder_once_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "week_of", "kind"],
+                condition=models.Q(assignee__isnull=True),
+                name="training_reminder_once_per_week",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.assignee or self.recipient}"

@@ -295,3 +295,68 @@ class AdminScope(models.Model):
             self.prefecture = self.department = None
         elif self.level == self.Level.DEPARTMENT:
             self.prefecture = None
+
+
+class StaffMember(models.Model):
+    """One member of a municipality's staff roster (職員名簿), with their learning account.
+
+    Written only by the roster import (``organizations.roster``): matched by staff number,
+    updated on re-import, marked as leaving (never deleted) when missing from a new roster.
+    Holds the minimum needed to assign training and remind people; deleting a staff member
+    (admin, 職員名簿) deletes their account and personal learning data too.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("在職")
+        LEAVING = "leaving", _("退職・異動")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="staff_members",
+        verbose_name=_("市区町村"),
+    )
+    staff_number = models.CharField(_("職員番号"), max_length=30)
+    name = models.CharField(_("氏名"), max_length=60)
+    name_kana = models.CharField(_("ふりがな"), max_length=80, blank=True)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_members",
+        verbose_name=_("所属"),
+    )
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    status = models.CharField(
+        _("在職区分"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    learner = models.OneToOneField(
+        Learner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_member",
+        verbose_name=_("受講者"),
+    )
+    invited_at = models.DateTimeField(_("パスワード設定の案内日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["municipality__code", "staff_number"]
+        verbose_name = _("職員")
+        verbose_name_plural = _("職員名簿")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "staff_number"], name="staff_member_unique_number"
+            )
+        ]
+        indexes = [models.Index(fields=["municipality", "status", "department"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.staff_number}）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

@@ -251,3 +251,36 @@ def learners_purge_inactive(*, days: int | None = None, dry_run: bool = False) -
         learner_delete(learner=learner)
         deleted += 1
     return deleted
+
+
+def roster_import(*, municipality: Municipality, dataset, dry_run: bool, scope):
+    """Import a municipality's staff roster (``organizations.resources.StaffRosterResource``):
+    one transaction, nothing written when any row is invalid or on a dry run.
+
+    Refused (PermissionDenied) unless ``scope`` covers the whole municipality: department
+    managers see their staff but do not keep the roster.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from elearning.imports import run_import
+
+    from .models import AdminScope
+    from .resources import StaffRosterResource
+
+    if (
+        scope is None
+        or scope.level == AdminScope.Level.DEPARTMENT
+        or not scope.allows_municipality(municipality)
+    ):
+        raise PermissionDenied
+    return run_import(StaffRosterResource(municipality=municipality), dataset, dry_run=dry_run)
+
+
+@transaction.atomic
+def staff_member_delete(*, staff_member) -> None:
+    """Delete a staff member's personal data: the roster entry, their account and learner
+    (completions stay in the statistics without the person, as in ``learner_delete``)."""
+    learner = staff_member.learner
+    staff_member.delete()
+    if learner is not None:
+        learner_delete(learner=learner)

@@ -27,3 +27,8 @@ def carry_anonymous_progress_into_account(sender, request, user, **kwargs):
     request._drop_learner_cookie = True
     if hasattr(request, "_cached_learner"):
         del request._cached_learner
+
+
+# Sent inside the importing transaction after a roster import wrote a municipality's staff:
+# sender=StaffMember, municipality=... (courses assigns training to people who joined).
+roster_imported = Signal()

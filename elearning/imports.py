@@ -1,0 +1,593 @@
+"""Spreadsheet imports, shared by every import of the project (staff rosters, session reports,
+KPI targets): reading the file, running a django-import-export ``Resource`` all-or-nothing,
+and the Wagtail admin screen (upload → preview with per-row errors → confirm → done).
+
+How to add an import
+--------------------
+1. Write a ``Resource`` (``<app>/resources.py``) that subclasses ``SpreadsheetResource`` and
+   names its columns in Japanese (``Field(column_name="職員番号")``); list accepted header
+   variants in ``header_aliases`` and the columns that must be present in ``required_columns``.
+   Raise ``ValidationError({"field_name": message})`` from ``before_import_row`` or
+   ``import_instance`` for row problems: they are reported with the column's header.
+2. Run it with ``run_import(resource, read_dataset(file, max_bytes=...), dry_run=...)``: one
+   transaction, nothing written when any row is invalid. A management command passes the
+   result to ``print_outcome`` and exits with ``outcome.exit_status``.
+3. For the admin, subclass ``ImportView`` (set ``resource_class``, ``page_title``,
+   ``url_name``, ``template_filename``; override ``check_permission``,
+   ``get_extra_fields`` and ``get_resource_kwargs``) and register its URLs with
+   ``ImportView.urls()`` from a ``register_admin_urls`` hook.
+"""
+
+import io
+import os
+import unicodedata
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import tablib
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import View
+from import_export import resources
+from import_export.instance_loaders import ModelInstanceLoader
+from import_export.results import RowResult
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# Tried in this order: strict UTF-8 first (a Shift_JIS file is almost never valid UTF-8).
+TEXT_ENCODINGS = ("utf-8-sig", "cp932")
+XLSX_MAGIC = b"PK\x03\x04"
+# How many rows the preview table shows (errors are always all listed).
+PREVIEW_ROWS = 200
+UPLOAD_DIR = "imports/pending"
+SIGNING_SALT = "elearning.imports"
+TOKEN_MAX_AGE = 60 * 60
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (too large, unreadable, empty): a message for people."""
+
+
+def max_import_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _format_megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def _read_bytes(uploaded_file, max_bytes: int) -> bytes:
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > max_bytes:
+        raise ImportFileError(_too_large(max_bytes))
+    if hasattr(uploaded_file, "seek"):
+        uploaded_file.seek(0)
+    content = uploaded_file.read(max_bytes + 1)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    if len(content) > max_bytes:
+        raise ImportFileError(_too_large(max_bytes))
+    return content
+
+
+def _too_large(max_bytes: int) -> str:
+    return _("ファイルが大きすぎます（上限 %(size)s MB）。ファイルを分けて取り込んでください。") % {
+        "size": _format_megabytes(max_bytes)
+    }
+
+
+def _clean_cell(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value
+    return value
+
+
+def _is_empty(row) -> bool:
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
+
+
+def _dataset_from_xlsx(content: bytes) -> tablib.Dataset:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(
+            _("Excel ファイルを読み込めませんでした。xlsx 形式で保存し直してください。")
+        ) from exc
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return _dataset_from_rows(rows)
+
+
+def _dataset_from_text(content: bytes) -> tablib.Dataset:
+    import csv
+
+    for encoding in TEXT_ENCODINGS:
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(
+            _("文字コードを判別できませんでした。UTF-8 か Shift_JIS の CSV で保存してください。")
+        )
+    if "\x00" in text:
+        raise ImportFileError(_("CSV ファイルとして読み込めませんでした。"))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ImportFileError(_("CSV ファイルとして読み込めませんでした。")) from exc
+    return _dataset_from_rows(rows)
+
+
+def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
+    # Excel leaves formatted but empty rows (and columns) after the data.
+    while rows and _is_empty(rows[-1]):
+        rows.pop()
+    if not rows or _is_empty(rows[0]):
+        raise ImportFileError(
+            _("ファイルが空です。1 行目に見出し、2 行目からデータを入れてください。")
+        )
+    headers = [str(_clean_cell(h) or "").strip() for h in rows[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    if not any(headers):
+        raise ImportFileError(_("1 行目に見出しがありません。"))
+    if len(rows) < 2:
+        raise ImportFileError(_("データの行がありません（見出しの行だけです）。"))
+    dataset = tablib.Dataset(headers=headers)
+    for row in rows[1:]:
+        row = [_clean_cell(value) for value in row[:width]]
+        row += [None] * (width - len(row))
+        dataset.append(row)
+    return dataset
+
+
+def read_dataset(uploaded_file, *, max_bytes: int | None = None) -> tablib.Dataset:
+    """Read a CSV (UTF-8 with or without BOM, Shift_JIS/CP932) or XLSX upload into a Dataset.
+
+    The first row holds the headers; trailing empty rows are dropped and cells are stripped.
+    Raises ``ImportFileError`` (a Japanese message) for files too large, unreadable or empty.
+    """
+    max_bytes = max_import_bytes() if max_bytes is None else max_bytes
+    content = _read_bytes(uploaded_file, max_bytes)
+    if not content.strip():
+        raise ImportFileError(_("ファイルが空です。"))
+    if content.startswith(XLSX_MAGIC):
+        return _dataset_from_xlsx(content)
+    name = getattr(uploaded_file, "name", "") or ""
+    if name.lower().endswith((".xls", ".xlsm", ".ods")):
+        raise ImportFileError(_("xlsx 形式か CSV 形式で保存し直してください。"))
+    return _dataset_from_text(content)
+
+
+def normalise_code(value) -> str:
+    """A code typed by people or stored by Excel: full-width digits and spaces folded
+    (NFKC), spaces removed, a float such as 1234.0 written back as 1234."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(text.split())
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text
+
+
+def normalise_text(value) -> str:
+    """Free text from a cell: full-width spaces folded and runs of spaces made one."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).replace("\u3000", " ").split())
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one row, as the user sees it in the spreadsheet (the header is row 1)."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did (or, in a dry run, would do)."""
+
+    dry_run: bool
+    total_rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # Figures the resource adds (e.g. {"leaving": 3}), labelled by ``extra_labels``.
+    extra: dict = field(default_factory=dict)
+    extra_labels: dict = field(default_factory=dict)
+    # The first rows, for the preview: (row number, import type, {header: value}).
+    preview: list = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_status(self) -> int:
+        return 0 if self.is_valid else 1
+
+    @property
+    def written(self) -> bool:
+        return self.is_valid and not self.dry_run
+
+    def totals(self) -> list[tuple[str, int]]:
+        """The figures to show, labelled in Japanese."""
+        figures = [
+            (_("行数"), self.total_rows),
+            (_("新規"), self.new),
+            (_("更新"), self.updated),
+            (_("変更なし"), self.unchanged),
+        ]
+        if self.deleted:
+            figures.append((_("削除"), self.deleted))
+        figures += [(str(self.extra_labels.get(k, k)), v) for k, v in self.extra.items()]
+        figures.append((_("エラーのある行"), len({e.row for e in self.errors})))
+        return figures
+
+
+class ScopedInstanceLoader(ModelInstanceLoader):
+    """Loads every existing instance the resource may touch in one query (its ``get_queryset``,
+    which the resource narrows to its scope), keyed by the single import id field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        key = self.resource.fields[self.resource.get_import_id_fields()[0]]
+        self.key_field = key
+        self.instances = {
+            str(getattr(instance, key.attribute)): instance
+            for instance in self.resource.get_queryset()
+        }
+
+    def get_instance(self, row):
+        return self.instances.get(str(self.key_field.clean(row) or ""))
+
+
+class SpreadsheetResource(resources.ModelResource):
+    """A ``ModelResource`` for files people make by hand or export from other systems.
+
+    - ``header_aliases``: ``{canonical column_name: ["別名", ...]}``; headers are matched after
+      NFKC normalisation and removal of spaces, so 「メール アドレス」 matches 「メールアドレス」.
+    - ``required_columns``: canonical headers that must be present.
+    - ``extra_labels``: labels of the figures the resource puts in ``self.extra``.
+    """
+
+    header_aliases: dict[str, list[str]] = {}
+    required_columns: list[str] = []
+    extra_labels: dict = {}
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        self.extra = {}
+
+    class Meta:
+        abstract = True
+        instance_loader_class = ScopedInstanceLoader
+        skip_diff = True
+        use_transactions = True
+        store_row_values = True
+
+    @classmethod
+    def template_headers(cls) -> list[str]:
+        """The header row of the downloadable template."""
+        return [f.column_name for f in cls().get_import_fields()]
+
+    def column_label(self, key: str) -> str:
+        """The header shown for an error keyed by a field name (or a header)."""
+        if key == NON_FIELD_ERRORS:
+            return _("（行全体）")
+        field_ = self.fields.get(key)
+        return field_.column_name if field_ is not None else key
+
+    def normalise_headers(self, dataset: tablib.Dataset) -> list[RowError]:
+        """Rename accepted header variants to the canonical ones; report missing and twice
+        given columns (as errors of row 1)."""
+
+        def key(text):
+            return "".join(unicodedata.normalize("NFKC", str(text)).lower().split())
+
+        lookup = {}
+        for f in self.get_import_fields():
+            lookup[key(f.column_name)] = f.column_name
+        for canonical, aliases in self.header_aliases.items():
+            for alias in aliases:
+                lookup[key(alias)] = canonical
+        headers = [lookup.get(key(h), h) for h in dataset.headers]
+        errors = []
+        for header, count in Counter(h for h in headers if h).items():
+            if count > 1 and header in lookup.values():
+                errors.append(RowError(1, header, _("同じ列が 2 回以上あります。")))
+        for required in self.required_columns:
+            if required not in headers:
+                errors.append(RowError(1, required, _("この列がありません。")))
+        dataset.headers = headers
+        return errors
+
+
+def _row_errors_from(resource, result) -> list[RowError]:
+    errors = []
+    for error in result.base_errors:
+        errors.append(RowError(1, _("（ファイル全体）"), str(error.error)))
+    for number, row_errors in result.row_errors():
+        for error in row_errors:
+            exc = error.error
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            errors.append(RowError(number + 1, _("（行全体）"), message))
+    for invalid in result.invalid_rows:
+        for key, messages_ in invalid.error_dict.items():
+            for message in messages_:
+                errors.append(RowError(invalid.number + 1, resource.column_label(key), message))
+    errors.sort(key=lambda e: (e.row, e.column))
+    return errors
+
+
+def run_import(resource, dataset: tablib.Dataset, *, dry_run: bool) -> ImportOutcome:
+    """Import ``dataset`` with ``resource`` in one transaction: nothing is written when any
+    row is invalid (or on a dry run). Row numbers in errors are spreadsheet rows (header = 1).
+    """
+    outcome = ImportOutcome(dry_run=dry_run, total_rows=len(dataset))
+    outcome.extra_labels = dict(getattr(resource, "extra_labels", {}))
+    if hasattr(resource, "normalise_headers"):
+        outcome.errors = resource.normalise_headers(dataset)
+        if outcome.errors:
+            return outcome
+    result = resource.import_data(
+        dataset,
+        dry_run=dry_run,
+        raise_errors=False,
+        use_transactions=True,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=True,
+    )
+    outcome.errors = _row_errors_from(resource, result)
+    totals = result.totals
+    outcome.new = totals.get(RowResult.IMPORT_TYPE_NEW, 0)
+    outcome.updated = totals.get(RowResult.IMPORT_TYPE_UPDATE, 0)
+    outcome.unchanged = totals.get(RowResult.IMPORT_TYPE_SKIP, 0)
+    outcome.deleted = totals.get(RowResult.IMPORT_TYPE_DELETE, 0)
+    outcome.extra = dict(getattr(resource, "extra", {}))
+    headers = dataset.headers
+    for number, row_result in enumerate(result.rows[:PREVIEW_ROWS], start=2):
+        values = row_result.row_values or {}
+        outcome.preview.append((number, row_result.import_type, [values.get(h) for h in headers]))
+    outcome.preview_headers = headers
+    return outcome
+
+
+def print_outcome(outcome: ImportOutcome, stdout, stderr, style=None) -> None:
+    """What an import command prints: one line per row error, then the totals."""
+    for error in outcome.errors:
+        stderr.write(str(error))
+    figures = ", ".join(f"{label}: {value}" for label, value in outcome.totals())
+    if outcome.errors:
+        stderr.write(_("エラーがあるため、何も書き込みませんでした。") + f" ({figures})")
+    elif outcome.dry_run:
+        stdout.write(_("確認のみ（書き込みなし）") + f" ({figures})")
+    else:
+        stdout.write(_("取り込みました。") + f" ({figures})")
+
+
+# --- Wagtail admin view ------------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("ファイル（CSV または Excel）"),
+        help_text=gettext_lazy(
+            "1 行目に見出しを入れてください。CSV は UTF-8・Shift_JIS のどちらでも構いません。"
+        ),
+    )
+
+
+class ImportView(WagtailAdminTemplateMixin, View):
+    """Upload → dry-run preview (per-row errors) → confirm → done, for one ``Resource``.
+
+    Subclasses set ``resource_class``, ``page_title``, ``url_name`` (URL names are
+    ``<url_name>``, ``<url_name>_template``), ``template_filename``, and may override:
+
+    - ``check_permission(request)``: raise ``PermissionDenied`` when the user may not import;
+    - ``get_extra_fields(request)``: extra form fields (e.g. which municipality), a dict;
+    - ``get_resource_kwargs(request, data)``: keyword arguments for the resource, built from
+      the cleaned extra fields (``data``); raise ``PermissionDenied`` for data out of scope;
+    - ``get_success_url()``, ``help_text``.
+
+    The uploaded file is kept in the default storage (shared by all web nodes) between preview
+    and confirmation, named by a signed token tied to the user, and deleted after the import.
+    """
+
+    resource_class = None
+    page_title = ""
+    header_icon = "upload"
+    template_name = "wagtailadmin/imports/import.html"
+    url_name = ""
+    template_filename = "template"
+    help_text = ""
+
+    @classmethod
+    def urls(cls, prefix: str):
+        """URL patterns to return from a ``register_admin_urls`` hook."""
+        return [
+            path(f"{prefix}/", cls.as_view(), name=cls.url_name),
+            path(
+                f"{prefix}/template.<str:fmt>",
+                cls.as_view(template_download=True),
+                name=f"{cls.url_name}_template",
+            ),
+        ]
+
+    template_download = False
+
+    def check_permission(self, request) -> None:
+        raise PermissionDenied
+
+    def get_extra_fields(self, request) -> dict:
+        return {}
+
+    def get_resource_kwargs(self, request, data: dict) -> dict:
+        return {}
+
+    def get_success_url(self):
+        return reverse(self.url_name)
+
+    def get_form(self, data=None, files=None):
+        form = UploadForm(data, files)
+        for name, form_field in self.get_extra_fields(self.request).items():
+            form.fields[name] = form_field
+        form.fields.move_to_end("file")
+        return form
+
+    def get_resource(self, data: dict):
+        return self.resource_class(**self.get_resource_kwargs(self.request, data))
+
+    def dispatch(self, request, *args, **kwargs):
+        self.check_permission(request)
+        if self.template_download:
+            return self.download_template(kwargs["fmt"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def download_template(self, fmt: str):
+        dataset = tablib.Dataset(headers=self.resource_class.template_headers())
+        if fmt == "xlsx":
+            content = dataset.export("xlsx")
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            # A BOM so that Excel opens the UTF-8 file with the right characters.
+            content = "\ufeff" + dataset.export("csv")
+            content_type = "text/csv; charset=utf-8"
+            fmt = "csv"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.template_filename}.{fmt}"'
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "template_csv_url": reverse(f"{self.url_name}_template", args=["csv"]),
+                "template_xlsx_url": reverse(f"{self.url_name}_template", args=["xlsx"]),
+                "headers": self.resource_class.template_headers(),
+                "required_columns": self.resource_class.required_columns,
+                "header_aliases": self.resource_class.header_aliases,
+                "max_megabytes": _format_megabytes(max_import_bytes()),
+                "help_text": self.help_text,
+                "action_url": self.request.path,
+            }
+        )
+        return context
+
+    def render(self, **context):
+        return self.render_to_response(self.get_context_data(**context))
+
+    def get(self, request, *args, **kwargs):
+        return self.render(form=self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("token"):
+            return self.confirm(request.POST["token"])
+        form = self.get_form(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(form=form)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+        upload = form.cleaned_data["file"]
+        try:
+            dataset = read_dataset(upload)
+            resource = self.get_resource(data)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+            return self.render(form=form)
+        outcome = run_import(resource, dataset, dry_run=True)
+        token = None
+        if outcome.is_valid:
+            token = self._store(upload, data)
+        return self.render(form=None, outcome=outcome, token=token, filename=upload.name)
+
+    def _store(self, upload, data: dict) -> str:
+        upload.seek(0)
+        name = default_storage.save(
+            f"{UPLOAD_DIR}/{uuid.uuid4().hex}{os.path.splitext(upload.name)[1][:8]}",
+            ContentFile(upload.read()),
+        )
+        payload = {
+            "name": name,
+            "filename": upload.name,
+            "user": self.request.user.pk,
+            "data": {k: getattr(v, "pk", v) for k, v in data.items()},
+        }
+        return signing.dumps(payload, salt=SIGNING_SALT)
+
+    def confirm(self, token: str):
+        try:
+            payload = signing.loads(token, salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
+        except signing.BadSignature:
+            messages.error(
+                self.request, _("確認の期限が切れました。もう一度アップロードしてください。")
+            )
+            return redirect(self.get_success_url())
+        if payload["user"] != self.request.user.pk or not default_storage.exists(payload["name"]):
+            messages.error(
+                self.request, _("確認の期限が切れました。もう一度アップロードしてください。")
+            )
+            return redirect(self.get_success_url())
+        # Re-validate the stored choices against the form (and so against the user's scope).
+        form = self.get_form(data=payload["data"], files={"file": _Placeholder()})
+        if not form.is_valid():
+            raise PermissionDenied
+        data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+        try:
+            with default_storage.open(payload["name"], "rb") as stored:
+                stored.name = payload["filename"]
+                dataset = read_dataset(stored)
+            outcome = run_import(self.get_resource(data), dataset, dry_run=False)
+        except ImportFileError as exc:
+            messages.error(self.request, str(exc))
+            return redirect(self.get_success_url())
+        if not outcome.is_valid:
+            return self.render(form=None, outcome=outcome, token=None, filename=payload["filename"])
+        default_storage.delete(payload["name"])
+        figures = "、".join(f"{label} {value}" for label, value in outcome.totals())
+        messages.success(
+            self.request,
+            _("「%(file)s」を取り込みました（%(figures)s）。")
+            % {"file": payload["filename"], "figures": figures},
+        )
+        return redirect(self.get_success_url())
+
+
+class _Placeholder:
+    """Stands for the already stored file when the form is validated again at confirmation."""
+
+    name = "stored"
+    size = 1
+
+    def __bool__(self):
+        return True

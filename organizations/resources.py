@@ -1,0 +1,280 @@
+"""The staff roster (職員名簿) import: one row per staff member of one municipality.
+
+Matched by staff number within the municipality; departments are created when new; people
+missing from the file are marked as leaving (never deleted); accounts are created for new
+staff without passwords (they set one through a one-time link, ``organizations.invitations``).
+Run through ``elearning.imports.run_import`` by the admin view and ``import_roster``.
+"""
+
+import secrets
+from collections import Counter
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.fields import Field
+
+from elearning.imports import SpreadsheetResource, normalise_code, normalise_text
+
+from .models import AttendeeType, Department, Learner, Municipality, StaffMember
+from .signals import roster_imported
+
+STAFF_NUMBER = "職員番号"
+NAME = "氏名"
+NAME_KANA = "ふりがな"
+DEPARTMENT = "所属"
+EMAIL = "メールアドレス"
+STATUS = "在職区分"
+MUNICIPALITY_CODE = "団体コード"
+
+STATUS_WORDS = {
+    StaffMember.Status.ACTIVE: {"", "在職", "在籍", "active", "現職", "1", "○"},
+    StaffMember.Status.LEAVING: {"退職", "離職", "異動", "転出", "休職", "leaving", "0", "×"},
+}
+
+
+def _status_from(text: str) -> str | None:
+    key = normalise_text(text).lower()
+    for status, words in STATUS_WORDS.items():
+        if key in words:
+            return status
+    return None
+
+
+def _same_municipality(code: str, municipality: Municipality) -> bool:
+    # The 5-digit code without its check digit is also in common use.
+    return code in (municipality.code, municipality.code[:5])
+
+
+class StaffRosterResource(SpreadsheetResource):
+    """Rows of 職員番号, 氏名, ふりがな, 所属, メールアドレス, 在職区分 (and optionally 団体コード,
+    which must then be this municipality's code)."""
+
+    staff_number = Field(attribute="staff_number", column_name=STAFF_NUMBER)
+    name = Field(attribute="name", column_name=NAME)
+    name_kana = Field(attribute="name_kana", column_name=NAME_KANA)
+    department = Field(attribute="department", column_name=DEPARTMENT)
+    email = Field(attribute="email", column_name=EMAIL)
+    status = Field(attribute="status", column_name=STATUS)
+    municipality_code = Field(column_name=MUNICIPALITY_CODE, readonly=True)
+
+    header_aliases = {
+        STAFF_NUMBER: ["職員コード", "職員No", "職員NO.", "職員ID"],
+        NAME: ["名前", "職員名", "氏 名"],
+        NAME_KANA: ["フリガナ", "カナ", "よみがな", "氏名カナ", "ふりがな（カナ）"],
+        DEPARTMENT: ["所属名", "部署", "部署名", "所属課"],
+        EMAIL: ["メール", "E-mail", "Email", "e-mail", "電子メール"],
+        STATUS: ["状態", "在職状況", "在籍区分"],
+        MUNICIPALITY_CODE: ["市区町村コード", "全国地方公共団体コード", "自治体コード"],
+    }
+    required_columns = [STAFF_NUMBER, NAME, DEPARTMENT]
+    extra_labels = {
+        "leaving": gettext_lazy("退職・異動にする人"),
+        "departments": gettext_lazy("新しい所属"),
+    }
+
+    class Meta:
+        model = StaffMember
+        fields = (
+            "staff_number",
+            "name",
+            "name_kana",
+            "department",
+            "email",
+            "status",
+            "municipality_code",
+        )
+        import_id_fields = ("staff_number",)
+        use_bulk = True
+        batch_size = 1000
+
+    def __init__(self, *, municipality: Municipality, **kwargs):
+        super().__init__(**kwargs)
+        self.municipality = municipality
+
+    @classmethod
+    def template_headers(cls) -> list[str]:
+        return [STAFF_NUMBER, NAME, NAME_KANA, DEPARTMENT, EMAIL, STATUS]
+
+    def get_queryset(self):
+        return StaffMember.objects.filter(municipality=self.municipality)
+
+    def before_import(self, dataset, **kwargs):
+        headers = dataset.headers
+        rows = [list(row) for row in dataset]
+        for column in (STAFF_NUMBER, MUNICIPALITY_CODE):
+            if column in headers:
+                index = headers.index(column)
+                for row in rows:
+                    row[index] = normalise_code(row[index])
+        for column in (NAME, NAME_KANA, DEPARTMENT, EMAIL, STATUS):
+            if column in headers:
+                index = headers.index(column)
+                for row in rows:
+                    row[index] = normalise_text(row[index])
+        dataset.wipe()
+        dataset.headers = headers
+        for row in rows:
+            dataset.append(row)
+
+        numbers = Counter(row[headers.index(STAFF_NUMBER)] for row in rows)
+        self.row_of = {}
+        for number, row in enumerate(rows, start=2):
+            self.row_of.setdefault(row[headers.index(STAFF_NUMBER)], []).append(number)
+        self.duplicates = {n for n, count in numbers.items() if n and count > 1}
+        self.seen = {row[headers.index(STAFF_NUMBER)] for row in rows}
+
+        # Departments: read once, the new ones created in one statement (rolled back with
+        # everything else when the file is invalid or this is a dry run).
+        self.departments = {d.name: d for d in self.municipality.departments.all()}
+        names = {row[headers.index(DEPARTMENT)] for row in rows} - {""}
+        new = [Department(municipality=self.municipality, name=n) for n in sorted(names)]
+        new = [d for d in new if d.name not in self.departments]
+        if new:
+            Department.objects.bulk_create(new)
+            self.departments = {d.name: d for d in self.municipality.departments.all()}
+        self.extra["departments"] = len(new)
+
+    def before_import_row(self, row, **kwargs):
+        errors = {}
+        number = row.get(STAFF_NUMBER) or ""
+        if not number:
+            errors["staff_number"] = _("職員番号がありません。")
+        elif len(number) > 30:
+            errors["staff_number"] = _("職員番号は 30 文字以内にしてください。")
+        elif number in self.duplicates:
+            others = ", ".join(str(n) for n in self.row_of[number])
+            errors["staff_number"] = _(
+                "職員番号 %(number)s がファイルの中で重複しています（%(rows)s 行目）。"
+            ) % {"number": number, "rows": others}
+        if not row.get(NAME):
+            errors["name"] = _("氏名がありません。")
+        elif len(row[NAME]) > 60:
+            errors["name"] = _("氏名は 60 文字以内にしてください。")
+        if len(row.get(NAME_KANA) or "") > 80:
+            errors["name_kana"] = _("ふりがなは 80 文字以内にしてください。")
+        if not row.get(DEPARTMENT):
+            errors["department"] = _("所属がありません。")
+        elif len(row[DEPARTMENT]) > 100:
+            errors["department"] = _("所属は 100 文字以内にしてください。")
+        email = row.get(EMAIL) or ""
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors["email"] = _("メールアドレスの形式が正しくありません：%(value)s") % {
+                    "value": email
+                }
+        if _status_from(row.get(STATUS) or "") is None:
+            errors["status"] = _(
+                "在職区分は「在職」か「退職」（または「異動」）で書いてください：%(value)s"
+            ) % {"value": row.get(STATUS)}
+        code = row.get(MUNICIPALITY_CODE) or ""
+        if code and not _same_municipality(code, self.municipality):
+            errors["municipality_code"] = _(
+                "%(code)s は %(name)s の団体コードではありません。"
+                "別の市区町村の名簿は取り込めません。"
+            ) % {"code": code, "name": self.municipality.name}
+        if errors:
+            raise ValidationError(errors)
+
+    def import_instance(self, instance, row, **kwargs):
+        values = {
+            "staff_number": row[STAFF_NUMBER],
+            "name": row[NAME],
+            "name_kana": row.get(NAME_KANA) or "",
+            "department": self.departments[row[DEPARTMENT]],
+            "email": (row.get(EMAIL) or "").lower(),
+            "status": _status_from(row.get(STATUS) or ""),
+        }
+        changed = instance.pk is None
+        for attribute, value in values.items():
+            current = getattr(instance, attribute)
+            if current != value:
+                setattr(instance, attribute, value)
+                changed = True
+        instance.municipality = self.municipality
+        instance._unchanged = not changed
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return bool(getattr(instance, "_unchanged", False)) and not import_validation_errors
+
+    def get_bulk_update_fields(self):
+        return ["name", "name_kana", "department", "email", "status", "updated_at"]
+
+    def after_import(self, dataset, result, **kwargs):
+        if result.has_errors() or result.has_validation_errors():
+            return
+        leavers = (
+            self.get_queryset()
+            .filter(status=StaffMember.Status.ACTIVE)
+            .exclude(staff_number__in=self.seen)
+        )
+        self.extra["leaving"] = leavers.update(status=StaffMember.Status.LEAVING)
+        if kwargs.get("dry_run"):
+            return
+        roster_sync_accounts(municipality=self.municipality)
+        roster_imported.send(sender=StaffMember, municipality=self.municipality)
+
+
+def roster_sync_accounts(*, municipality: Municipality) -> int:
+    """Create an account (without a usable password) and a learner for every staff member of
+    ``municipality`` who has none, and bring learners' departments up to date. A handful of
+    statements whatever the number of staff. Returns the number of accounts created."""
+    user_model = get_user_model()
+    missing = list(StaffMember.objects.filter(municipality=municipality, learner__isnull=True))
+    if missing:
+        usernames = {f"{municipality.code}-{s.staff_number}": s for s in missing}
+        taken = set(
+            user_model.objects.filter(username__in=usernames).values_list("username", flat=True)
+        )
+        # An account someone else made with the same name is never handed to a staff member.
+        for username in taken:
+            usernames[f"{username}-{secrets.token_hex(3)}"] = usernames.pop(username)
+        password = make_password(None)
+        user_model.objects.bulk_create(
+            [
+                user_model(
+                    username=username,
+                    email=staff.email,
+                    last_name=staff.name,
+                    password=password,
+                )
+                for username, staff in usernames.items()
+            ],
+            batch_size=1000,
+        )
+        users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
+        learners_by_user = dict(
+            Learner.objects.filter(user__in=users.values()).values_list("user_id", "pk")
+        )
+        new_learners = [
+            Learner(
+                user=user,
+                municipality=municipality,
+                department_id=usernames[username].department_id,
+                attendee_type=AttendeeType.GOVERNMENT,
+            )
+            for username, user in users.items()
+            if user.pk not in learners_by_user
+        ]
+        Learner.objects.bulk_create(new_learners, batch_size=1000)
+        learners_by_user = dict(
+            Learner.objects.filter(user__in=users.values()).values_list("user_id", "pk")
+        )
+        for username, staff in usernames.items():
+            staff.learner_id = learners_by_user[users[username].pk]
+        StaffMember.objects.bulk_update(missing, ["learner"], batch_size=1000)
+    user_model.objects.filter(learner__staff_member__municipality=municipality).update(
+        email=Subquery(StaffMember.objects.filter(learner__user=OuterRef("pk")).values("email")[:1])
+    )
+    Learner.objects.filter(staff_member__municipality=municipality).update(
+        department_id=Subquery(
+            StaffMember.objects.filter(learner=OuterRef("pk")).values("department_id")[:1]
+        )
+    )
+    return len(missing)
