@@ -128,69 +128,67 @@ def apply(changes: Counter) -> None:
         prefectural[(key.month, key.prefecture_code, key.channel, key.attendee_type)] += delta
     prefecture_of = {key.municipality_id: key.prefecture_code for key in changes}
     with transaction.atomic(), connection.cursor() as cursor:
-        for key in sorted(changes):
-            _upsert(
-                cursor,
-                DailyTally,
-                {
-                    "day": key.day,
-                    "municipality_id": key.municipality_id,
-                    "course_id": key.course_id,
-                    "channel": key.channel,
-                    "attendee_type": key.attendee_type,
-                },
-                {"fiscal_year": key.fiscal_year, "prefecture_code": key.prefecture_code},
-                changes[key],
-            )
-        for (month, municipality_id, channel, attendee_type), delta in sorted(monthly.items()):
-            _upsert(
-                cursor,
-                MonthlyTally,
-                {
-                    "month": month,
-                    "municipality_id": municipality_id,
-                    "channel": channel,
-                    "attendee_type": attendee_type,
-                },
-                {
-                    "fiscal_year": _fiscal_year(month),
-                    "prefecture_code": prefecture_of[municipality_id],
-                },
-                delta,
-            )
-        for (month, prefecture_code, channel, attendee_type), delta in sorted(prefectural.items()):
-            _upsert(
-                cursor,
-                PrefectureMonthlyTally,
-                {
-                    "month": month,
-                    "prefecture_code": prefecture_code,
-                    "channel": channel,
-                    "attendee_type": attendee_type,
-                },
-                {"fiscal_year": _fiscal_year(month)},
-                delta,
-            )
+        _upsert_many(
+            cursor,
+            DailyTally,
+            ["day", "municipality_id", "course_id", "channel", "attendee_type"],
+            ["fiscal_year", "prefecture_code"],
+            [
+                (
+                    key.day,
+                    key.municipality_id,
+                    key.course_id,
+                    key.channel,
+                    key.attendee_type,
+                    key.fiscal_year,
+                    key.prefecture_code,
+                    changes[key],
+                )
+                for key in sorted(changes)
+            ],
+        )
+        _upsert_many(
+            cursor,
+            MonthlyTally,
+            ["month", "municipality_id", "channel", "attendee_type"],
+            ["fiscal_year", "prefecture_code"],
+            [
+                (*key, _fiscal_year(key[0]), prefecture_of[key[1]], delta)
+                for key, delta in sorted(monthly.items())
+            ],
+        )
+        _upsert_many(
+            cursor,
+            PrefectureMonthlyTally,
+            ["month", "prefecture_code", "channel", "attendee_type"],
+            ["fiscal_year"],
+            [(*key, _fiscal_year(key[0]), delta) for key, delta in sorted(prefectural.items())],
+        )
 
 
 def _fiscal_year(month: dt.date) -> int:
     return month.year if month.month >= 4 else month.year - 1
 
 
-def _upsert(cursor, model, key: dict, extra: dict, delta: int) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
+def _upsert_many(cursor, model, key: list[str], extra: list[str], rows: list[tuple]) -> None:
+    """Add each row's last value (a delta) to the supporters of its key, inserting new keys."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     columns = [*key, *extra, "supporters"]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
-    placeholders = ", ".join(["%s"] * len(columns))
-    supporters = connection.ops.quote_name("supporters")
+    supporters = quote("supporters")
     # Identifiers come from the model, never from input; values are parameters.
     sql = (
-        f"INSERT INTO {table} ({quoted}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({conflict}) DO UPDATE SET "
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET "
         f"{supporters} = {table}.{supporters} + EXCLUDED.{supporters}"
     )
-    cursor.execute(sql, [*key.values(), *extra.values(), delta])
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    else:
+        cursor.executemany(sql, rows)
 
 
 # --- rebuilding and verifying -------------------------------------------------------------------
