@@ -16,6 +16,7 @@ from elearning.seed_content import PAGES
 from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
 from organizations.services import municipalities_import
 from quizzes.models import Choice, Question, QuestionnaireField, QuestionnairePage, QuizPage
+from reports.demo.seed import install_demo_activity
 
 DEMO_PASSWORD = "changeme"
 OSAKA_CODE = "271004"
@@ -23,6 +24,14 @@ MUNICIPAL_ADMIN_GROUP = "自治体管理者"
 # Model permissions a municipal administrator holds; the scope limits them to their area.
 MUNICIPAL_ADMIN_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
+    ("reports", "add_trainingsession"),
+    ("reports", "change_trainingsession"),
+    ("reports", "delete_trainingsession"),
+    ("reports", "view_trainingsession"),
+    ("reports", "add_kpitarget"),
+    ("reports", "change_kpitarget"),
+    ("reports", "view_kpitarget"),
+    ("reports", "view_population"),
     ("courses", "add_consultationwindow"),
     ("courses", "change_consultationwindow"),
     ("courses", "delete_consultationwindow"),
@@ -78,6 +87,9 @@ class Command(BaseCommand):
                 self.install_course(home, course)
             if settings.DEBUG and not options["no_demo_users"]:
                 self.install_demo_users()
+        if settings.DEBUG and not options["no_demo_users"]:
+            # Its own transactions, batch by batch (it can be large); skipped once done.
+            self.created.extend(install_demo_activity())
         summary = ", ".join(self.created) if self.created else "nothing new"
         self.stdout.write(self.style.SUCCESS(f"seed_demo: {summary}"))
         if settings.DEBUG and not options["no_demo_users"]:
