@@ -419,6 +419,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
     - ``get_extra_fields(request)``: extra form fields (e.g. which municipality), a dict;
     - ``get_resource_kwargs(request, data)``: keyword arguments for the resource, built from
       the cleaned extra fields (``data``); raise ``PermissionDenied`` for data out of scope;
+    - ``run(dataset, data, dry_run=...)``: to import through an app's service function;
     - ``get_success_url()``, ``help_text``.
 
     The uploaded file is kept in the default storage (shared by all web nodes) between preview
@@ -463,11 +464,15 @@ class ImportView(WagtailAdminTemplateMixin, View):
         form = UploadForm(data, files)
         for name, form_field in self.get_extra_fields(self.request).items():
             form.fields[name] = form_field
-        form.fields.move_to_end("file")
+        form.fields["file"] = form.fields.pop("file")
         return form
 
     def get_resource(self, data: dict):
         return self.resource_class(**self.get_resource_kwargs(self.request, data))
+
+    def run(self, dataset, data: dict, *, dry_run: bool) -> ImportOutcome:
+        """Run the import; override to go through an app's service function instead."""
+        return run_import(self.get_resource(data), dataset, dry_run=dry_run)
 
     def dispatch(self, request, *args, **kwargs):
         self.check_permission(request)
@@ -521,11 +526,10 @@ class ImportView(WagtailAdminTemplateMixin, View):
         upload = form.cleaned_data["file"]
         try:
             dataset = read_dataset(upload)
-            resource = self.get_resource(data)
         except ImportFileError as exc:
             form.add_error("file", str(exc))
             return self.render(form=form)
-        outcome = run_import(resource, dataset, dry_run=True)
+        outcome = self.run(dataset, data, dry_run=True)
         token = None
         if outcome.is_valid:
             token = self._store(upload, data)
@@ -567,7 +571,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
             with default_storage.open(payload["name"], "rb") as stored:
                 stored.name = payload["filename"]
                 dataset = read_dataset(stored)
-            outcome = run_import(self.get_resource(data), dataset, dry_run=False)
+            outcome = self.run(dataset, data, dry_run=False)
         except ImportFileError as exc:
             messages.error(self.request, str(exc))
             return redirect(self.get_success_url())

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", course_views.signup, name="signup"),
+    path("accounts/welcome/", include("organizations.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", kpi_api.urls),
     path(

@@ -46,3 +46,28 @@ class ScopedModelPermissionPolicy(ModelPermissionPolicy):
         if self.municipality_field is None:
             return scope.municipalities()
         return scope.filter(self.model._default_manager.all(), field=self.municipality_field)
+
+
+class StaffPermissionPolicy(ScopedModelPermissionPolicy):
+    """Staff rosters: municipal scope as above, and a department manager (管理監督者) reaches
+    only the staff of their own department. New people come from roster imports only."""
+
+    def user_has_permission(self, user, action):
+        if action == "add":
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        actions = [action for action in actions if action != "add"]
+        return bool(actions) and super().user_has_any_permission(user, actions)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not super().user_has_any_permission_for_instance(user, actions, instance):
+            return False
+        scope = scope_for_user(user)
+        return scope.department_id is None or instance.department_id == scope.department_id
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        scope = scope_for_user(user)
+        return scope.filter_departments(instances) if scope is not None else instances

@@ -284,3 +284,35 @@ def staff_member_delete(*, staff_member) -> None:
     staff_member.delete()
     if learner is not None:
         learner_delete(learner=learner)
+
+
+@transaction.atomic
+def staff_member_update(*, staff_member, fields: dict):
+    """Correct one staff member between roster imports (name, department, email, status).
+
+    The learner's department and the account's email follow; a move into a department with
+    open training assignments assigns them (``roster_imported``)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from .models import StaffMember
+    from .signals import roster_imported
+
+    allowed = {"name", "name_kana", "department", "email", "status"}
+    if set(fields) - allowed:
+        raise ValueError(f"cannot change {set(fields) - allowed}")
+    department = fields.get("department", staff_member.department)
+    if department is not None and department.municipality_id != staff_member.municipality_id:
+        raise ValidationError({"department": _("別の市区町村の所属は選べません。")})
+    for name, value in fields.items():
+        setattr(staff_member, name, value)
+    staff_member.save()
+    learner = staff_member.learner
+    if learner is not None:
+        Learner.objects.filter(pk=learner.pk).update(department=staff_member.department)
+        if learner.user_id:
+            learner.user.__class__.objects.filter(pk=learner.user_id).update(
+                email=staff_member.email
+            )
+    roster_imported.send(sender=StaffMember, municipality=staff_member.municipality)
+    return staff_member

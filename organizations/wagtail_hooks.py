@@ -1,16 +1,27 @@
+from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from .models import Department, Municipality
-from .permissions import ScopedModelPermissionPolicy
+from .admin_views import RosterImportView, invitations
+from .models import Department, Municipality, StaffMember
+from .permissions import ScopedModelPermissionPolicy, StaffPermissionPolicy
 from .viewsets import OrganizationsViewSetGroup
 
 register_permission_policy(
     Municipality, ScopedModelPermissionPolicy(Municipality, municipality_field=None)
 )
 register_permission_policy(Department, ScopedModelPermissionPolicy(Department))
+register_permission_policy(StaffMember, StaffPermissionPolicy(StaffMember))
 
 
 @hooks.register("register_admin_viewset")
 def register_viewset():
     return OrganizationsViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_staff_urls():
+    return [
+        *RosterImportView.urls("staff-roster/import"),
+        path("staff-roster/invitations/", invitations, name="staff_invitations"),
+    ]

@@ -1,0 +1,117 @@
+"""Admin screens of staff rosters that are not plain model views: importing a roster, and
+sending (or printing) the one-time links with which staff set their password."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.permissions import policy_registry
+
+from elearning.imports import ImportView
+
+from .invitations import invitation_url, staff_needing_invitation, staff_send_invitations
+from .models import AdminScope, Department, StaffMember
+from .resources import StaffRosterResource
+from .scopes import scope_for_user
+from .services import roster_import
+
+
+def roster_scope(user, permission: str):
+    """The scope of a user who may keep rosters (municipal level or wider), else 403."""
+    scope = scope_for_user(user)
+    if scope is None or scope.level == AdminScope.Level.DEPARTMENT or not user.has_perm(permission):
+        raise PermissionDenied
+    return scope
+
+
+class RosterImportView(ImportView):
+    """職員名簿の取り込み: CSV/XLSX → preview → confirm (``StaffRosterResource``)."""
+
+    resource_class = StaffRosterResource
+    page_title = gettext_lazy("職員名簿の取り込み")
+    header_icon = "group"
+    url_name = "staff_roster_import"
+    template_filename = "staff-roster-template"
+    help_text = gettext_lazy(
+        "職員番号で照合し、既存の職員は更新します。ファイルにいない職員は「退職・異動」に"
+        "します（削除はしません）。新しい所属は自動で作られます。"
+    )
+
+    def check_permission(self, request):
+        self.scope = roster_scope(request.user, "organizations.add_staffmember")
+
+    def get_extra_fields(self, request):
+        municipalities = self.scope.municipalities().select_related("prefecture")
+        return {
+            "municipality": forms.ModelChoiceField(
+                label=_("市区町村"),
+                queryset=municipalities,
+                initial=self.scope.municipality_id,
+            )
+        }
+
+    def get_resource_kwargs(self, request, data):
+        municipality = data["municipality"]
+        if not self.scope.allows_municipality(municipality):
+            raise PermissionDenied
+        return {"municipality": municipality}
+
+    def run(self, dataset, data, *, dry_run):
+        return roster_import(
+            municipality=data["municipality"], dataset=dataset, dry_run=dry_run, scope=self.scope
+        )
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("staff_members:index"), "label": _("職員名簿")},
+            {"url": "", "label": self.page_title},
+        ]
+
+
+def _staff_in_scope(request):
+    policy = policy_registry.get_by_type(StaffMember)
+    return policy.instances_user_has_any_permission_for(request.user, ["change"])
+
+
+def invitations(request):
+    """Accounts waiting for their password: send the one-time links by email, or print them
+    (for offices without email)."""
+    roster_scope(request.user, "organizations.change_staffmember")
+    pending = staff_needing_invitation(_staff_in_scope(request))
+    department_id = request.GET.get("department") or request.POST.get("department")
+    departments = Department.objects.filter(pk__in=pending.values("department_id")).order_by("name")
+    if department_id:
+        pending = pending.filter(department_id=department_id)
+    if request.method == "POST":
+        sent = staff_send_invitations(staff_members=list(pending.filter(email__gt="")))
+        messages.success(
+            request, _("%(count)d 人にパスワード設定のメールを送りました。") % {"count": sent}
+        )
+        return redirect(
+            reverse("staff_invitations") + (f"?department={department_id}" if department_id else "")
+        )
+    if request.GET.get("print"):
+        rows = [
+            (staff, staff.learner.user.get_username(), invitation_url(staff.learner.user))
+            for staff in pending.filter(email="")
+        ]
+        return TemplateResponse(
+            request, "organizations/admin/invitation_print.html", {"rows": rows}
+        )
+    return TemplateResponse(
+        request,
+        "organizations/admin/invitations.html",
+        {
+            "page_title": _("パスワード設定の案内"),
+            "header_icon": "mail",
+            "with_email": pending.filter(email__gt="").count(),
+            "without_email": pending.filter(email="").count(),
+            "departments": departments,
+            "department_id": int(department_id) if str(department_id).isdigit() else None,
+        },
+    )

@@ -1,0 +1,75 @@
+"""One-time links with which imported staff set their own password (no password is ever
+sent or printed). A link works once: setting the password changes what it was signed with.
+It expires after ``STAFF_INVITATION_DAYS`` days; a new one can be sent at any time."""
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .models import StaffMember
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    key_salt = "organizations.invitations.InvitationTokenGenerator"
+
+    @property
+    def timeout(self):
+        return int(getattr(settings, "STAFF_INVITATION_DAYS", 14)) * 24 * 3600
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def invitation_url(user) -> str:
+    """The absolute one-time link for ``user`` to set their password."""
+    path = reverse(
+        "staff-set-password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": invitation_tokens.make_token(user),
+        },
+    )
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def staff_needing_invitation(queryset):
+    """Active staff with an account whose password has not been set yet."""
+    return (
+        queryset.filter(status=StaffMember.Status.ACTIVE, learner__user__isnull=False)
+        # Django marks an unusable password with this prefix (auth.hashers).
+        .filter(learner__user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .select_related("learner__user", "department", "municipality")
+        .order_by("department__name", "staff_number")
+    )
+
+
+@transaction.atomic
+def staff_send_invitations(*, staff_members) -> int:
+    """Email the one-time link to each given staff member who has an email address; records
+    when. Returns how many emails were sent."""
+    staff_members = [s for s in staff_members if s.email]
+    messages = []
+    for staff in staff_members:
+        user = staff.learner.user
+        context = {
+            "staff": staff,
+            "username": user.get_username(),
+            "url": invitation_url(user),
+            "days": int(getattr(settings, "STAFF_INVITATION_DAYS", 14)),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+        }
+        subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
+        body = render_to_string("organizations/email/invitation.txt", context)
+        messages.append((subject, body, None, [staff.email]))
+    sent = send_mass_mail(messages, fail_silently=False) if messages else 0
+    StaffMember.objects.filter(pk__in=[s.pk for s in staff_members]).update(
+        invited_at=timezone.now()
+    )
+    return sent
