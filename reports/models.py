@@ -345,6 +345,15 @@ class KpiTarget(models.Model):
         return f"{self.fiscal_year}年度 {self.area_name}: {self.target:,}人"
 
     @property
+    def area_code(self) -> str:
+        """The key imports match targets by: "nation", a prefecture code or a municipality's."""
+        if self.level == self.Level.PREFECTURE:
+            return self.prefecture_id or ""
+        if self.level == self.Level.MUNICIPALITY:
+            return self.municipality.code if self.municipality_id else ""
+        return "nation"
+
+    @property
     def area_name(self) -> str:
         if self.level == self.Level.PREFECTURE and self.prefecture_id:
             return self.prefecture.name
@@ -415,6 +424,10 @@ class Population(models.Model):
 
     def __str__(self):
         return f"{self.fiscal_year}年度 {self.municipality}: {self.population:,}人"
+
+    @property
+    def municipality_code(self) -> str:
+        return self.municipality.code if self.municipality_id else ""
 
 
 class TallyBase(models.Model):

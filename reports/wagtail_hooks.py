@@ -8,6 +8,7 @@ from organizations.permissions import ScopedModelPermissionPolicy
 from organizations.scopes import scope_for_user
 
 from .dashboard import KpiDashboardView, KpiSummaryPanel
+from .imports import KpiTargetImportView, PopulationImportView, TrainingSessionImportView
 from .models import KpiTarget, Population, TrainingSession
 from .permissions import KpiTargetPermissionPolicy
 from .viewsets import ReportsViewSetGroup
@@ -31,6 +32,9 @@ def register_dashboard_urls():
             KpiDashboardView.as_view(results_only=True),
             name="kpi_dashboard_results",
         ),
+        *TrainingSessionImportView.urls("reports/sessions/import"),
+        *KpiTargetImportView.urls("reports/targets/import"),
+        *PopulationImportView.urls("reports/population/import"),
     ]
 
 
