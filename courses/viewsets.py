@@ -1,14 +1,47 @@
-"""Wagtail admin screens of the courses app."""
+"""Wagtail admin screens of the courses app: consultation windows, staff training
+assignments and the staff training reports."""
 
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import ObjectList
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import policy_registry
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from elearning.dates import tokyo_date
+from elearning.exports import ExcelFriendlyCsvMixin
+from elearning.imports import normalise_code
 from organizations.admin_scoping import ScopedAdminForm, scoped
-from organizations.scopes import scope_for_user
+from organizations.models import Department, StaffMember
+from organizations.scopes import require_scope, scope_for_user
 
-from .models import ConsultationWindow
+from .assignments import AssignmentError, assignment_delete, assignment_save
+from .models import (
+    Audience,
+    ConsultationWindow,
+    CoursePage,
+    StaffAssignee,
+    StaffAssignment,
+)
+from .queries import (
+    assignment_figures,
+    assignments_in_scope,
+    department_figures,
+    not_completed,
+)
 
 
 class ConsultationWindowViewSet(SnippetViewSet):
@@ -35,3 +68,323 @@ class ConsultationWindowViewSet(SnippetViewSet):
         if scope is None:
             return queryset.none()
         return scope.filter(queryset)
+
+
+# --- Mandatory staff training --------------------------------------------------------------
+
+
+def _staff_numbers(text: str) -> list[str]:
+    return [normalise_code(part) for part in re.split(r"[\s,、，]+", text or "") if part.strip()]
+
+
+class StaffAssignmentForm(ScopedAdminForm):
+    """Municipality, staff course, target (everyone / departments / named people), dates."""
+
+    staff_numbers = forms.CharField(
+        label=_("対象の職員（職員番号）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("「職員を指定」のとき、職員番号を改行またはカンマで区切って入れてください。"),
+    )
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        scope = scope_for_user(for_user)
+        self.fields["course"].queryset = CoursePage.objects.live().filter(audience=Audience.STAFF)
+        departments = Department.objects.none()
+        if scope is not None:
+            departments = scope.filter(Department.objects.select_related("municipality"))
+        if self.instance.pk:
+            departments = departments.filter(municipality_id=self.instance.municipality_id)
+            self.fields["municipality"].disabled = True
+            self.initial["staff_numbers"] = "\n".join(
+                self.instance.staff_members.values_list("staff_number", flat=True)
+            )
+        self.fields["departments"].queryset = departments.order_by("municipality__code", "name")
+        self.fields["departments"].widget = forms.CheckboxSelectMultiple(
+            choices=self.fields["departments"].choices
+        )
+
+    def clean(self):
+        data = super().clean()
+        municipality = data.get("municipality") or self.instance.municipality
+        starts_on, due_on = data.get("starts_on"), data.get("due_on")
+        if starts_on and due_on and due_on < starts_on:
+            self.add_error("due_on", _("期限は開始日より後にしてください。"))
+        target = data.get("target")
+        departments = data.get("departments") or []
+        if municipality and any(d.municipality_id != municipality.pk for d in departments):
+            self.add_error("departments", _("選んだ市区町村の所属だけを選んでください。"))
+        if target == StaffAssignment.Target.DEPARTMENTS and not departments:
+            self.add_error("departments", _("対象の所属を選んでください。"))
+        numbers = _staff_numbers(data.get("staff_numbers", ""))
+        self.resolved_staff = []
+        if target == StaffAssignment.Target.PEOPLE:
+            if not numbers:
+                self.add_error("staff_numbers", _("対象の職員の職員番号を入れてください。"))
+            elif municipality:
+                found = {
+                    s.staff_number: s
+                    for s in StaffMember.objects.filter(
+                        municipality=municipality, staff_number__in=numbers
+                    )
+                }
+                unknown = [n for n in numbers if n not in found]
+                if unknown:
+                    self.add_error(
+                        "staff_numbers",
+                        _("名簿にない職員番号です：%(numbers)s") % {"numbers": "、".join(unknown)},
+                    )
+                self.resolved_staff = list(found.values())
+        return data
+
+
+class StaffAssignmentSaveMixin:
+    def save_instance(self):
+        assignment = self.form.save(commit=False)
+        try:
+            return assignment_save(
+                assignment=assignment,
+                departments=self.form.cleaned_data.get("departments") or [],
+                staff_members=self.form.resolved_staff,
+                user=self.request.user,
+            )
+        except AssignmentError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+
+class StaffAssignmentCreateView(StaffAssignmentSaveMixin, generic.CreateView):
+    pass
+
+
+class StaffAssignmentEditView(StaffAssignmentSaveMixin, scoped(generic.EditView)):
+    pass
+
+
+class StaffAssignmentDeleteView(scoped(generic.DeleteView)):
+    def delete_action(self):
+        assignment_delete(assignment=self.object)
+
+
+class StaffAssignmentIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        policy = policy_registry.get_by_type(StaffAssignment)
+        return policy.instances_user_has_any_permission_for(
+            self.request.user, ["view", "change"]
+        ).select_related("course", "municipality")
+
+
+class StaffAssignmentViewSet(ModelViewSet):
+    """研修の割り当て: which staff course, for whom, by when."""
+
+    model = StaffAssignment
+    name = "staff_assignments"
+    url_prefix = "staff-assignments"
+    icon = "calendar-check"
+    menu_label = _("研修の割り当て")
+    menu_order = 260
+    add_to_admin_menu = True
+    list_display = ["course", "municipality", "target", "starts_on", "due_on", "retrain"]
+    list_filter = ["target", "retrain"]
+    index_view_class = StaffAssignmentIndexView
+    add_view_class = StaffAssignmentCreateView
+    edit_view_class = StaffAssignmentEditView
+    delete_view_class = StaffAssignmentDeleteView
+    history_view_class = scoped(history.HistoryView)
+    inspect_view_enabled = False
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldPanel("municipality"),
+            FieldPanel("course"),
+            FieldPanel("target"),
+            FieldPanel("departments"),
+            FieldPanel("staff_numbers"),
+            FieldPanel("starts_on"),
+            FieldPanel("due_on"),
+            FieldPanel("retrain"),
+            FieldPanel("note"),
+        ],
+        base_form_class=StaffAssignmentForm,
+    )
+
+
+class TrainingReportBase(ExcelFriendlyCsvMixin, ReportView):
+    """Reports of staff training: shown to anyone with an area scope (a department manager
+    sees their department only); figures from ``courses.queries``."""
+
+    paginate_by = None
+    list_export: list[str] = []
+    export_headings: dict = {}
+    header_icon = "calendar-check"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.scope = require_scope(request.user)
+        self.today = tokyo_date()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return []
+
+    @cached_property
+    def columns(self):
+        return [Column(field, label=self.export_headings[field]) for field in self.list_export]
+
+
+FIGURE_HEADINGS = {
+    "assigned": _("対象者"),
+    "completed": _("修了"),
+    "in_progress": _("受講中"),
+    "not_started": _("未受講"),
+    "overdue": _("期限超過"),
+    "completion_rate": _("受講率（%）"),
+}
+
+
+class TrainingOverviewReport(TrainingReportBase):
+    """Every assignment in the user's area with its figures."""
+
+    page_title = _("職員研修の受講状況")
+    index_url_name = "staff_training_report"
+    index_results_url_name = "staff_training_report_results"
+    export_filename = "staff-training"
+    list_export = [
+        "assignment.course.plain_title",
+        "assignment.municipality.name",
+        "assignment.starts_on",
+        "assignment.due_on",
+        *FIGURE_HEADINGS,
+    ]
+    export_headings = {
+        "assignment.course.plain_title": _("コース"),
+        "assignment.municipality.name": _("市区町村"),
+        "assignment.starts_on": _("開始日"),
+        "assignment.due_on": _("期限"),
+        **FIGURE_HEADINGS,
+    }
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "label",
+                label=_("研修"),
+                get_url=lambda row: reverse("staff_training_assignment", args=[row.assignment.pk]),
+            ),
+            Column("assignment.municipality", label=_("市区町村")),
+            *[Column(field, label=label) for field, label in FIGURE_HEADINGS.items()],
+        ]
+
+    def get_filtered_queryset(self):
+        return assignment_figures(self.scope, today=self.today)
+
+
+class AssignmentReportBase(TrainingReportBase):
+    def setup(self, request, *args, assignment_id, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.assignment_id = assignment_id
+
+    def dispatch(self, request, *args, **kwargs):
+        scope = require_scope(request.user)
+        self.assignment = assignments_in_scope(scope).filter(pk=self.assignment_id).first()
+        if self.assignment is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_index_url(self):
+        return reverse(self.index_url_name, args=[self.assignment.pk])
+
+    def get_index_results_url(self):
+        return reverse(self.index_results_url_name, args=[self.assignment.pk])
+
+    def get_page_subtitle(self):
+        return str(self.assignment)
+
+    def get_filename(self):
+        return f"{self.export_filename}-{self.assignment.pk}"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("staff_training_report"), "label": _("職員研修の受講状況")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["assignment"] = self.assignment
+        return context
+
+
+class AssignmentDepartmentReport(AssignmentReportBase):
+    """One assignment, department by department, with the total."""
+
+    page_title = _("所属別の受講状況")
+    index_url_name = "staff_training_assignment"
+    index_results_url_name = "staff_training_assignment_results"
+    results_template_name = "courses/admin/assignment_departments_results.html"
+    export_filename = "staff-training-departments"
+    list_export = ["label", *FIGURE_HEADINGS]
+    export_headings = {"label": _("所属"), **FIGURE_HEADINGS}
+
+    def get_filtered_queryset(self):
+        departments, self.total = department_figures(self.assignment, self.scope, today=self.today)
+        return [*departments, self.total]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["total"] = self.total
+        return context
+
+
+class PendingFilterSet(WagtailFilterSet):
+    department = django_filters.ModelChoiceFilter(
+        label=_("所属"), queryset=lambda request: _departments_for(request), method="noop"
+    )
+
+    class Meta:
+        model = StaffAssignee
+        fields = []
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+
+def _departments_for(request):
+    scope = require_scope(request.user)
+    departments = scope.filter(Department.objects.all())
+    if scope.department_id:
+        departments = departments.filter(pk=scope.department_id)
+    return departments.order_by("name")
+
+
+class AssignmentPendingReport(AssignmentReportBase):
+    """The people of one assignment who have not completed it yet, with their department."""
+
+    page_title = _("未修了者の一覧")
+    index_url_name = "staff_training_pending"
+    index_results_url_name = "staff_training_pending_results"
+    filterset_class = PendingFilterSet
+    export_filename = "staff-training-not-completed"
+    list_export = ["department", "staff_number", "name", "status", "due_on", "overdue_label"]
+    export_headings = {
+        "department": _("所属"),
+        "staff_number": _("職員番号"),
+        "name": _("氏名"),
+        "status": _("状況"),
+        "due_on": _("期限"),
+        "overdue_label": _("期限超過"),
+    }
+
+    def get_filtered_queryset(self):
+        data = self.filters.form.cleaned_data if self.filters and self.filters.is_valid() else {}
+        department = data.get("department")
+        rows = not_completed(
+            self.assignment,
+            self.scope,
+            today=self.today,
+            department_id=department.pk if department else None,
+        )
+        for row in rows:
+            row.overdue_label = _("期限超過") if row.overdue else ""
+        return rows

@@ -1,13 +1,82 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from organizations.permissions import ScopedModelPermissionPolicy
+from organizations.scopes import scope_for_user
 
 from .hooks import learning_records_export
-from .models import ConsultationWindow
-from .viewsets import ConsultationWindowViewSet
+from .models import ConsultationWindow, StaffAssignment
+from .viewsets import (
+    AssignmentDepartmentReport,
+    AssignmentPendingReport,
+    ConsultationWindowViewSet,
+    StaffAssignmentViewSet,
+    TrainingOverviewReport,
+)
 
 register_permission_policy(ConsultationWindow, ScopedModelPermissionPolicy(ConsultationWindow))
+register_permission_policy(StaffAssignment, ScopedModelPermissionPolicy(StaffAssignment))
 register_snippet(ConsultationWindowViewSet)
 hooks.register("learner_data_export", learning_records_export)
+
+
+@hooks.register("register_admin_viewset")
+def register_staff_assignment_viewset():
+    return StaffAssignmentViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_staff_training_reports():
+    return [
+        path(
+            "reports/staff-training/",
+            TrainingOverviewReport.as_view(),
+            name="staff_training_report",
+        ),
+        path(
+            "reports/staff-training/results/",
+            TrainingOverviewReport.as_view(results_only=True),
+            name="staff_training_report_results",
+        ),
+        path(
+            "reports/staff-training/<int:assignment_id>/",
+            AssignmentDepartmentReport.as_view(),
+            name="staff_training_assignment",
+        ),
+        path(
+            "reports/staff-training/<int:assignment_id>/results/",
+            AssignmentDepartmentReport.as_view(results_only=True),
+            name="staff_training_assignment_results",
+        ),
+        path(
+            "reports/staff-training/<int:assignment_id>/not-completed/",
+            AssignmentPendingReport.as_view(),
+            name="staff_training_pending",
+        ),
+        path(
+            "reports/staff-training/<int:assignment_id>/not-completed/results/",
+            AssignmentPendingReport.as_view(results_only=True),
+            name="staff_training_pending_results",
+        ),
+    ]
+
+
+class ScopedMenuItem(MenuItem):
+    """Shown to users with an area scope (administrators and department managers)."""
+
+    def is_shown(self, request):
+        return scope_for_user(request.user) is not None
+
+
+@hooks.register("register_reports_menu_item")
+def register_staff_training_menu_item():
+    return ScopedMenuItem(
+        _("職員研修の受講状況"),
+        reverse("staff_training_report"),
+        icon_name="calendar-check",
+        order=650,
+    )

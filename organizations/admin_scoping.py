@@ -14,8 +14,9 @@ from .scopes import scope_for_user
 class ScopedObjectMixin:
     """Refuse (403) an object outside the user's area, whatever the URL says."""
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+    def get_object(self, *args, **kwargs):
+        # Some views (history) take no queryset argument: pass on only what was given.
+        obj = super().get_object(*args, **kwargs)
         policy = self.permission_policy
         actions = ["change", "view", "delete"]
         if policy and not policy.user_has_any_permission_for_instance(
