@@ -44,3 +44,15 @@ def learning_records_export(learner) -> dict:
             for note in ReflectionNote.objects.filter(learner=learner).select_related("lesson")
         ],
     }
+
+
+def my_assignments_section(request, learner) -> str:
+    """The staff member's assigned training, most urgent first (on /my/ and the home page)."""
+    from django.template.loader import render_to_string
+
+    from .queries import assignments_for_learner
+
+    items = assignments_for_learner(learner)
+    if not items:
+        return ""
+    return render_to_string("courses/my_assignments.html", {"items": items}, request=request)

@@ -24,6 +24,7 @@ from organizations.services import (
 
 from . import services
 from .forms import LearnerProfileForm, SignupForm
+from .hooks import my_assignments_section
 from .models import CoursePage, Enrollment, LessonPage, ReflectionNote
 from .outline import outline_items
 from .progress import progress_for
@@ -122,12 +123,20 @@ def my_learning(request):
         )
     # Other apps (certificates, staff assignments) add their sections through a hook.
     sections = []
+    assignments = ""
     if learner is not None:
         sections = [hook(request, learner) for hook in hooks.get_hooks("my_learning_sections")]
+        assignments = my_assignments_section(request, learner)
     return render(
         request,
         "courses/my_learning.html",
-        {"learner": learner, "entries": entries, "notes": notes, "sections": sections},
+        {
+            "learner": learner,
+            "entries": entries,
+            "notes": notes,
+            "sections": sections,
+            "assignments": assignments,
+        },
     )
 
 

@@ -53,6 +53,11 @@ class HomePage(Page):
         ]
         unfinished.sort(key=lambda entry: entry[1].enrollment.last_activity_at, reverse=True)
         context["resume"] = unfinished[0] if unfinished else None
+        if learner is not None and request.user.is_authenticated:
+            from courses.hooks import my_assignments_section
+
+            # A staff member's assigned training comes first after login.
+            context["assignments"] = my_assignments_section(request, learner)
         return context
 
 
