@@ -1,11 +1,14 @@
 """Admin screens of the reports app: session reports, targets, population (edited, scoped)."""
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.scopes import require_scope, scope_for_user
@@ -13,6 +16,32 @@ from organizations.viewsets import ScopedIndexView
 
 from . import services
 from .models import KpiTarget, Population, TrainingSession
+
+
+class ImportableIndexView(ScopedIndexView):
+    """A scoped listing with a 「ファイルから取り込む」 button for those who may import."""
+
+    import_url_name = ""
+    import_permission = ""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.request.user.has_perm(self.import_permission):
+            buttons.append(
+                HeaderButton(
+                    _("ファイルから取り込む"), url=reverse(self.import_url_name), icon_name="upload"
+                )
+            )
+        return buttons
+
+
+def importable(url_name: str, permission: str):
+    return type(
+        "ImportableIndexView",
+        (ImportableIndexView,),
+        {"import_url_name": url_name, "import_permission": permission},
+    )
 
 
 class ServiceSaveMixin:
@@ -23,6 +52,7 @@ class ServiceSaveMixin:
             return super().form_valid(form)
         except ValidationError as error:
             form.add_error(None, error)
+            self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)
 
 
@@ -72,7 +102,7 @@ class TrainingSessionViewSet(ModelViewSet):
     ]
     ordering = ["-held_on", "-pk"]
     inspect_view_enabled = True
-    index_view_class = ScopedIndexView
+    index_view_class = importable("training_session_import", "reports.add_trainingsession")
     add_view_class = TrainingSessionCreateView
     edit_view_class = TrainingSessionEditView
     delete_view_class = TrainingSessionDeleteView
@@ -116,7 +146,7 @@ class KpiTargetViewSet(ModelViewSet):
     menu_order = 200
     list_display = ["fiscal_year", "level", "area_name", "target"]
     list_filter = ["fiscal_year", "level"]
-    index_view_class = ScopedIndexView
+    index_view_class = importable("kpi_target_import", "reports.add_kpitarget")
     edit_view_class = scoped(generic.EditView)
     delete_view_class = scoped(generic.DeleteView)
     copy_view_enabled = False
@@ -137,7 +167,7 @@ class PopulationViewSet(ModelViewSet):
     list_display = ["municipality", "fiscal_year", "population", "as_of"]
     list_filter = ["fiscal_year"]
     search_fields = ["municipality__name"]
-    index_view_class = ScopedIndexView
+    index_view_class = importable("population_import", "reports.add_population")
     edit_view_class = scoped(generic.EditView)
     delete_view_class = scoped(generic.DeleteView)
     copy_view_enabled = False

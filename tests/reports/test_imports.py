@@ -262,3 +262,12 @@ def test_population_import_is_for_the_national_administrator_only(
     AdminScope.objects.create(user=user, level="municipality", municipality=places["osaka"])
     client.force_login(user)
     assert client.get(reverse("population_import")).status_code in (302, 403)
+
+
+def test_session_listing_offers_the_import_to_those_who_may_import(
+    client, places, django_user_model
+):
+    admin = django_user_model.objects.create_superuser("national", password="pw-Secret-1")
+    client.force_login(admin)
+    html = client.get(reverse("trainingsession:index")).content.decode()
+    assert reverse("training_session_import") in html
