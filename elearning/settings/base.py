@@ -182,6 +182,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tsunagari@localhost")
 
+# Mandatory staff training (README, "Mandatory staff training"): reminder timing, how long the
+# one-time password links for imported staff stay valid, and the upload limit of imports.
+TRAINING_REMINDER_DAYS_BEFORE = int(os.environ.get("TRAINING_REMINDER_DAYS_BEFORE", "7"))
+TRAINING_MANAGER_ESCALATION_DAYS = int(os.environ.get("TRAINING_MANAGER_ESCALATION_DAYS", "7"))
+TRAINING_WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("TRAINING_WEEKLY_SUMMARY_WEEKDAY", "0"))
+STAFF_INVITATION_DAYS = int(os.environ.get("STAFF_INVITATION_DAYS", "14"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "つながりサポーター e-ラーニング")
 WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")

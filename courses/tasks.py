@@ -1,0 +1,215 @@
+"""Reminder emails of mandatory staff training, sent by background tasks (Django's task API).
+
+``python manage.py send_training_reminders`` (run daily by cron or a scheduler) queues both
+tasks. What is sent (settings in README, "Mandatory staff training"):
+
+- to the staff member, ``TRAINING_REMINDER_DAYS_BEFORE`` days before the due date, and once
+  the due date has passed (Asia/Tokyo);
+- to the department managers (管理監督者) of a person still not finished
+  ``TRAINING_MANAGER_ESCALATION_DAYS`` days after the due date;
+- to each department manager, a weekly summary of their department (from
+  ``TRAINING_WEEKLY_SUMMARY_WEEKDAY``, 0 = Monday).
+
+Never to people who completed or left, and at most once per person and kind (per manager and
+week for summaries): each reminder is first recorded in ``TrainingReminder``, whose unique
+constraints make a second record impossible, and only then sent. A re-run after a crash
+therefore never sends twice; a crash between recording and sending loses those few emails,
+which stay visible as records without ``sent_at``.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from elearning.dates import tokyo_date
+from organizations.models import AdminScope, StaffMember
+from organizations.scopes import scope_for_user
+
+from .models import StaffAssignee, TrainingReminder
+from .queries import assignments_in_scope, department_figures, not_completed
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _claim(**fields) -> TrainingReminder | None:
+    """Record a reminder before sending it; None when it was already recorded (sent)."""
+    try:
+        with transaction.atomic():
+            return TrainingReminder.objects.create(**fields)
+    except IntegrityError:
+        return None
+
+
+def _site_url(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _open_assignees(today: dt.date):
+    """Assigned, active, not completed, started — the only people reminders are about."""
+    return StaffAssignee.objects.filter(
+        completed_at__isnull=True,
+        staff_member__status=StaffMember.Status.ACTIVE,
+        assignment__starts_on__lte=today,
+    ).select_related("assignment__course", "staff_member__department")
+
+
+def _send(messages: list[tuple[TrainingReminder, EmailMessage]]) -> int:
+    if not messages:
+        return 0
+    connection = get_connection()
+    sent = 0
+    for reminder, message in messages:
+        message.connection = connection
+        message.send()
+        TrainingReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def _person_message(kind: str, row: StaffAssignee, today: dt.date) -> EmailMessage:
+    context = {
+        "kind": kind,
+        "staff": row.staff_member,
+        "course": row.assignment.course,
+        "due_on": row.assignment.due_on,
+        "days_left": (row.assignment.due_on - today).days,
+        "course_url": _site_url(row.assignment.course.url or "/"),
+        "my_url": _site_url(reverse("my-learning")),
+        "site_name": settings.WAGTAIL_SITE_NAME,
+    }
+    subject = render_to_string("courses/email/reminder_subject.txt", context).strip()
+    body = render_to_string("courses/email/reminder.txt", context)
+    return EmailMessage(subject, body, to=[row.staff_member.email])
+
+
+def _managers_by_department(department_ids) -> dict[int, list]:
+    managers = defaultdict(list)
+    scopes = AdminScope.objects.filter(
+        level=AdminScope.Level.DEPARTMENT,
+        department_id__in=department_ids,
+        user__is_active=True,
+    ).select_related("user")
+    for scope in scopes:
+        if scope.user.email:
+            managers[scope.department_id].append(scope.user)
+    return managers
+
+
+@task()
+def send_training_reminders(today: str | None = None) -> dict:
+    """Send the due-soon, overdue and manager reminders that are due today (ISO date, Tokyo
+    time when omitted). Returns how many of each kind were sent."""
+    today = dt.date.fromisoformat(today) if today else tokyo_date()
+    days_before = _setting("TRAINING_REMINDER_DAYS_BEFORE", 7)
+    escalation = _setting("TRAINING_MANAGER_ESCALATION_DAYS", 7)
+    Kind = TrainingReminder.Kind
+    sent = {}
+
+    rows = _open_assignees(today).filter(staff_member__email__gt="")
+    due_soon = rows.filter(
+        assignment__due_on__gte=today,
+        assignment__due_on__lte=today + dt.timedelta(days=days_before),
+    ).exclude(reminders__kind=Kind.DUE_SOON)
+    overdue = rows.filter(assignment__due_on__lt=today).exclude(reminders__kind=Kind.OVERDUE)
+    for kind, queryset in ((Kind.DUE_SOON, due_soon), (Kind.OVERDUE, overdue)):
+        messages = []
+        for row in queryset.iterator(chunk_size=500):
+            reminder = _claim(kind=kind, assignee=row)
+            if reminder is not None:
+                messages.append((reminder, _person_message(kind, row, today)))
+        sent[kind] = _send(messages)
+
+    # Escalation: one email per manager listing their people newly past the grace period.
+    late = list(
+        _open_assignees(today)
+        .filter(assignment__due_on__lt=today - dt.timedelta(days=escalation))
+        .exclude(reminders__kind=Kind.MANAGER_OVERDUE)
+        .exclude(staff_member__department__isnull=True)
+    )
+    managers = _managers_by_department({row.staff_member.department_id for row in late})
+    per_manager = defaultdict(list)
+    claims = {}
+    for row in late:
+        recipients = managers.get(row.staff_member.department_id)
+        if not recipients:
+            continue  # no manager to tell yet: try again on a later run
+        reminder = _claim(kind=Kind.MANAGER_OVERDUE, assignee=row)
+        if reminder is None:
+            continue
+        for manager in recipients:
+            per_manager[manager].append(row)
+            claims.setdefault(manager, []).append(reminder)
+    messages = []
+    for manager, people in per_manager.items():
+        context = {
+            "manager": manager,
+            "people": sorted(people, key=lambda r: (r.assignment.due_on, r.staff_member.name)),
+            "escalation_days": escalation,
+            "report_url": _site_url(reverse("staff_training_report")),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+        }
+        subject = render_to_string("courses/email/manager_overdue_subject.txt", context).strip()
+        body = render_to_string("courses/email/manager_overdue.txt", context)
+        messages.append((claims[manager][0], EmailMessage(subject, body, to=[manager.email])))
+    sent[Kind.MANAGER_OVERDUE] = _send(messages)
+    # Every claim of a sent escalation counts as sent.
+    TrainingReminder.objects.filter(
+        pk__in=[r.pk for group in claims.values() for r in group], sent_at__isnull=True
+    ).update(sent_at=timezone.now())
+    return sent
+
+
+@task()
+def send_manager_weekly_summaries(today: str | None = None) -> int:
+    """Send each department manager, once a week, the state of their department's open
+    assignments and who has not finished. Returns how many summaries were sent."""
+    today = dt.date.fromisoformat(today) if today else tokyo_date()
+    if today.weekday() < _setting("TRAINING_WEEKLY_SUMMARY_WEEKDAY", 0):
+        return 0
+    week_of = today - dt.timedelta(days=today.weekday())
+    scopes = AdminScope.objects.filter(
+        level=AdminScope.Level.DEPARTMENT, user__is_active=True
+    ).select_related("user", "department")
+    messages = []
+    for admin_scope in scopes:
+        manager = admin_scope.user
+        if not manager.email:
+            continue
+        scope = scope_for_user(manager)
+        assignments = assignments_in_scope(scope).filter(
+            starts_on__lte=today, due_on__gte=today - dt.timedelta(days=90)
+        )
+        sections = []
+        for assignment in assignments:
+            _departments, total = department_figures(assignment, scope, today=today)
+            if total.assigned:
+                pending = not_completed(assignment, scope, today=today)
+                sections.append({"assignment": assignment, "total": total, "pending": pending})
+        if not sections:
+            continue
+        reminder = _claim(
+            kind=TrainingReminder.Kind.WEEKLY_SUMMARY, recipient=manager, week_of=week_of
+        )
+        if reminder is None:
+            continue
+        context = {
+            "manager": manager,
+            "department": admin_scope.department,
+            "sections": sections,
+            "week_of": week_of,
+            "report_url": _site_url(reverse("staff_training_report")),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+        }
+        subject = render_to_string("courses/email/weekly_summary_subject.txt", context).strip()
+        body = render_to_string("courses/email/weekly_summary.txt", context)
+        messages.append((reminder, EmailMessage(subject, body, to=[manager.email])))
+    return _send(messages)
