@@ -29,7 +29,10 @@ def test_seed_demo_installs_the_three_courses_and_twice_leaves_the_same_content(
     call_command("seed_demo", verbosity=0)
     assert content_snapshot() == first
 
-    courses = {course.audience: course for course in CoursePage.objects.live()}
+    # The short staff refresher (STF2) has no quiz; the checks below are about the main courses.
+    courses = {
+        course.audience: course for course in CoursePage.objects.live().exclude(course_code="STF2")
+    }
     assert set(courses) == {Audience.CITIZEN, Audience.CHILDREN, Audience.STAFF}
     assert courses[Audience.CITIZEN].get_lessons().count() >= 5
     assert courses[Audience.CHILDREN].get_lessons().count() >= 3
@@ -53,7 +56,11 @@ def test_seed_demo_installs_the_three_courses_and_twice_leaves_the_same_content(
     assert users.get(username="admin").is_superuser
     assert AdminScope.objects.get(user__username="osaka-admin").municipality.code == "271004"
     assert users.get(username="staff01").learner.municipality.code == "271004"
-    assert users.count() == 3
+    manager_scope = AdminScope.objects.get(user__username="osaka-manager")
+    assert manager_scope.level == "department"
+    # Demo logins plus the accounts of staff01's colleagues on the demo roster.
+    assert users.filter(password__startswith="!").count() == 4
+    assert users.count() == 8
 
 
 @pytest.mark.django_db
@@ -61,7 +68,7 @@ def test_seed_demo_creates_no_accounts_when_debug_is_off(settings):
     settings.DEBUG = False
     call_command("seed_demo", verbosity=0)
     assert not get_user_model().objects.exists()
-    assert CoursePage.objects.count() == 3
+    assert CoursePage.objects.count() == 4
 
 
 @pytest.mark.django_db
@@ -72,3 +79,21 @@ def test_seeded_site_serves_every_lesson(settings, client):
         assert response.status_code == 200, lesson.url
     for slug in ("privacy", "accessibility", "about"):
         assert client.get(f"/{slug}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_staff_member_has_one_overdue_and_one_later_assignment(settings, client):
+    from courses.queries import assignments_for_learner
+
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    staff = get_user_model().objects.get(username="staff01")
+    items = assignments_for_learner(staff.learner)
+    assert [(item.course.course_code, item.overdue) for item in items] == [
+        ("STF2", True),
+        ("STF", False),
+    ]
+    client.force_login(staff)
+    page = client.get("/my/").content.decode()
+    assert page.index("ふりかえり研修") < page.index("職員向け 孤独・孤立対策研修")

@@ -44,6 +44,28 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("certificates", "change_certificate"),
     ("certificates", "add_certificateexport"),
     ("certificates", "view_certificateexport"),
+    ("organizations", "add_staffmember"),
+    ("organizations", "change_staffmember"),
+    ("organizations", "delete_staffmember"),
+    ("organizations", "view_staffmember"),
+    ("courses", "add_staffassignment"),
+    ("courses", "change_staffassignment"),
+    ("courses", "delete_staffassignment"),
+    ("courses", "view_staffassignment"),
+]
+DEPARTMENT_MANAGER_GROUP = "管理監督者"
+# A department manager sees their own department's staff and training progress only.
+DEPARTMENT_MANAGER_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("organizations", "view_staffmember"),
+]
+DEMO_DEPARTMENT = "福祉局 生活福祉部 地域福祉課"
+# Colleagues of staff01 on the demo roster: (staff number, name, kana, department).
+DEMO_STAFF = [
+    ("100002", "大阪 一郎", "おおさか いちろう", DEMO_DEPARTMENT),
+    ("100003", "難波 さくら", "なんば さくら", DEMO_DEPARTMENT),
+    ("200001", "梅田 健", "うめだ けん", "市民局 区政支援室"),
+    ("200002", "天王寺 みどり", "てんのうじ みどり", "市民局 区政支援室"),
 ]
 
 
@@ -94,7 +116,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"seed_demo: {summary}"))
         if settings.DEBUG and not options["no_demo_users"]:
             self.stdout.write(
-                "Demo logins (development only): admin / osaka-admin / staff01, "
+                "Demo logins (development only): admin / osaka-admin / osaka-manager / staff01, "
                 f"password '{DEMO_PASSWORD}'"
             )
 
@@ -293,7 +315,7 @@ class Command(BaseCommand):
         )
 
         department, _created = Department.objects.get_or_create(
-            municipality=osaka, name="福祉局 生活福祉部 地域福祉課"
+            municipality=osaka, name=DEMO_DEPARTMENT
         )
         staff, created = user_model.objects.get_or_create(
             username="staff01",
@@ -311,3 +333,94 @@ class Command(BaseCommand):
                 "attendee_type": AttendeeType.GOVERNMENT,
             },
         )
+        self.install_demo_staff_training(osaka, department, staff)
+
+    def install_demo_staff_training(self, osaka, department, staff_user) -> None:
+        """staff01 and colleagues on 大阪市's roster, a department manager, and two assigned
+        staff courses: the refresher overdue, the main module due in a month."""
+        import datetime as dt
+
+        from courses.assignments import assignment_save
+        from courses.models import StaffAssignment
+        from elearning.dates import tokyo_date
+        from organizations.models import StaffMember
+        from organizations.resources import roster_sync_accounts
+
+        user_model = get_user_model()
+        StaffMember.objects.get_or_create(
+            municipality=osaka,
+            staff_number="100001",
+            defaults={
+                "name": "大阪 花子",
+                "name_kana": "おおさか はなこ",
+                "department": department,
+                "email": staff_user.email,
+                "learner": staff_user.learner,
+            },
+        )
+        for number, name, kana, department_name in DEMO_STAFF:
+            colleague_department, _created = Department.objects.get_or_create(
+                municipality=osaka, name=department_name
+            )
+            StaffMember.objects.get_or_create(
+                municipality=osaka,
+                staff_number=number,
+                defaults={
+                    "name": name,
+                    "name_kana": kana,
+                    "department": colleague_department,
+                },
+            )
+        roster_sync_accounts(municipality=osaka)
+
+        group, _created = Group.objects.get_or_create(name=DEPARTMENT_MANAGER_GROUP)
+        for app_label, codename in DEPARTMENT_MANAGER_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        manager, created = user_model.objects.get_or_create(
+            username="osaka-manager",
+            defaults={
+                "first_name": "課長",
+                "last_name": "地域福祉課",
+                "email": "osaka-manager@example.jp",
+            },
+        )
+        if created:
+            manager.set_password(DEMO_PASSWORD)
+            manager.save()
+            self.created.append("user osaka-manager")
+        manager.groups.add(group)
+        AdminScope.objects.get_or_create(
+            user=manager,
+            defaults={
+                "level": AdminScope.Level.DEPARTMENT,
+                "municipality": osaka,
+                "department": department,
+            },
+        )
+
+        today = tokyo_date()
+        plans = [
+            ("STF2", today - dt.timedelta(days=30), today - dt.timedelta(days=3)),
+            ("STF", today - dt.timedelta(days=7), today + dt.timedelta(days=30)),
+        ]
+        for course_code, starts_on, due_on in plans:
+            course = CoursePage.objects.filter(course_code=course_code).first()
+            if (
+                course is None
+                or StaffAssignment.objects.filter(municipality=osaka, course=course).exists()
+            ):
+                continue
+            assignment_save(
+                assignment=StaffAssignment(
+                    municipality=osaka,
+                    course=course,
+                    target=StaffAssignment.Target.ALL,
+                    starts_on=starts_on,
+                    due_on=due_on,
+                    note="デモ",
+                ),
+                today=today,
+            )
+            self.created.append(f"assignment {course_code}")
