@@ -21,7 +21,11 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(extra_context={"oidc_enabled": settings.OIDC_ENABLED}),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", course_views.signup, name="signup"),
     path("accounts/welcome/", include("organizations.urls")),
@@ -33,6 +37,10 @@ urlpatterns = [
         name="opendata_supporters",
     ),
 ]
+
+if settings.OIDC_ENABLED:
+    # Staff sign-in through the municipality's identity provider (organizations.oidc).
+    urlpatterns += [path("oidc/", include("mozilla_django_oidc.urls"))]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
