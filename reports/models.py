@@ -487,7 +487,8 @@ class MonthlyTally(TallyBase):
             )
         ]
         indexes = [
-            models.Index(fields=["fiscal_year", "prefecture_code"]),
+            # Serves a prefecture's rows grouped by municipality without a sort.
+            models.Index(fields=["fiscal_year", "prefecture_code", "municipality_id", "channel"]),
             models.Index(fields=["fiscal_year", "municipality_id"]),
         ]
 

@@ -175,14 +175,21 @@ def resolve_area(
         if not (code.isascii() and code.isdigit() and len(code) in (5, 6)):
             raise InvalidParameter(_("市区町村コードは6桁の数字で指定してください。"))
         lookup = Q(code=code) if len(code) == 6 else Q(code__startswith=code)
-        found = Municipality.objects.filter(lookup).select_related("prefecture").first()
+        wards = Q(parent__code=code) if len(code) == 6 else Q(parent__code__startswith=code)
+        # The municipality and its wards (of a designated city) in one query.
+        found_all = list(
+            Municipality.objects.filter(lookup | wards)
+            .select_related("prefecture")
+            .order_by("code")
+        )
+        found = next((m for m in found_all if lookup_matches(m, code)), None)
         if found is None:
             raise AreaNotFound(code)
         if not scope.allows_municipality(found):
             raise PermissionDenied
         if prefecture and _normalise_prefecture(prefecture) != found.prefecture_id:
             raise InvalidParameter(_("市区町村がその都道府県にありません。"))
-        ids = [found.pk, *Municipality.objects.filter(parent=found).values_list("pk", flat=True)]
+        ids = [m.pk for m in found_all if m.pk == found.pk or m.parent_id == found.pk]
         return Area(
             MUNICIPALITY, found.code, found.full_name, found.prefecture_id, tuple(sorted(ids))
         )
@@ -202,6 +209,11 @@ def resolve_area(
         code = Municipality.objects.values_list("code", flat=True).get(pk=scope.municipality_id)
         return resolve_area(scope=scope, municipality=code)
     raise PermissionDenied
+
+
+def lookup_matches(municipality: Municipality, code: str) -> bool:
+    """Whether ``code`` (6 digits, or 5 without the check digit) names ``municipality``."""
+    return municipality.code == code or municipality.code[:5] == code
 
 
 def _normalise_prefecture(value) -> str:
@@ -307,15 +319,16 @@ def kpi_report(
     fiscal_year = check_fiscal_year(fiscal_year)
     area = resolve_area(scope=scope, prefecture=prefecture, municipality=municipality)
     today = today or tokyo_date()
-    cells = _cells(area, fiscal_year)
-
-    by_month_channel = Counter()
-    by_attendee = Counter()
-    by_child = defaultdict(Counter)
-    for child, month, channel, attendee_type, n in cells:
-        by_month_channel[(month, channel)] += n
-        by_attendee[attendee_type] += n
-        by_child[child][channel] += n
+    if area.level == MUNICIPALITY:
+        cells, cumulative = _municipality_cells(area, fiscal_year)
+        by_month_channel, by_attendee, by_child = Counter(), Counter(), defaultdict(Counter)
+        for child, month, channel, attendee_type, n in cells:
+            by_month_channel[(month, channel)] += n
+            by_attendee[attendee_type] += n
+            by_child[child][channel] += n
+    else:
+        by_month_channel, by_attendee, by_child = _aggregates(area, fiscal_year)
+        cumulative = _cumulative(area, fiscal_year)
 
     online = sum(n for (_m, c), n in by_month_channel.items() if c == Channel.ONLINE)
     in_person = sum(n for (_m, c), n in by_month_channel.items() if c == Channel.IN_PERSON)
@@ -361,7 +374,7 @@ def kpi_report(
         population=population,
         rate_per_10000=_rate(actual, population),
         elapsed_share=round(share, 4),
-        cumulative=_cumulative(area, fiscal_year),
+        cumulative=cumulative,
     )
     return KpiReport(
         fiscal_year=fiscal_year,
@@ -370,50 +383,96 @@ def kpi_report(
         by_month=by_month,
         by_attendee_type=by_attendee_type,
         by_channel={"online": online, "in_person": in_person},
-        rows=_rows(area, fiscal_year, by_child),
+        rows=(
+            [
+                _row(
+                    area.code,
+                    area.name,
+                    by_child.get(area.municipality_ids[0], Counter()),
+                    target_count,
+                    population,
+                    None,
+                )
+            ]
+            if area.level == MUNICIPALITY and len(area.municipality_ids) == 1
+            else _rows(area, fiscal_year, by_child)
+        ),
         target_split=None if target is None else ("monthly" if split else "days"),
     )
 
 
-def _cells(area: Area, fiscal_year: int):
-    """(child area key, month, channel, attendee type, supporters) for the area's year."""
+def _aggregates(area: Area, fiscal_year: int) -> tuple[Counter, Counter, dict]:
+    """Supporters of the area's year by (month, channel), by attendee type and by (child area,
+    channel), summed in the database: three small GROUP BY queries over the tally."""
     if area.level == NATION:
-        rows = PrefectureMonthlyTally.objects.filter(fiscal_year=fiscal_year).values_list(
-            "prefecture_code", "month", "channel", "attendee_type", "supporters"
+        rows = PrefectureMonthlyTally.objects.filter(fiscal_year=fiscal_year)
+        child_field, fold = "prefecture_code", {}
+    else:
+        rows = MonthlyTally.objects.filter(
+            fiscal_year=fiscal_year, prefecture_code=area.prefecture_code
         )
-        return list(rows)
-    rows = MonthlyTally.objects.filter(fiscal_year=fiscal_year)
-    if area.level == PREFECTURE:
-        rows = rows.filter(prefecture_code=area.prefecture_code)
+        child_field = "municipality_id"
         # Wards count towards their designated city in a prefecture's rows.
-        ward_parent = dict(
+        fold = dict(
             Municipality.objects.filter(
                 prefecture_id=area.prefecture_code, parent__isnull=False
             ).values_list("pk", "parent_id")
         )
-        return [
-            (ward_parent.get(m, m), month, channel, attendee_type, n)
-            for m, month, channel, attendee_type, n in rows.values_list(
-                "municipality_id", "month", "channel", "attendee_type", "supporters"
-            )
-        ]
-    rows = rows.filter(municipality_id__in=area.municipality_ids)
-    return list(
-        rows.values_list("municipality_id", "month", "channel", "attendee_type", "supporters")
+    rows = rows.order_by()
+    by_month_channel = Counter(
+        {
+            (month, channel): n
+            for month, channel, n in rows.values("month", "channel")
+            .annotate(n=Sum("supporters"))
+            .values_list("month", "channel", "n")
+        }
     )
+    by_attendee = Counter(
+        dict(
+            rows.values("attendee_type")
+            .annotate(n=Sum("supporters"))
+            .values_list("attendee_type", "n")
+        )
+    )
+    by_child = defaultdict(Counter)
+    for child, channel, n in (
+        rows.values(child_field, "channel")
+        .annotate(n=Sum("supporters"))
+        .values_list(child_field, "channel", "n")
+    ):
+        by_child[fold.get(child, child)][channel] += n
+    return by_month_channel, by_attendee, by_child
+
+
+def _municipality_cells(area: Area, fiscal_year: int):
+    """A municipality's cells of ``fiscal_year`` and its cumulative total, in one query (a
+    municipality has at most a few hundred tally rows a year)."""
+    years = list(range(PROGRAMME_START.year, fiscal_year + 1))
+    cells, cumulative = [], 0
+    for year, *cell in MonthlyTally.objects.filter(
+        fiscal_year__in=years, municipality_id__in=area.municipality_ids
+    ).values_list(
+        "fiscal_year", "municipality_id", "month", "channel", "attendee_type", "supporters"
+    ):
+        cumulative += cell[-1]
+        if year == fiscal_year:
+            cells.append(tuple(cell))
+    return cells, cumulative
 
 
 def _cumulative(area: Area, fiscal_year: int) -> int:
     """Supporters since the programme began, up to the end of ``fiscal_year``."""
+    # A list of years (not <=) lets the (fiscal_year, area) indexes be used for each year.
+    years = list(range(PROGRAMME_START.year, fiscal_year + 1))
     if area.level == NATION:
-        rows = PrefectureMonthlyTally.objects.filter(fiscal_year__lte=fiscal_year)
+        rows = PrefectureMonthlyTally.objects.filter(fiscal_year__in=years)
     elif area.level == PREFECTURE:
         rows = PrefectureMonthlyTally.objects.filter(
-            fiscal_year__lte=fiscal_year, prefecture_code=area.prefecture_code
+            fiscal_year__in=years, prefecture_code=area.prefecture_code
         )
     else:
         rows = MonthlyTally.objects.filter(
-            fiscal_year__lte=fiscal_year, municipality_id__in=area.municipality_ids
+            fiscal_year__in=years, municipality_id__in=area.municipality_ids
         )
     return rows.aggregate(n=Sum("supporters"))["n"] or 0
 
