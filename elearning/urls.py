@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -12,11 +10,11 @@ from courses import views as course_views
 from reports import views as report_views
 from reports.api import api as kpi_api
 
-from .views import healthz
+from .views import favicon, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),

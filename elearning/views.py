@@ -1,7 +1,8 @@
 """Site-level views: health check and error pages."""
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
@@ -15,3 +16,9 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "error"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico; send them to the SVG icon (resolved at request time, so
+    importing the URLs does not need the collected static files' manifest)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
