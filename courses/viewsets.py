@@ -90,7 +90,13 @@ class StaffAssignmentForm(ScopedAdminForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         scope = scope_for_user(for_user)
-        self.fields["course"].queryset = CoursePage.objects.live().filter(audience=Audience.STAFF)
+        course = self.fields["course"]
+        course.queryset = CoursePage.objects.live().filter(audience=Audience.STAFF).order_by("path")
+        # A short list of staff courses: a plain select, not the page chooser.
+        course.widget = forms.Select()
+        course.widget.choices = course.choices
+        if not self.instance.pk and scope is not None and scope.municipality_id:
+            self.fields["municipality"].initial = scope.municipality_id
         departments = Department.objects.none()
         if scope is not None:
             departments = scope.filter(Department.objects.select_related("municipality"))
