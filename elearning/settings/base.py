@@ -3,6 +3,7 @@
 Everything that differs between machines comes from the environment (see README, "Configuration").
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "elearning.middleware.ContentSecurityPolicyMiddleware",
     "organizations.middleware.LearnerMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "elearning.urls"
@@ -190,12 +194,29 @@ TRAINING_WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("TRAINING_WEEKLY_SUMMARY_WE
 STAFF_INVITATION_DAYS = int(os.environ.get("STAFF_INVITATION_DAYS", "14"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 
+# Login throttling (django-axes) for the admin, staff and learner logins: after
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked out for
+# AXES_COOLOFF_MINUTES (answered 429 with a Japanese page). Password validators are above.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a load balancer, set AXES_IPWARE_PROXY_COUNT so the client address is used.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
+
 # Staff sign-in through the municipality's identity provider (OpenID Connect), only when
 # configured; see README ("Sign-in through the municipality's identity provider").
 OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
 if OIDC_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
         "organizations.oidc.StaffOIDCBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
