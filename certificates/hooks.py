@@ -49,3 +49,14 @@ def my_certificates_section(request, learner) -> str:
     return render_to_string(
         "certificates/my_section.html", {"certificates": certificates}, request=request
     )
+
+
+def learner_by_certificate(identifier: str):
+    """``learner_lookup`` hook: the learner of a certificate, by verification code or serial."""
+    certificate = (
+        Certificate.objects.filter(code=identifier.upper()).select_related("completion").first()
+        or Certificate.objects.filter(serial=identifier.upper())
+        .select_related("completion")
+        .first()
+    )
+    return certificate.completion.learner if certificate and certificate.completion else None
