@@ -221,3 +221,28 @@ def test_one_time_links_by_email_and_on_paper(client, areas):
     # The link works once.
     again = client.get(link, follow=True)
     assert "このリンクは使えません" in again.content.decode()
+
+
+def test_file_over_the_size_limit_is_refused_with_a_message(client, areas, settings):
+    settings.IMPORT_MAX_BYTES = 60
+    client.force_login(administrator("municipality", municipality=areas["osaka"]))
+    response = client.post(
+        reverse("staff_roster_import"),
+        {
+            "municipality": areas["osaka"].pk,
+            "file": csv_file(HEADER + "1001,大阪 花子,,福祉局,,在職\n"),
+        },
+    )
+    assert "ファイルが大きすぎます" in response.content.decode()
+    assert not StaffMember.objects.exists()
+
+
+def test_roster_filters_and_history_stay_inside_the_area(client, areas):
+    import_osaka_and_sakai(client, areas)
+    client.force_login(administrator("municipality", municipality=areas["osaka"]))
+    listing = client.get(reverse("staff_members:index")).content.decode()
+    assert "健康福祉局" not in listing  # another municipality's department is not offered
+    sakai_person = StaffMember.objects.get(staff_number="9001")
+    assert refused(client.get(reverse("staff_members:history", args=[sakai_person.pk])))
+    search = client.get(reverse("staff_members:index") + "?q=9001").content.decode()
+    assert "堺 次郎" not in search
