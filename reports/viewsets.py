@@ -6,6 +6,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
@@ -44,6 +46,13 @@ def importable(url_name: str, permission: str):
     )
 
 
+class ScopedObjectViews:
+    """History and usage of a record are refused outside the administrator's area too."""
+
+    history_view_class = scoped(HistoryView)
+    usage_view_class = scoped(UsageView)
+
+
 class ServiceSaveMixin:
     """Save through a service; a refusal comes back to the form as a Japanese error."""
 
@@ -79,7 +88,7 @@ class TrainingSessionDeleteView(scoped(generic.DeleteView)):
         )
 
 
-class TrainingSessionViewSet(ModelViewSet):
+class TrainingSessionViewSet(ScopedObjectViews, ModelViewSet):
     """開催報告: listed, added, corrected and deleted within the administrator's area."""
 
     model = TrainingSession
@@ -137,7 +146,7 @@ class KpiTargetForm(ScopedAdminForm):
             municipality.required = False
 
 
-class KpiTargetViewSet(ModelViewSet):
+class KpiTargetViewSet(ScopedObjectViews, ModelViewSet):
     """KPI目標: per fiscal year for the nation, a prefecture or a municipality."""
 
     model = KpiTarget
@@ -157,7 +166,7 @@ class KpiTargetViewSet(ModelViewSet):
         return KpiTarget.objects.select_related("prefecture", "municipality__prefecture")
 
 
-class PopulationViewSet(ModelViewSet):
+class PopulationViewSet(ScopedObjectViews, ModelViewSet):
     """人口: residents per municipality and fiscal year (for 養成率)."""
 
     model = Population
