@@ -11,6 +11,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from elearning.spreadsheets import ExcelCsvMixin
 from organizations.scopes import require_scope
 
 from .models import Attempt, Question, QuestionnairePage, QuizPage
@@ -56,7 +57,7 @@ def _municipalities(request):
     return scope.municipalities().order_by("code")
 
 
-class PageReportBase(ReportView):
+class PageReportBase(ExcelCsvMixin, ReportView):
     """A report about one page (a quiz, a questionnaire): found by the URL's ``page_id``,
     shown to administrators with an area scope, its rows plain objects listed as columns."""
 
