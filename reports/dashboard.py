@@ -181,7 +181,7 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         context["chart"] = monthly_chart(report.by_month)
         context["breadcrumbs"] = self._breadcrumbs()
         context["export_links"] = {
-            table: self._export_query(table) for table in ("months", "attendee_types", "areas")
+            table: self._export_query(table) for table in TABLES
         }
         context["child_level_label"] = {
             "nation": _("都道府県別"),

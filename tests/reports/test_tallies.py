@@ -221,3 +221,22 @@ def test_tallies_equal_raw_counts_after_any_sequence_of_changes(ops):
         result = tallies.verify()
         transaction.set_rollback(True)
     assert result.ok, (result.daily, result.monthly, result.prefectural)
+
+
+def test_rebuild_tallies_command_verifies_and_repairs(areas, citizen_course):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    factories.completion(citizen_course, municipality=areas["osaka"])
+    out = io.StringIO()
+    call_command("rebuild_tallies", "--verify", stdout=out)
+    assert "一致しています" in out.getvalue()
+
+    MonthlyTally.objects.update(supporters=5)
+    with pytest.raises(CommandError):
+        call_command("rebuild_tallies", "--verify", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("rebuild_tallies", stdout=out)
+    assert "作り直しました" in out.getvalue()
+    call_command("rebuild_tallies", "--verify", stdout=io.StringIO())
