@@ -180,9 +180,7 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         context["tables"] = report_tables(report)
         context["chart"] = monthly_chart(report.by_month)
         context["breadcrumbs"] = self._breadcrumbs()
-        context["export_links"] = {
-            table: self._export_query(table) for table in TABLES
-        }
+        context["export_links"] = {table: self._export_query(table) for table in TABLES}
         context["child_level_label"] = {
             "nation": _("都道府県別"),
             PREFECTURE: _("市区町村別"),
