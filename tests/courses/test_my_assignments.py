@@ -67,3 +67,13 @@ def test_assignments_not_started_yet_and_of_others_are_not_shown(client, osaka):
 
 def test_citizen_home_page_has_no_assignment_section(client, osaka):
     assert "受講が必要な研修" not in client.get("/").content.decode()
+
+
+def test_assignments_section_in_english(client, osaka):
+    staff = roster(osaka, [("1001", "大阪 花子", "福祉局")])
+    assign(osaka, staff_course(), starts_on=dt.date(2025, 5, 1), due_on=dt.date(2025, 6, 30))
+    login_as(client, staff["1001"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    with mock.patch.object(queries, "tokyo_date", return_value=dt.date(2025, 7, 2)):
+        page = client.get("/my/").content.decode()
+    assert "Training assigned to you" in page and "Overdue" in page
