@@ -129,6 +129,12 @@ def child(size: int) -> None:
         )
         return rows, sessions
 
+    from django.db import connection
+
+    # Planner statistics, as autovacuum (PostgreSQL) or a maintenance job would keep them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
     areas = {
         "nation": ({}, {}),
         "prefecture_13": ({"prefecture": "13"}, {"municipality__prefecture_id": "13"}),
