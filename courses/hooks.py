@@ -2,7 +2,7 @@
 
 from courses.ruby import strip_ruby
 
-from .models import Completion, Enrollment, ReflectionNote
+from .models import Completion, Enrollment, ReflectionNote, StaffAssignee
 
 
 def learning_records_export(learner) -> dict:
@@ -34,6 +34,17 @@ def learning_records_export(learner) -> dict:
         "completions": [
             {"course": strip_ruby(c.course.title), "completed_on": c.completed_on.isoformat()}
             for c in Completion.objects.filter(learner=learner).select_related("course")
+        ],
+        "staff_assignments": [
+            {
+                "course": strip_ruby(row.assignment.course.title),
+                "due_on": row.assignment.due_on.isoformat(),
+                "assigned_on": row.assigned_on.isoformat(),
+                "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+            }
+            for row in StaffAssignee.objects.filter(staff_member__learner=learner).select_related(
+                "assignment__course"
+            )
         ],
         "reflections": [
             {

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from wagtail import hooks
 
-from .models import AttendeeType, Department, Learner, Municipality, Prefecture
+from .models import AttendeeType, Department, Learner, Municipality, Prefecture, StaffMember
 from .signals import learner_deleting, learner_merging
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -215,6 +215,8 @@ def learner_may_delete_self(learner: Learner) -> bool:
     user = learner.user
     if user is None:
         return True
+    if StaffMember.objects.filter(learner=learner).exists():
+        return False  # on a roster: the office deletes them (職員名簿)
     return not (user.is_staff or user.is_superuser or hasattr(user, "admin_scope"))
 
 
@@ -316,3 +318,25 @@ def staff_member_update(*, staff_member, fields: dict):
             )
     roster_imported.send(sender=StaffMember, municipality=staff_member.municipality)
     return staff_member
+
+
+def staff_record_export(learner: Learner) -> dict:
+    """A staff member's roster entry, for their data export (``learner_data_export`` hook)."""
+    staff = (
+        StaffMember.objects.filter(learner=learner)
+        .select_related("department", "municipality")
+        .first()
+    )
+    if staff is None:
+        return {}
+    return {
+        "staff_roster": {
+            "municipality": staff.municipality.code,
+            "staff_number": staff.staff_number,
+            "name": staff.name,
+            "name_kana": staff.name_kana,
+            "department": staff.department.name if staff.department_id else None,
+            "email": staff.email,
+            "status": staff.status,
+        }
+    }

@@ -5,6 +5,7 @@ from wagtail.permissions import register_permission_policy
 from .admin_views import RosterImportView, invitations
 from .models import Department, Municipality, StaffMember
 from .permissions import ScopedModelPermissionPolicy, StaffPermissionPolicy
+from .services import staff_record_export
 from .viewsets import OrganizationsViewSetGroup
 
 register_permission_policy(
@@ -12,6 +13,7 @@ register_permission_policy(
 )
 register_permission_policy(Department, ScopedModelPermissionPolicy(Department))
 register_permission_policy(StaffMember, StaffPermissionPolicy(StaffMember))
+hooks.register("learner_data_export", staff_record_export)
 
 
 @hooks.register("register_admin_viewset")

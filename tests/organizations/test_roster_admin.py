@@ -246,3 +246,14 @@ def test_roster_filters_and_history_stay_inside_the_area(client, areas):
     assert refused(client.get(reverse("staff_members:history", args=[sakai_person.pk])))
     search = client.get(reverse("staff_members:index") + "?q=9001").content.decode()
     assert "堺 次郎" not in search
+
+
+def test_staff_member_exports_their_roster_entry_but_cannot_delete_themselves(client, areas):
+    import_osaka_and_sakai(client, areas)
+    person = StaffMember.objects.get(staff_number="1001", municipality=areas["osaka"])
+    client.force_login(person.learner.user)
+    data = client.get(reverse("export-my-data")).json()
+    assert data["staff_roster"]["staff_number"] == "1001"
+    assert data["staff_assignments"] == []
+    client.post(reverse("delete-my-data"))
+    assert StaffMember.objects.filter(pk=person.pk, learner__isnull=False).exists()
