@@ -535,7 +535,25 @@ class ImportView(WagtailAdminTemplateMixin, View):
             token = self._store(upload, data)
         return self.render(form=None, outcome=outcome, token=token, filename=upload.name)
 
+    @staticmethod
+    def _purge_abandoned() -> None:
+        """Delete uploads previewed but never confirmed (older than the confirmation window)."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        cutoff = timezone.now() - dt.timedelta(seconds=TOKEN_MAX_AGE)
+        try:
+            _dirs, files = default_storage.listdir(UPLOAD_DIR)
+            for name in files:
+                path_ = f"{UPLOAD_DIR}/{name}"
+                if default_storage.get_modified_time(path_) < cutoff:
+                    default_storage.delete(path_)
+        except (FileNotFoundError, NotImplementedError, OSError):
+            return
+
     def _store(self, upload, data: dict) -> str:
+        self._purge_abandoned()
         upload.seek(0)
         name = default_storage.save(
             f"{UPLOAD_DIR}/{uuid.uuid4().hex}{os.path.splitext(upload.name)[1][:8]}",

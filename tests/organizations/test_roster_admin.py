@@ -257,3 +257,17 @@ def test_staff_member_exports_their_roster_entry_but_cannot_delete_themselves(cl
     assert data["staff_assignments"] == []
     client.post(reverse("delete-my-data"))
     assert StaffMember.objects.filter(pk=person.pk, learner__isnull=False).exists()
+
+
+def test_uploads_previewed_but_never_confirmed_are_purged(monkeypatch):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from elearning import imports
+
+    name = default_storage.save(f"{imports.UPLOAD_DIR}/abandoned.csv", ContentFile(b"x"))
+    imports.ImportView._purge_abandoned()
+    assert default_storage.exists(name)  # still inside the confirmation window
+    monkeypatch.setattr(imports, "TOKEN_MAX_AGE", -60)
+    imports.ImportView._purge_abandoned()
+    assert not default_storage.exists(name)
