@@ -41,24 +41,20 @@ def _targeted_staff(assignment: StaffAssignment):
 
 
 def _expand(assignment: StaffAssignment, *, today: dt.date) -> int:
-    """Add the targeted people not yet assigned; returns how many were added."""
-    new_people = list(
-        _targeted_staff(assignment)
-        .exclude(assignments__assignment=assignment)
-        .values_list("pk", "learner_id")
-    )
+    """Add the targeted people not yet assigned; returns how many were added. A fixed number
+    of statements whatever the number of people (no lists of ids sent to the database)."""
+    new_staff = _targeted_staff(assignment).exclude(assignments__assignment=assignment)
+    new_people = list(new_staff.values_list("pk", "learner_id"))
     if not new_people:
         return 0
-    learner_ids = [learner_id for _pk, learner_id in new_people if learner_id]
-    start, end = assignment.window_start, assignment.window_end
-    # The earliest completion inside the window, per learner (one query).
+    # The earliest completion inside the window, per learner.
     done = {}
     for learner_id, completed_at in (
         Completion.objects.filter(
             course_id=assignment.course_id,
-            learner_id__in=learner_ids,
-            completed_on__gte=start,
-            completed_on__lte=end,
+            learner__staff_member__in=new_staff,
+            completed_on__gte=assignment.window_start,
+            completed_on__lte=assignment.window_end,
         )
         .order_by("completed_at")
         .values_list("learner_id", "completed_at")
@@ -80,8 +76,9 @@ def _expand(assignment: StaffAssignment, *, today: dt.date) -> int:
     # People who finished the course outside the window take it again: open their enrollment.
     to_reopen = Enrollment.objects.filter(
         course_id=assignment.course_id,
-        learner_id__in=[lid for lid in learner_ids if lid not in done],
         completed_at__isnull=False,
+        learner__staff_member__assignments__assignment=assignment,
+        learner__staff_member__assignments__completed_at__isnull=True,
     )
     for enrollment in to_reopen:
         _reopen(enrollment)

@@ -209,16 +209,35 @@ class StaffRosterResource(SpreadsheetResource):
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
-        leavers = (
-            self.get_queryset()
-            .filter(status=StaffMember.Status.ACTIVE)
-            .exclude(staff_number__in=self.seen)
-        )
-        self.extra["leaving"] = leavers.update(status=StaffMember.Status.LEAVING)
+        active = self.get_queryset().filter(status=StaffMember.Status.ACTIVE)
+        leavers = [
+            pk for pk, number in active.values_list("pk", "staff_number") if number not in self.seen
+        ]
+        for chunk in chunks(leavers):
+            StaffMember.objects.filter(pk__in=chunk).update(status=StaffMember.Status.LEAVING)
+        self.extra["leaving"] = len(leavers)
         if kwargs.get("dry_run"):
             return
         roster_sync_accounts(municipality=self.municipality)
         roster_imported.send(sender=StaffMember, municipality=self.municipality)
+
+
+# Lists of keys are sent in slices: databases cap the parameters of one statement.
+CHUNK = 5000
+
+
+def chunks(values):
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _learners_by_user(users) -> dict:
+    return {
+        user_id: pk
+        for chunk in chunks(u.pk for u in users)
+        for user_id, pk in Learner.objects.filter(user_id__in=chunk).values_list("user_id", "pk")
+    }
 
 
 def roster_sync_accounts(*, municipality: Municipality) -> int:
@@ -229,9 +248,13 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
     missing = list(StaffMember.objects.filter(municipality=municipality, learner__isnull=True))
     if missing:
         usernames = {f"{municipality.code}-{s.staff_number}": s for s in missing}
-        taken = set(
-            user_model.objects.filter(username__in=usernames).values_list("username", flat=True)
-        )
+        taken = {
+            username
+            for chunk in chunks(usernames)
+            for username in user_model.objects.filter(username__in=chunk).values_list(
+                "username", flat=True
+            )
+        }
         # An account someone else made with the same name is never handed to a staff member.
         for username in taken:
             usernames[f"{username}-{secrets.token_hex(3)}"] = usernames.pop(username)
@@ -248,10 +271,12 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
             ],
             batch_size=1000,
         )
-        users = {u.username: u for u in user_model.objects.filter(username__in=usernames)}
-        learners_by_user = dict(
-            Learner.objects.filter(user__in=users.values()).values_list("user_id", "pk")
-        )
+        users = {
+            u.username: u
+            for chunk in chunks(usernames)
+            for u in user_model.objects.filter(username__in=chunk)
+        }
+        learners_by_user = _learners_by_user(users.values())
         new_learners = [
             Learner(
                 user=user,
@@ -263,9 +288,7 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
             if user.pk not in learners_by_user
         ]
         Learner.objects.bulk_create(new_learners, batch_size=1000)
-        learners_by_user = dict(
-            Learner.objects.filter(user__in=users.values()).values_list("user_id", "pk")
-        )
+        learners_by_user = _learners_by_user(users.values())
         for username, staff in usernames.items():
             staff.learner_id = learners_by_user[users[username].pk]
         StaffMember.objects.bulk_update(missing, ["learner"], batch_size=1000)
