@@ -1,0 +1,311 @@
+"""Page serving under gunicorn (2 sync workers, production settings) on SQLite and PostgreSQL.
+
+    python bench/web.py [--database sqlite,postgresql] [--duration 8] [--concurrency 4]
+
+For each database: a fresh database with ``migrate`` + ``seed_demo --no-demo-users``, learners
+prepared in-process (an anonymous learner with progress, and learners with an open quiz
+attempt), query counts measured in-process with ``CaptureQueriesContext``, then gunicorn is
+started with ``bench.support.settings`` (production settings + a bare baseline view returning a
+fixed 10 KB page) and loaded on 127.0.0.1 by ``bench/support/load.py``. Prints one JSON line
+per database: requests/s and latency of the baseline and of each page, ratios against the
+baseline measured in the same run, query counts, and the RSS of each worker after the load.
+
+Targets (issue #8): anonymous course and lesson page ≥ 50 % of the baseline throughput;
+learner's lesson page ≥ 25 % and ≤ 10 queries; quiz submit p95 ≤ 4 × baseline p95 and ≤ 20
+queries; worker RSS ≤ 250 MB.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import load  # noqa: E402
+from bench.support.common import (  # noqa: E402
+    CACHE,
+    HOST,
+    ROOT,
+    emit,
+    manage,
+    postgres_available,
+    production_env,
+    rss_mb,
+    seeded_database,
+)
+
+QUIZ_SUBMITS = 240
+CSRF = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+
+
+# --- in-process part (Django loaded): learners and query counts ---------------------------
+
+
+def prepare(submits: int) -> dict:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from courses import services as course_services
+    from courses.models import CoursePage
+    from organizations.models import Learner, Municipality, hash_learner_token
+    from quizzes import services as quiz_services
+    from quizzes.models import QuizPage
+
+    course = CoursePage.objects.live().filter(course_code="TS").first() or (
+        CoursePage.objects.live().first()
+    )
+    course = course.specific
+    lessons = list(course.get_lessons())
+    quiz = QuizPage.objects.live().descendant_of(course).first()
+    osaka = Municipality.objects.filter(code="271004").first()
+
+    def new_learner():
+        token = secrets.token_urlsafe(32)
+        learner = Learner.objects.create(
+            token_hash=hash_learner_token(token), municipality=osaka, attendee_type="general"
+        )
+        return learner, token
+
+    # A learner halfway through the course, whose page is re-read (no write on re-reading).
+    reader, reader_token = new_learner()
+    course_services.enrollment_start(learner=reader, course=course)
+    for lesson in lessons[: len(lessons) // 2]:
+        course_services.enrollment_complete_lesson(learner=reader, lesson=lesson)
+    reading = lessons[len(lessons) // 2]
+    course_services.enrollment_visit_lesson(learner=reader, lesson=reading)
+
+    def quiz_submission():
+        learner, token = new_learner()
+        course_services.enrollment_start(learner=learner, course=course)
+        for lesson in lessons:
+            course_services.enrollment_complete_lesson(learner=learner, lesson=lesson)
+        attempt = quiz_services.attempt_start(learner=learner, quiz=quiz)
+        data = [("action", "submit"), ("attempt", str(attempt.public_id))]
+        for answer in attempt.answers.select_related("question"):
+            right = [c.pk for c in answer.question.choices.all() if c.is_correct]
+            picks = right if answer.question.kind == "multiple" else right[:1]
+            data += [(f"q-{answer.question_id}", str(pk)) for pk in picks]
+        return token, data
+
+    submissions = [quiz_submission() for _ in range(submits + 2)]
+    cookie = settings.LEARNER_COOKIE_NAME
+
+    def count(method, url, token=None, data=None, expect=200):
+        client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+        if token:
+            client.cookies[cookie] = token
+        with CaptureQueriesContext(connection) as queries:
+            if method == "get":
+                response = client.get(url, secure=True)
+            else:
+                response = client.post(url, data=urlencode(data), secure=True, **_form())
+        assert response.status_code == expect, (url, response.status_code)
+        return len(queries)
+
+    def _form():
+        return {"content_type": "application/x-www-form-urlencoded"}
+
+    # Second request of each: the steady state (caches and connection warm).
+    for _ in range(2):
+        queries = {
+            "course_anonymous": count("get", course.url),
+            "lesson_anonymous": count("get", reading.url),
+            "lesson_learner": count("get", reading.url, reader_token),
+        }
+    token, data = submissions.pop()
+    count("post", quiz.url, token, data, expect=302)
+    token, data = submissions.pop()
+    queries["quiz_submit"] = count("post", quiz.url, token, data, expect=302)
+    return {
+        "course": course.url,
+        "lesson": reading.url,
+        "reader_token": reader_token,
+        "quiz": quiz.url,
+        "submissions": submissions,
+        "cookie": cookie,
+        "queries": queries,
+    }
+
+
+# --- load part (no Django in this process) -------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = load.run(port, HOST, [load.Request("GET", "/healthz")], limit=1)
+            if result["requests"] and not result["errors"]:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def _workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def collect_static(env: dict) -> None:
+    if not (CACHE / "static" / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput", "-v0")
+
+
+def bench_database(kind: str, duration: float, concurrency: int) -> dict:
+    began = time.monotonic()
+    url = seeded_database(kind, "web")
+    env = production_env(url)
+    collect_static(env)
+    prepared = subprocess.run(  # noqa: S603 - this script, fixed arguments
+        [sys.executable, __file__, "--prepare", str(QUIZ_SUBMITS)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(prepared.stdout.strip().splitlines()[-1])
+    setup_seconds = time.monotonic() - began
+
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - gunicorn from this virtualenv
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers=2",
+            f"--bind=127.0.0.1:{port}",
+            "--backlog=256",
+            "--log-level=warning",
+            "elearning.wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        _wait_ready(port)
+        cookie = data["cookie"]
+        reader = {"Cookie": f"{cookie}={data['reader_token']}"}
+        pages = {
+            "baseline": [load.Request("GET", "/__bench__/baseline")],
+            "course_anonymous": [load.Request("GET", data["course"])],
+            "lesson_anonymous": [load.Request("GET", data["lesson"])],
+            "lesson_learner": [load.Request("GET", data["lesson"], reader)],
+        }
+        # Warm both workers on every page before measuring.
+        for requests in pages.values():
+            load.run(port, HOST, requests, concurrency=concurrency, limit=20)
+        results = {
+            name: load.run(port, HOST, requests, concurrency=concurrency, duration=duration)
+            for name, requests in pages.items()
+        }
+        submits = []
+        for token, form in data["submissions"]:
+            body = urlencode([("csrfmiddlewaretoken", CSRF), *form]).encode()
+            submits.append(
+                load.Request(
+                    "POST",
+                    data["quiz"],
+                    {
+                        "Cookie": f"csrftoken={CSRF}; {cookie}={token}",
+                        "Origin": f"https://{HOST}",
+                        "Referer": f"https://{HOST}{data['quiz']}",
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                    body,
+                    expect=(302,),
+                )
+            )
+        results["quiz_submit"] = load.run(
+            port, HOST, submits, concurrency=concurrency, limit=len(submits)
+        )
+        # The baseline again, to show the machine did not change under us.
+        results["baseline_after"] = load.run(
+            port, HOST, pages["baseline"], concurrency=concurrency, duration=duration / 2
+        )
+        worker_rss = [rss_mb(pid) for pid in _workers(server.pid)]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    base = results["baseline"]
+    queries = data["queries"]
+
+    def ratio(name):
+        return round(results[name]["rps"] / base["rps"], 3)
+
+    quiz_p95_ratio = round(results["quiz_submit"]["p95_ms"] / base["p95_ms"], 2)
+    targets = {
+        "course_anonymous_rps_ratio>=0.5": ratio("course_anonymous") >= 0.5,
+        "lesson_anonymous_rps_ratio>=0.5": ratio("lesson_anonymous") >= 0.5,
+        "lesson_learner_rps_ratio>=0.25": ratio("lesson_learner") >= 0.25,
+        "lesson_learner_queries<=10": queries["lesson_learner"] <= 10,
+        "quiz_submit_p95_ratio<=4": quiz_p95_ratio <= 4,
+        "quiz_submit_queries<=20": queries["quiz_submit"] <= 20,
+        "worker_rss_mb<=250": bool(worker_rss) and max(worker_rss) <= 250,
+        "no_errors": all(not r.get("errors") for r in results.values()),
+    }
+    return {
+        "database": kind,
+        "server": "gunicorn --workers=2 (sync), elearning.settings.production",
+        "concurrency": concurrency,
+        "duration_s": duration,
+        "results": results,
+        "ratios": {
+            "course_anonymous_rps": ratio("course_anonymous"),
+            "lesson_anonymous_rps": ratio("lesson_anonymous"),
+            "lesson_learner_rps": ratio("lesson_learner"),
+            "quiz_submit_p95": quiz_p95_ratio,
+        },
+        "queries": queries,
+        "worker_rss_mb": worker_rss,
+        "setup_s": round(setup_seconds, 1),
+        "targets": targets,
+        "meets_target": all(targets.values()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="sqlite,postgresql")
+    parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare is not None:
+        print(json.dumps(prepare(args.prepare)))
+        return
+    for kind in args.database.split(","):
+        if kind == "postgresql" and not postgres_available():
+            emit("web", {"database": kind, "skipped": "PostgreSQL not reachable"})
+            continue
+        emit("web", bench_database(kind, args.duration, args.concurrency))
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
