@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
@@ -187,7 +188,8 @@ class StaffRosterResource(SpreadsheetResource):
             "staff_number": row[STAFF_NUMBER],
             "name": row[NAME],
             "name_kana": row.get(NAME_KANA) or "",
-            "department": self.departments[row[DEPARTMENT]],
+            # Compared by id: reading ``instance.department`` would be one query per row.
+            "department_id": self.departments[row[DEPARTMENT]].pk,
             "email": (row.get(EMAIL) or "").lower(),
             "status": _status_from(row.get(STATUS) or ""),
         }
@@ -197,7 +199,7 @@ class StaffRosterResource(SpreadsheetResource):
             if current != value:
                 setattr(instance, attribute, value)
                 changed = True
-        instance.municipality = self.municipality
+        instance.municipality_id = self.municipality.pk
         instance._unchanged = not changed
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
@@ -288,14 +290,36 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
             if user.pk not in learners_by_user
         ]
         Learner.objects.bulk_create(new_learners, batch_size=1000)
-        learners_by_user = _learners_by_user(users.values())
-        for username, staff in usernames.items():
-            staff.learner_id = learners_by_user[users[username].pk]
-        StaffMember.objects.bulk_update(missing, ["learner"], batch_size=1000)
-    user_model.objects.filter(learner__staff_member__municipality=municipality).update(
+        # Link staff to their new learners in one statement (a per-row update is slow at
+        # 50,000 rows); the few whose login ID had to be changed are linked one by one.
+        renamed = {
+            staff.staff_number: username
+            for username, staff in usernames.items()
+            if username != f"{municipality.code}-{staff.staff_number}"
+        }
+        StaffMember.objects.filter(municipality=municipality, learner__isnull=True).exclude(
+            staff_number__in=list(renamed)
+        ).update(
+            learner_id=Subquery(
+                Learner.objects.filter(
+                    user__username=Concat(Value(f"{municipality.code}-"), OuterRef("staff_number"))
+                ).values("pk")[:1]
+            )
+        )
+        learners_by_user = _learners_by_user(users[username] for username in renamed.values())
+        for number, username in renamed.items():
+            StaffMember.objects.filter(municipality=municipality, staff_number=number).update(
+                learner_id=learners_by_user[users[username].pk]
+            )
+    # Keep accounts' e-mail and learners' department as on the roster (only rows that differ).
+    user_model.objects.filter(learner__staff_member__municipality=municipality).exclude(
+        email=F("learner__staff_member__email")
+    ).update(
         email=Subquery(StaffMember.objects.filter(learner__user=OuterRef("pk")).values("email")[:1])
     )
-    Learner.objects.filter(staff_member__municipality=municipality).update(
+    Learner.objects.filter(staff_member__municipality=municipality).exclude(
+        department_id=F("staff_member__department_id")
+    ).update(
         department_id=Subquery(
             StaffMember.objects.filter(learner=OuterRef("pk")).values("department_id")[:1]
         )

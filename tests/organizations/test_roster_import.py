@@ -188,3 +188,13 @@ def test_import_roster_command_prints_row_errors_and_exits_1(osaka, tmp_path):
     assert not StaffMember.objects.exists()
     call_command("import_roster", "--municipality", "271004", str(path), stdout=out)
     assert StaffMember.objects.filter(staff_number="1001").exists()
+
+
+def test_an_existing_account_with_the_same_login_id_is_never_handed_to_staff(osaka):
+    citizen = factories.user(username="271004-1001")
+    run(osaka, HEADER + "1001,大阪 花子,,福祉局,,在職\n1002,大阪 太郎,,福祉局,,在職\n")
+    hanako = StaffMember.objects.get(staff_number="1001")
+    assert hanako.learner.user != citizen
+    assert hanako.learner.user.username.startswith("271004-1001-")
+    assert StaffMember.objects.get(staff_number="1002").learner.user.username == "271004-1002"
+    assert not hasattr(citizen, "learner") or citizen.learner.staff_member is None
