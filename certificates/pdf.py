@@ -207,24 +207,30 @@ def _deterministic_canvas(buffer, pagesize, created: datetime | None, title: str
 
 
 def _qr(canvas, url: str, x: float, y: float, size: float) -> None:
-    """Draw the QR code module by module (no drawing text state, so no extra font)."""
+    """Draw the QR code as one filled path (no drawing text state, so no extra font).
+
+    Each horizontal run of dark modules is one rectangle, so a certificate's code is a couple
+    of hundred path operators rather than one fill per module (half the render time before).
+    """
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(url)
     code.make()
     count = code.getModuleCount()
     module = size / count
-    canvas.setFillColor(INK)
+    path = canvas.beginPath()
     for row, cells in enumerate(code.modules):
-        for column, dark in enumerate(cells):
-            if dark:
-                canvas.rect(
-                    x + column * module,
-                    y + size - (row + 1) * module,
-                    module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
+        top = y + size - (row + 1) * module
+        column = 0
+        while column < count:
+            if not cells[column]:
+                column += 1
+                continue
+            start = column
+            while column < count and cells[column]:
+                column += 1
+            path.rect(x + start * module, top, (column - start) * module, module)
+    canvas.setFillColor(INK)
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _draw_frame(canvas) -> None:
