@@ -226,8 +226,9 @@ class ImportOutcome:
     # Figures the resource adds (e.g. {"leaving": 3}), labelled by ``extra_labels``.
     extra: dict = field(default_factory=dict)
     extra_labels: dict = field(default_factory=dict)
-    # The first rows, for the preview: (row number, import type, {header: value}).
+    # The first rows, for the preview: (row number, import type, [values]) under these headers.
     preview: list = field(default_factory=list)
+    preview_headers: list = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
