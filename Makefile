@@ -42,6 +42,20 @@ test: install-test
 	DJANGO_SETTINGS_MODULE=elearning.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Benchmarks (docs/benchmarks.md): every bench/*.py prints one JSON line into bench/results.jsonl.
+## Uses PostgreSQL at BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/) when it answers.
+bench: install-test
+	@mkdir -p bench/.cache
+	@: > bench/results.jsonl.new
+	@failed=""; for script in bench/*.py; do \
+		echo "== $$script" >&2; \
+		if $(BIN)/python $$script > bench/.cache/last.jsonl; then \
+			cat bench/.cache/last.jsonl | tee -a bench/results.jsonl.new; \
+		else failed="$$failed $$script"; fi; \
+	done; \
+	mv bench/results.jsonl.new bench/results.jsonl; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
