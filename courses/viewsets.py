@@ -190,7 +190,20 @@ class StaffAssignmentViewSet(ModelViewSet):
     menu_label = _("研修の割り当て")
     menu_order = 260
     add_to_admin_menu = True
-    list_display = ["course", "municipality", "target", "starts_on", "due_on", "retrain"]
+    list_display = [
+        "course",
+        "municipality",
+        "target",
+        "starts_on",
+        "due_on",
+        "retrain",
+        TitleColumn(
+            "progress",
+            label=_("受講状況"),
+            accessor=lambda assignment: _("受講状況を見る"),
+            get_url=lambda assignment: reverse("staff_training_assignment", args=[assignment.pk]),
+        ),
+    ]
     list_filter = ["target", "retrain"]
     index_view_class = StaffAssignmentIndexView
     add_view_class = StaffAssignmentCreateView

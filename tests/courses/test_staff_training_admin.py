@@ -238,3 +238,9 @@ def test_report_queries_do_not_grow_with_departments_and_people(client, world):
     after = [count(url), count(pending_url), count(overview_url)]
     assert after == before
     assert max(after) <= 20
+
+
+def test_assignment_list_links_to_its_progress(client, world):
+    client.force_login(administrator("municipality", municipality=world["osaka"]))
+    listing = client.get(reverse("staff_assignments:index")).content.decode()
+    assert reverse("staff_training_assignment", args=[world["osaka_assignment"].pk]) in listing
