@@ -8,6 +8,7 @@ transaction as every change to a raw record, and which ``rebuild_tallies`` can r
 import datetime as dt
 import hashlib
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -147,7 +148,8 @@ class TrainingSession(models.Model):
     panels = [
         FieldRowPanel([FieldPanel("held_on"), FieldPanel("municipality")]),
         FieldRowPanel([FieldPanel("organiser_type"), FieldPanel("organiser_name")]),
-        FieldRowPanel([FieldPanel("course"), FieldPanel("delivery")]),
+        # A plain list of the supporter courses, not the page chooser: there are only a few.
+        FieldRowPanel([FieldPanel("course", widget=forms.Select), FieldPanel("delivery")]),
         FieldRowPanel([FieldPanel("instructor_name"), FieldPanel("venue")]),
         MultiFieldPanel(
             [
