@@ -29,7 +29,12 @@ def anonymous_learner(request) -> Learner | None:
     token = _token_from(request)
     if token is None:
         return None
-    return Learner.objects.filter(token_hash=hash_learner_token(token), user=None).first()
+    # The municipality is read on every page (its consultation windows): fetch it here.
+    return (
+        Learner.objects.filter(token_hash=hash_learner_token(token), user=None)
+        .select_related("municipality")
+        .first()
+    )
 
 
 def current_learner(request) -> Learner | None:

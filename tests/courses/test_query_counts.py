@@ -43,3 +43,21 @@ def test_anonymous_lesson_page_uses_a_fixed_number_of_queries(
     client.get(lesson.url)
     with django_assert_max_num_queries(7):
         assert client.get(lesson.url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_anonymous_learner_with_a_municipality_reads_a_lesson_in_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    # The learner's municipality (for its consultation windows) comes with the learner.
+    from organizations.models import Learner
+
+    course = factories.course(lessons=8)
+    lessons = factories.lessons_of(course)
+    client.post(course.url)
+    for lesson in lessons[:3]:
+        client.post(lesson.url, {"action": "complete"})
+    Learner.objects.update(municipality=factories.municipality())
+    client.get(lessons[3].url)
+    with django_assert_max_num_queries(10):
+        assert client.get(lessons[3].url).status_code == 200
