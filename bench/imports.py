@@ -191,6 +191,23 @@ def plain_resources():
     return staff_resource, session_resource
 
 
+def _time_account_creation(figures: dict) -> None:
+    """Time the roster's account creation (after the rows are written; the default import has
+    nothing like it) by wrapping the function the resource calls."""
+    from organizations import resources
+
+    original = resources.roster_sync_accounts
+
+    def timed(**kwargs):
+        began = time.perf_counter()
+        try:
+            return original(**kwargs)
+        finally:
+            figures["accounts_s"] = round(time.perf_counter() - began, 2)
+
+    resources.roster_sync_accounts = timed
+
+
 class QueryCounter:
     """Counts statements (CaptureQueriesContext keeps only the last 9,000)."""
 
@@ -222,6 +239,7 @@ def run_one(kind: str, path: Path) -> dict:
     if kind in ("roster", "sessions"):
         if kind == "roster":
             municipality = Municipality.objects.get(code=MUNICIPALITY)
+            _time_account_creation(figures)
 
             def resource():
                 return StaffRosterResource(municipality=municipality)
@@ -324,6 +342,15 @@ def main() -> None:
         runs[name] = _child(production_env(f"sqlite:///{copy}"), f"--run={kind}", f"--file={file}")
         copy.unlink()
     roster_ratio = round(runs["roster"]["rows_per_s"] / runs["roster_default"]["rows_per_s"], 2)
+    roster = runs["roster"]
+    # The same rows without creating the 50,000 staff accounts (which the default import
+    # does not do): for comparison only, the target is judged on the full import.
+    roster_rows_only = round(
+        roster["new"]
+        / (roster["seconds"] - roster.get("accounts_s", 0))
+        / runs["roster_default"]["rows_per_s"],
+        2,
+    )
     sessions_ratio = round(
         runs["sessions"]["rows_per_s"] / runs["sessions_default"]["rows_per_s"], 2
     )
@@ -337,7 +364,11 @@ def main() -> None:
             "session_rows": args.session_rows,
             "sessions_file_mb": round(Path(files["sessions"]).stat().st_size / 1024 / 1024, 2),
             "results": runs,
-            "ratios": {"roster_rows_per_s": roster_ratio, "sessions_rows_per_s": sessions_ratio},
+            "ratios": {
+                "roster_rows_per_s": roster_ratio,
+                "roster_rows_per_s_without_accounts": roster_rows_only,
+                "sessions_rows_per_s": sessions_ratio,
+            },
             "setup_s": round(setup, 1),
             "targets": targets,
             "meets_target": all(targets.values()),
