@@ -6,7 +6,7 @@ For administrators only: a Wagtail API token (``Authorization: Bearer wagtail_�
 """
 
 from django.core.exceptions import PermissionDenied
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
@@ -14,7 +14,8 @@ from wagtail.api.v3.auth import BearerTokenAuth
 
 from organizations.scopes import scope_for_user
 
-from .queries import AreaNotFound, InvalidParameter, kpi_report
+from .models import PROGRAMME_START
+from .queries import LAST_FISCAL_YEAR, AreaNotFound, InvalidParameter, kpi_report
 
 api = NinjaAPI(
     title="Tsunagari KPI API",
@@ -91,9 +92,17 @@ class ErrorOut(Schema):
 
 
 class KpiParams(Schema):
-    fiscal_year: str
-    prefecture: str | None = None
-    municipality: str | None = None
+    fiscal_year: int = Field(
+        ..., ge=PROGRAMME_START.year, le=LAST_FISCAL_YEAR, description="年度（西暦）"
+    )
+    prefecture: str | None = Field(
+        None, pattern=r"^(0?[1-9]|[1-3][0-9]|4[0-7])$", description="都道府県コード（01〜47）"
+    )
+    municipality: str | None = Field(
+        None,
+        pattern=r"^[0-9]{5,6}$",
+        description="全国地方公共団体コード（6桁、検査数字なしの5桁も可）",
+    )
 
 
 @api.get(

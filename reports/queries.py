@@ -34,6 +34,8 @@ NATION = "nation"
 PREFECTURE = "prefecture"
 MUNICIPALITY = "municipality"
 UNKNOWN_AREA_NAME = "地域未設定"
+# Reports may be asked for years ahead (targets are set in advance); their figures are zero.
+LAST_FISCAL_YEAR = 2100
 
 
 class AreaNotFound(LookupError):
@@ -188,7 +190,7 @@ def resolve_area(
         if not scope.allows_municipality(found):
             raise PermissionDenied
         if prefecture and _normalise_prefecture(prefecture) != found.prefecture_id:
-            raise InvalidParameter(_("市区町村がその都道府県にありません。"))
+            raise AreaNotFound(code)  # no such municipality in that prefecture
         ids = [m.pk for m in found_all if m.pk == found.pk or m.parent_id == found.pk]
         return Area(
             MUNICIPALITY, found.code, found.full_name, found.prefecture_id, tuple(sorted(ids))
@@ -229,10 +231,10 @@ def check_fiscal_year(value) -> int:
         year = int(str(value).strip())
     except (TypeError, ValueError):
         raise InvalidParameter(_("年度は西暦の4桁（例：2025）で指定してください。")) from None
-    if not PROGRAMME_START.year <= year <= tokyo_date().year + 1:
+    if not PROGRAMME_START.year <= year <= LAST_FISCAL_YEAR:
         raise InvalidParameter(
             _("年度は%(first)s〜%(last)sの範囲で指定してください。")
-            % {"first": PROGRAMME_START.year, "last": tokyo_date().year + 1}
+            % {"first": PROGRAMME_START.year, "last": LAST_FISCAL_YEAR}
         )
     return year
 
