@@ -89,6 +89,20 @@ QUESTIONNAIRE_FIELDS_CHILDREN = [
 ]
 
 
+def permission(app_label: str, codename: str) -> Permission:
+    """A model permission, created first if the table was emptied since migrating (a test
+    database flushed between tests keeps the schema but not the rows migrations made)."""
+    lookup = {"content_type__app_label": app_label, "codename": codename}
+    found = Permission.objects.filter(**lookup).first()
+    if found is None:
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
+
+        create_permissions(apps.get_app_config(app_label), verbosity=0)
+        found = Permission.objects.get(**lookup)
+    return found
+
+
 class Command(BaseCommand):
     help = "Install course content and site pages (and demo accounts when DEBUG is on)."
 
@@ -293,9 +307,7 @@ class Command(BaseCommand):
 
         group, _created = Group.objects.get_or_create(name=MUNICIPAL_ADMIN_GROUP)
         for app_label, codename in MUNICIPAL_ADMIN_PERMISSIONS:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            group.permissions.add(permission(app_label, codename))
         osaka_admin, created = user_model.objects.get_or_create(
             username="osaka-admin",
             defaults={
@@ -375,9 +387,7 @@ class Command(BaseCommand):
 
         group, _created = Group.objects.get_or_create(name=DEPARTMENT_MANAGER_GROUP)
         for app_label, codename in DEPARTMENT_MANAGER_PERMISSIONS:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            group.permissions.add(permission(app_label, codename))
         manager, created = user_model.objects.get_or_create(
             username="osaka-manager",
             defaults={
