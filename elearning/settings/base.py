@@ -120,6 +120,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq waits for ever on a database host that does not answer (network cut, packets
+    # dropped): a request would then hang until gunicorn kills its worker, and /healthz could
+    # not answer 503. Give up connecting after a few seconds instead.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -176,6 +176,12 @@ class Stats:
         self.statuses: dict[int, int] = {}
         self.server_errors = 0
         self.failures: list[str] = []
+        # Set when the time budget is spent: no new request starts, those under way finish.
+        self.stopping = False
+
+
+class Stopped(Exception):
+    """The time budget was spent before this learner finished."""
 
 
 class Browser:
@@ -203,6 +209,8 @@ class Browser:
         head = f"{method} {path} HTTP/1.1\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in headers.items()
         )
+        if self.stats.stopping:
+            raise Stopped
         began = time.perf_counter()
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         try:
@@ -254,8 +262,14 @@ def _csrf(html: str, path: str) -> str:
     return unescape(match.group(1))
 
 
-async def learner_journey(port: int, plan: dict, stats: Stats, start: asyncio.Event) -> bool:
-    """One anonymous learner, from the home page to the quiz result. True when they finished."""
+async def learner_journey(port: int, plan: dict, stats: Stats, start: asyncio.Event) -> str:
+    """One anonymous learner, from the home page to the quiz result.
+
+    "finished" once the site accepted their passing answers (the course is then completed on
+    the server, whether or not the result page was read before the budget ran out), "stopped"
+    when the budget ran out before, "failed" on any unexpected answer.
+    """
+    finished = False
     browser = Browser(port, stats)
     await start.wait()
     try:
@@ -292,14 +306,17 @@ async def learner_journey(port: int, plan: dict, stats: Stats, start: asyncio.Ev
         for question in sorted(asked):
             answers += [(f"q-{question}", str(pk)) for pk in plan["correct"][question]]
         result = await browser.post(quiz, answers)
+        finished = True
         html = await browser.get(result)
         if "result--passed" not in html or "おつかれさまでした" not in html:
             raise AssertionError(f"{result}: not passed and completed")
-        return True
+        return "finished"
+    except Stopped:
+        return "finished" if finished else "stopped"
     except (AssertionError, OSError, TimeoutError, ValueError) as exc:
         if len(stats.failures) < 10:
             stats.failures.append(f"{type(exc).__name__}: {exc}")
-        return False
+        return "failed"
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -317,17 +334,21 @@ async def run_load(port: int, plan: dict, learners: int, budget: float) -> dict:
     ]
     began = time.perf_counter()
     start.set()  # all at once
-    done, pending = await asyncio.wait(journeys, timeout=budget)
-    for journey in pending:
-        journey.cancel()
+    _done, pending = await asyncio.wait(journeys, timeout=budget)
+    if pending:
+        stats.stopping = True
+        await asyncio.wait(pending, timeout=REQUEST_TIMEOUT + 5)
     elapsed = time.perf_counter() - began
-    finished = sum(1 for journey in done if journey.result())
+    outcomes = [journey.result() if journey.done() else "stopped" for journey in journeys]
+    finished = outcomes.count("finished")
     requests = sum(stats.statuses.values())
     every = stats.latencies["GET"] + stats.latencies["POST"]
     return {
         "learners": learners,
         "finished": finished,
-        "unfinished_at_budget": len(pending),
+        "stopped_at_budget": outcomes.count("stopped"),
+        "failed": outcomes.count("failed"),
+        "budget_seconds": budget,
         "seconds": round(elapsed, 1),
         "requests": requests,
         "requests_per_second": round(requests / elapsed, 1) if elapsed else None,
