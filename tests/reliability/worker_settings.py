@@ -1,0 +1,15 @@
+"""Settings of a real task worker (``manage.py db_worker``) started by the interruption tests:
+the test settings with the database-backed task queue, and files on disk (the test process
+reads the same folder) instead of in memory."""
+
+import os
+from pathlib import Path
+
+from elearning.settings.test import *  # noqa: F403
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+MEDIA_ROOT = Path(os.environ["RELIABILITY_MEDIA_ROOT"])
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
