@@ -14,7 +14,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic import history
+from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
@@ -210,7 +210,22 @@ class StaffAssignmentViewSet(ModelViewSet):
     edit_view_class = StaffAssignmentEditView
     delete_view_class = StaffAssignmentDeleteView
     history_view_class = scoped(history.HistoryView)
-    inspect_view_enabled = False
+    usage_view_class = scoped(usage.UsageView)
+    inspect_view_enabled = True
+    inspect_view_class = scoped(generic.InspectView)
+    inspect_view_fields = [
+        "municipality",
+        "course",
+        "target",
+        "departments",
+        "starts_on",
+        "due_on",
+        "fiscal_year",
+        "retrain",
+        "note",
+        "created_by",
+        "created_at",
+    ]
     copy_view_enabled = False
     edit_handler = ObjectList(
         [

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic import IndexView, history
+from wagtail.admin.views.generic import IndexView, history, usage
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
@@ -170,6 +170,7 @@ class StaffMemberViewSet(ModelViewSet):
     edit_view_class = StaffMemberEditView
     delete_view_class = StaffMemberDeleteView
     history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
     edit_handler = ObjectList(
         [
             FieldPanel("name"),

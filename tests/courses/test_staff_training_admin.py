@@ -173,8 +173,11 @@ def test_municipal_administrator_cannot_read_or_export_another_municipality(clie
             response = client.get(reverse(name, args=[sakai]) + suffix)
             assert refused(response), (name, suffix)
         assert refused(client.get(reverse(f"{name}_results", args=[sakai])))
-    for name in ("edit", "delete", "history"):
+    for name in ("edit", "delete", "history", "usage", "inspect"):
         assert refused(client.get(reverse(f"staff_assignments:{name}", args=[sakai]))), name
+    osaka = world["osaka_assignment"].pk
+    for name in ("edit", "history", "usage", "inspect"):
+        assert client.get(reverse(f"staff_assignments:{name}", args=[osaka])).status_code == 200
     listing = client.get(reverse("staff_assignments:index")).content.decode()
     assert "堺市" not in listing
     for suffix in ("?export=csv", "?export=xlsx"):

@@ -147,7 +147,7 @@ def test_roster_list_and_records_stay_inside_the_area(client, areas):
     listing = client.get(reverse("staff_members:index")).content.decode()
     assert "大阪 花子" in listing and "堺 次郎" not in listing
     sakai_person = StaffMember.objects.get(staff_number="9001")
-    for name in ("inspect", "edit", "delete"):
+    for name in ("inspect", "edit", "delete", "history", "usage"):
         response = client.get(reverse(f"staff_members:{name}", args=[sakai_person.pk]))
         assert refused(response), name
     assert refused(client.get(reverse("staff_members:add")))
