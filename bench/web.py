@@ -1,6 +1,6 @@
 """Page serving under gunicorn (2 sync workers, production settings) on SQLite and PostgreSQL.
 
-    python bench/web.py [--database sqlite,postgresql] [--duration 8] [--concurrency 4]
+    python bench/web.py [--database sqlite,postgresql] [--duration 6] [--concurrency 4]
 
 For each database: a fresh database with ``migrate`` + ``seed_demo --no-demo-users``, learners
 prepared in-process (an anonymous learner with progress, and learners with an open quiz
@@ -46,7 +46,7 @@ from bench.support.common import (  # noqa: E402
     seeded_database,
 )
 
-QUIZ_SUBMITS = 240
+QUIZ_SUBMITS = 200
 CSRF = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 
 
@@ -308,7 +308,7 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="sqlite,postgresql")
-    parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--duration", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
