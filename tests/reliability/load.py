@@ -18,7 +18,8 @@ What it does (docs/reliability.md, "Load"):
    ``reports.tallies.verify()`` must all agree with the number of learners who finished.
 
 Prints one JSON line; exits 1 when any check fails. The whole run is bounded by ``--budget``
-seconds of load (plus set-up), each request by a 60-second timeout.
+seconds of load (default 115, plus set-up and the requests under way when it runs out), each request
+by a 60-second timeout.
 """
 
 import argparse
@@ -97,13 +98,20 @@ def manage(env: dict, *args: str) -> None:
     )
 
 
-def fresh_database() -> str:
+def database(*, fresh: bool) -> tuple[str, bool]:
+    """The load test's own database (URL, whether it was just created and must be seeded).
+
+    Kept between runs (the checks compare counts before and after), unless ``fresh``.
+    """
     import psycopg
 
     with psycopg.connect(PG_BASE + "postgres", autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    return PG_BASE + DB_NAME
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if fresh or not exists:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+            return PG_BASE + DB_NAME, True
+    return PG_BASE + DB_NAME, False
 
 
 def in_django(env: dict, step: str) -> dict:
@@ -397,8 +405,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--budget", type=float, default=150, help="seconds of load at most")
-    parser.add_argument("--reuse-database", action="store_true", help="skip migrate and seed")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--budget", type=float, default=115, help="seconds of load at most")
+    parser.add_argument(
+        "--fresh", action="store_true", help="drop and re-create the database (slower set-up)"
+    )
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--verify", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -408,10 +419,10 @@ def main() -> int:
 
     began = time.monotonic()
     CACHE.mkdir(parents=True, exist_ok=True)
-    url = PG_BASE + DB_NAME if args.reuse_database else fresh_database()
+    url, created = database(fresh=args.fresh)
     env = production_env(url)
-    if not args.reuse_database:
-        manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "migrate", "--noinput", "-v0")
+    if created:
         manage(env, "seed_demo", "--no-demo-users")
     manage(env, "collectstatic", "--noinput", "-v0")
     plan = in_django(env, "prepare")
@@ -423,6 +434,7 @@ def main() -> int:
         [
             str(Path(sys.executable).parent / "gunicorn"),
             f"--workers={args.workers}",
+            f"--threads={args.threads}",
             f"--bind=127.0.0.1:{port}",
             "--backlog=1024",
             "--log-level=warning",
@@ -460,7 +472,11 @@ def main() -> int:
         "test": "reliability_load",
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "server": {"gunicorn_workers": args.workers, "database": "postgresql"},
+        "server": {
+            "gunicorn_workers": args.workers,
+            "gunicorn_threads": args.threads,
+            "database": "postgresql",
+        },
         "setup_seconds": round(setup_seconds, 1),
         **figures,
         "database_after": {**after, "made": made},
