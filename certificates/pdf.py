@@ -327,8 +327,9 @@ def _draw_card(canvas, card: CardContent, x: float, y: float) -> None:
     canvas.setFont(GOTHIC, 6)
     canvas.drawString(x + 10, y + 20, card.date_text)
     issuer, size = fit_lines(card.issuer_name, GOTHIC, 6, 4.5, inner, 1)
-    canvas.setFont(GOTHIC, size)
-    canvas.drawString(x + 10, y + 12, issuer[0])
+    if issuer:  # the operator may not have named the issuer yet
+        canvas.setFont(GOTHIC, size)
+        canvas.drawString(x + 10, y + 12, issuer[0])
     canvas.setFont(GOTHIC, 5)
     canvas.drawString(x + 10, y + 6, card.serial)
     _qr(canvas, card.verify_url, x + CARD_W - 10 - 15 * mm, y + 8, 15 * mm)

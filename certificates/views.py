@@ -164,6 +164,8 @@ def export_download(request, pk: int):
     export = get_object_or_404(CertificateExport, pk=pk, status=CertificateExport.Status.DONE)
     if not (request.user.is_superuser or export.requested_by_id == request.user.pk):
         raise PermissionDenied
+    if not export.file:
+        raise Http404  # finished but its file was removed (e.g. by retention)
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=f"certificates-{export.pk}.zip"
     )

@@ -1,9 +1,11 @@
 """Admin screens for certificates: list (scoped), inspect, reissue and revoke."""
 
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -56,6 +58,8 @@ class CertificateViewSet(ModelViewSet):
     index_view_class = ScopedIndexView
     edit_view_class = CertificateEditView
     inspect_view_class = scoped(generic.InspectView)
+    history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
     copy_view_enabled = False
     edit_handler = ObjectList(
         [FieldPanel("name_printed"), FieldPanel("revoke"), FieldPanel("reason")],
@@ -104,6 +108,17 @@ def export_download_column():
     return DownloadColumn("download", label=_("ダウンロード・進み具合"))
 
 
+class OwnExportMixin:
+    """An export (it holds certificates with names) is seen only by whoever asked for it."""
+
+    def get_object(self, *args, **kwargs):
+        export = super().get_object(*args, **kwargs)
+        user = self.request.user
+        if not (user.is_superuser or export.requested_by_id == user.pk):
+            raise PermissionDenied
+        return export
+
+
 class CertificateExportViewSet(ModelViewSet):
     model = CertificateExport
     icon = "download"
@@ -113,6 +128,14 @@ class CertificateExportViewSet(ModelViewSet):
     copy_view_enabled = False
     index_view_class = CertificateExportIndexView
     add_view_class = CertificateExportCreateView
+    edit_view_class = type("CertificateExportEditView", (OwnExportMixin, generic.EditView), {})
+    delete_view_class = type(
+        "CertificateExportDeleteView", (OwnExportMixin, generic.DeleteView), {}
+    )
+    history_view_class = type(
+        "CertificateExportHistoryView", (OwnExportMixin, history.HistoryView), {}
+    )
+    usage_view_class = type("CertificateExportUsageView", (OwnExportMixin, usage.UsageView), {})
     edit_handler = ObjectList(
         [
             FieldPanel("course"),

@@ -53,6 +53,7 @@ class DepartmentViewSet(ModelViewSet):
     edit_view_class = scoped(generic.EditView)
     delete_view_class = scoped(generic.DeleteView)
     history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
     edit_handler = ObjectList(
         [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("code")],
         base_form_class=ScopedAdminForm,
