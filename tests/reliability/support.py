@@ -52,11 +52,15 @@ class PrivatePostgres:
         self.data = self.dir / "data"
         # initdb refuses to run as root: run the server as the postgres system user then.
         self.as_user = []
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, user="postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--locale=C", "--no-sync")  # fmt: skip
+        try:
+            if os.geteuid() == 0:
+                shutil.chown(self.dir, user="postgres")
+                self.as_user = ["runuser", "-u", "postgres", "--"]
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                      "-E", "UTF8", "--locale=C", "--no-sync")  # fmt: skip
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/tsunagari"
 
     def _run(self, program: str, *args: str) -> None:
@@ -101,6 +105,8 @@ class Site:
     def __init__(self, env: dict, workers: int = 2):
         self.env = env
         self.port = free_port()
+        # A file, not a pipe: nobody reads while it runs, and a full pipe would block gunicorn.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(  # noqa: S603 - gunicorn from this virtualenv
             [
                 str(Path(sys.executable).parent / "gunicorn"),
@@ -113,17 +119,19 @@ class Site:
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
+
+    def log_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-3000:]
 
     def wait_until(self, expected: int = 200, timeout: float = 60) -> float:
         """Poll /healthz until it answers ``expected``; the seconds it took."""
         began = time.monotonic()
         while time.monotonic() - began < timeout:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    "gunicorn exited: " + self.process.stderr.read().decode()[-2000:]
-                )
+                raise RuntimeError("gunicorn exited: " + self.log_tail())
             try:
                 if Browser(self.port).request("GET", "/healthz", timeout=10)[0] == expected:
                     return time.monotonic() - began
@@ -140,6 +148,7 @@ class Site:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
 
 
 class Browser:

@@ -7,6 +7,7 @@ end, on failure too.
 """
 
 import socket
+import subprocess
 import threading
 import time
 
@@ -29,8 +30,9 @@ PROMPT = 5.0
 def private_postgres(postgres_only):
     try:
         cluster = PrivatePostgres()
-    except (FileNotFoundError, LookupError, OSError) as exc:
-        pytest.skip(f"cannot run a private PostgreSQL cluster here: {exc}")
+    except (LookupError, OSError, subprocess.CalledProcessError) as exc:
+        detail = (getattr(exc, "stderr", b"") or b"").decode()[-300:]
+        pytest.skip(f"cannot run a private PostgreSQL cluster here: {exc} {detail}")
     try:
         cluster.start()
         cluster.create_database()

@@ -11,6 +11,7 @@ import time
 import zipfile
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -109,7 +110,11 @@ def run_worker(export_id: int, media: Path, *, slow: float = 0) -> subprocess.Po
 def _database_url() -> str:
     """The URL of the test database this test runs on (the worker must see the same rows)."""
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        user += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{user}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
 
 
 @pytest.mark.postgres
