@@ -17,9 +17,9 @@ What it does (docs/reliability.md, "Load"):
 4. afterwards, from the database: completions, certificates, the KPI report's online total and
    ``reports.tallies.verify()`` must all agree with the number of learners who finished.
 
-Prints one JSON line; exits 1 when any check fails. The whole run is bounded by ``--budget``
-seconds of load (default 115, plus set-up and the requests under way when it runs out), each request
-by a 60-second timeout.
+Prints one JSON line; exits 1 when any check fails. The load is bounded by ``--budget`` seconds
+(default 115; then no new request starts and those under way are awaited), each request by a
+60-second timeout. Set-up (database, static files) comes on top.
 """
 
 import argparse
