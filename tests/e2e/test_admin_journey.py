@@ -2,12 +2,14 @@
 fixed, then imported), records an in-person session, opens the KPI dashboard and downloads the
 XLSX — and the numbers are those the journey created."""
 
+import datetime as dt
 import re
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 
+from courses.models import StaffAssignee, StaffAssignment
 from organizations.models import StaffMember
 from organizations.scopes import NATION
 from reports.queries import kpi_report
@@ -63,7 +65,27 @@ def test_municipal_administrator_imports_records_and_reports(
         page.wait_for_url(re.compile(r"/admin/staff-roster/import/$"))
         assert StaffMember.objects.filter(staff_number__in=["9001", "9002"]).count() == 2
 
-        # 2. An in-person session, entered through the form.
+        # 2. The staff course is assigned to the imported people's department.
+        page.goto(live_server.url + "/admin/staff-assignments/new/")
+        page.locator("#id_course").select_option(index=1)
+        page.locator("#id_target").select_option(value="departments")
+        page.get_by_role("checkbox", name="市民局", exact=True).check()
+        page.get_by_role("textbox", name="開始日").fill("2026-11-01")
+        page.get_by_role("textbox", name="期限").fill("2026-12-25")
+        # The date picker stays open over the button; submit from the keyboard.
+        page.get_by_role("button", name=re.compile("^(作成|保存)$")).first.focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assignment = StaffAssignment.objects.latest("pk")
+        assert assignment.due_on == dt.date(2026, 12, 25)
+        assigned = set(
+            StaffAssignee.objects.filter(assignment=assignment).values_list(
+                "staff_member__staff_number", flat=True
+            )
+        )
+        assert {"9001", "9002"} <= assigned
+
+        # 3. An in-person session, entered through the form.
         fiscal_year = 2025  # the session below is held in May 2025
         before = kpi_report(scope=NATION, fiscal_year=fiscal_year, municipality="271004")
         page.goto(live_server.url + "/admin/trainingsession/new/")
@@ -79,7 +101,7 @@ def test_municipal_administrator_imports_records_and_reports(
         after = kpi_report(scope=NATION, fiscal_year=fiscal_year, municipality="271004")
         assert after.total.in_person == before.total.in_person + 21
 
-        # 3. The KPI dashboard shows it, readably, and the XLSX holds the same figures.
+        # 4. The KPI dashboard shows it, readably, and the XLSX holds the same figures.
         page.goto(live_server.url + f"/admin/reports/kpi/?fiscal_year={fiscal_year}")
         assert "大阪府大阪市" in page.content()
         assert page.locator("svg[role=img] title").count() == 1
