@@ -32,10 +32,23 @@ def token(django_user_model):
     return APIToken.create_token(user=admin, name="schemathesis")[1]
 
 
+@pytest.fixture
+def keep_test_connection():
+    """Like Django's test client: the WSGI handler must not close the test's connection."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
-def test_kpi_api_conforms_to_its_schema(case, token):
+def test_kpi_api_conforms_to_its_schema(case, token, keep_test_connection):
     response = case.call(headers={"Authorization": f"Bearer {token}"})
     # Our own valid token rides along with the invalid credentials schemathesis generates for
     # its "ignored auth" check, so that check cannot apply here; test_kpi_outputs covers it.
