@@ -66,16 +66,59 @@ def complete_last_lesson(learner: Browser, plan: dict):
     return learner.request("POST", plan["lessons"][1], [("action", "complete")])
 
 
+class ArrivingLearners(threading.Thread):
+    """Learners who keep starting and finishing the course, one after the other, through the
+    outage: each press is repeated (as a person would) until the site accepts it."""
+
+    def __init__(self, site: Site, plan: dict, count: int):
+        super().__init__(daemon=True)
+        self.site, self.plan, self.count = site, plan, count
+        self.finished = 0
+        self.refused = 0  # presses answered 5xx (or cut off) and pressed again
+        self.error = None
+
+    def press(self, learner: Browser, path: str, data, expected: str) -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                status, location, _seconds = learner.request("POST", path, data, timeout=20)
+            except OSError:
+                status, location = 0, ""
+            if status == 302 and location == expected:
+                return
+            self.refused += 1
+            time.sleep(0.2)
+        raise AssertionError(f"POST {path} never accepted")
+
+    def run(self):
+        course, (first, last) = self.plan["course"], self.plan["lessons"]
+        try:
+            for _ in range(self.count):
+                learner = Browser(self.site.port)
+                self.press(learner, course, [], first)
+                self.press(learner, first, [("action", "complete")], last)
+                self.press(learner, last, [("action", "complete")], course)
+                self.finished += 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            self.error = exc
+
+
 @pytest.mark.postgres
 def test_database_restart_answers_503_then_recovers_and_counts_each_completion_once(
-    site_on_private_postgres,
+    site_on_private_postgres, record_property
 ):
     site, postgres, plan = site_on_private_postgres
     finished_before = start_and_finish_first_lesson(site, plan)
     assert complete_last_lesson(finished_before, plan)[:2] == (302, plan["course"])
     waiting = [start_and_finish_first_lesson(site, plan) for _ in range(3)]
     master = site.process.pid
+    arriving = ArrivingLearners(site, plan, count=30)
+    arriving.start()
+    deadline = time.monotonic() + 60
+    while arriving.finished < 5 and arriving.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
+    # Sessions are ended while the arriving learners' requests are under way.
     postgres.stop("fast")
     # Several probes, so that both workers (each holding a persistent connection) answer.
     for _ in range(6):
@@ -87,6 +130,7 @@ def test_database_restart_answers_503_then_recovers_and_counts_each_completion_o
         status, _location, seconds = complete_last_lesson(learner, plan)
         assert status >= 500
         assert seconds < PROMPT
+    time.sleep(3)  # a restart takes a few seconds; the arriving learners keep pressing
 
     postgres.start()
     recovered_after = site.wait_until(200, timeout=30)
@@ -100,15 +144,20 @@ def test_database_restart_answers_503_then_recovers_and_counts_each_completion_o
     assert complete_last_lesson(finished_before, plan)[0] == 302
     status, _location, _seconds = finished_before.request("GET", plan["course"])
     assert status == 200
+    arriving.join(timeout=180)
+    assert arriving.error is None
+    assert arriving.finished == 30
+    assert arriving.refused > 0  # the outage did hit them
+    record_property("presses_refused_during_outage", arriving.refused)
 
     recorded = in_site(site.env, "counts")
     assert recorded == {
-        "completions": 4,
-        "learners_completed": 4,
+        "completions": 34,
+        "learners_completed": 34,
         "most_per_enrollment": 1,
-        "certificates": 4,
+        "certificates": 34,
         "tallies_ok": True,
-        "tallies_supporters": 4,
+        "tallies_supporters": 34,
     }
 
 
