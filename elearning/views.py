@@ -1,8 +1,12 @@
 """Site-level views: health check and error pages."""
 
-from django.db import DatabaseError, connection
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.template import loader
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 
@@ -22,3 +26,13 @@ def favicon(request):
     """Browsers ask for /favicon.ico; send them to the SVG icon (resolved at request time, so
     importing the URLs does not need the collected static files' manifest)."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def server_error(request):
+    """500 handler that tells a database outage apart: 503 with Retry-After, so browsers and
+    load balancers know to come back, rather than a bare error. Renders without the database."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        body = loader.get_template("503.html").render()
+        return HttpResponse(body, status=503, headers={"Retry-After": "30"})
+    return defaults.server_error(request)
