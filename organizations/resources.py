@@ -245,7 +245,8 @@ def _learners_by_user(users) -> dict:
 def roster_sync_accounts(*, municipality: Municipality) -> int:
     """Create an account (without a usable password) and a learner for every staff member of
     ``municipality`` who has none, and bring learners' departments up to date. A handful of
-    statements whatever the number of staff. Returns the number of accounts created."""
+    statements whatever the number of staff. Accounts of people who left are switched off.
+    Returns the number of accounts created."""
     user_model = get_user_model()
     missing = list(StaffMember.objects.filter(municipality=municipality, learner__isnull=True))
     if missing:
@@ -324,4 +325,13 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
             StaffMember.objects.filter(learner=OuterRef("pk")).values("department_id")[:1]
         )
     )
+    # People who left can no longer sign in; their records stay for the office's statistics.
+    # Someone back on the roster as active gets their account back.
+    staff_users = user_model.objects.filter(learner__staff_member__municipality=municipality)
+    staff_users.filter(
+        learner__staff_member__status=StaffMember.Status.LEAVING, is_active=True
+    ).update(is_active=False)
+    staff_users.filter(
+        learner__staff_member__status=StaffMember.Status.ACTIVE, is_active=False
+    ).update(is_active=True)
     return len(missing)

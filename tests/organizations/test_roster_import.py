@@ -198,3 +198,23 @@ def test_an_existing_account_with_the_same_login_id_is_never_handed_to_staff(osa
     assert hanako.learner.user.username.startswith("271004-1001-")
     assert StaffMember.objects.get(staff_number="1002").learner.user.username == "271004-1002"
     assert not hasattr(citizen, "learner") or citizen.learner.staff_member is None
+
+
+def test_people_who_left_can_no_longer_sign_in_and_regain_access_when_back(osaka, client):
+    run(osaka, HEADER + "1001,大阪 花子,,福祉局,,在職\n1002,大阪 太郎,,市民局,,在職\n")
+    user = StaffMember.objects.get(staff_number="1002").learner.user
+    user.set_password("pw-Secret-1")
+    user.save()
+    assert client.login(username=user.username, password="pw-Secret-1")
+    client.logout()
+
+    run(osaka, HEADER + "1001,大阪 花子,,福祉局,,在職\n")
+    user.refresh_from_db()
+    assert not user.is_active
+    assert not client.login(username=user.username, password="pw-Secret-1")
+    # The records stay: the person is still on file, marked as having left.
+    assert StaffMember.objects.get(staff_number="1002").status == StaffMember.Status.LEAVING
+
+    run(osaka, HEADER + "1001,大阪 花子,,福祉局,,在職\n1002,大阪 太郎,,市民局,,在職\n")
+    user.refresh_from_db()
+    assert user.is_active
