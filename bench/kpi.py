@@ -212,7 +212,7 @@ def main() -> None:
         return
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     for kind in kinds:
-        report = {"benchmark": "kpi", "database": kind, "fiscal_year": FISCAL_YEAR, "sizes": {}}
+        report = {"bench": "kpi", "database": kind, "fiscal_year": FISCAL_YEAR, "sizes": {}}
         for size in (int(s) for s in args.sizes.split(",")):
             generated = prepare(kind, size)
             figures = measure(kind, size)
