@@ -9,7 +9,7 @@ from certificates.models import Certificate
 from courses.models import Completion, CoursePage
 from quizzes.models import Attempt, Choice
 
-from .conftest import axe_violations
+from .conftest import ARTIFACTS, axe_violations
 
 # The live server reads what the test writes: real transactions, and the migrated state
 # (Wagtail's root page) restored after each test.
@@ -111,6 +111,8 @@ def test_childrens_course_shows_furigana_and_reads_at_200_percent(live_server, b
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert axe_violations(page) == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "childrens-course-200-percent.png"), full_page=True)
     context.close()
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from .conftest import axe_violations
+from .conftest import ARTIFACTS, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -51,4 +51,6 @@ def test_staff_member_completes_the_overdue_assignment(live_server, browser, see
         assert "職員向け 孤独・孤立対策研修" in done[0]
         assert "ふりかえり研修" in done[-1] and "修了しました" in done[-1]
     finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "staff-journey.png"), full_page=True)
         context.close()
