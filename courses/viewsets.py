@@ -22,8 +22,8 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from elearning.dates import tokyo_date
-from elearning.exports import ExcelFriendlyCsvMixin
 from elearning.imports import normalise_code
+from elearning.spreadsheets import ExcelCsvMixin
 from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.models import Department, StaffMember
 from organizations.scopes import require_scope, scope_for_user
@@ -243,7 +243,7 @@ class StaffAssignmentViewSet(ModelViewSet):
     )
 
 
-class TrainingReportBase(ExcelFriendlyCsvMixin, ReportView):
+class TrainingReportBase(ExcelCsvMixin, ReportView):
     """Reports of staff training: shown to anyone with an area scope (a department manager
     sees their department only); figures from ``courses.queries``."""
 

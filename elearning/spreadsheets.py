@@ -25,9 +25,15 @@ def csv_text(rows, *, header=None, preamble=()) -> str:
 
 
 class ExcelCsvMixin(SpreadsheetExportMixin):
-    """Wagtail report/listing exports whose CSV starts with a BOM and uses CRLF."""
+    """Wagtail report/listing exports whose CSV starts with a BOM, uses CRLF and says its
+    charset."""
 
     def stream_csv(self, queryset):
         yield BOM.encode("utf-8")
         for line in super().stream_csv(queryset):
             yield line.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+    def write_csv_response(self, queryset):
+        response = super().write_csv_response(queryset)
+        response["Content-Type"] = "text/csv; charset=utf-8"
+        return response
