@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from elearning.page_cache import VisitorCachedPageMixin, is_visitor_request
 from organizations.models import AttendeeType, Learner, Municipality
 
 from .blocks import RICH_TEXT_FEATURES, LessonStreamBlock
@@ -22,7 +23,7 @@ class Audience(models.TextChoices):
     STAFF = "staff", _("職員向け")
 
 
-class CoursePage(Page):
+class CoursePage(VisitorCachedPageMixin, Page):
     """A course: its overview page, with its lessons (``LessonPage``) as children.
 
     Edited in the Wagtail page tree under the home page. A supporter course (citizens or
@@ -143,7 +144,7 @@ class CoursePage(Page):
         return super().serve(request, *args, **kwargs)
 
 
-class LessonPage(Page):
+class LessonPage(VisitorCachedPageMixin, Page):
     """One lesson of a course. Its body is the shared lesson stream (``LessonStreamBlock``)."""
 
     summary = models.CharField(_("このレッスンで学ぶこと"), max_length=300, blank=True)
@@ -180,7 +181,9 @@ class LessonPage(Page):
         context = super().get_context(request, *args, **kwargs)
         navigation = lesson_navigation(request, self)
         context.update(navigation)
-        context["opened_token"] = lesson_opened_token()
+        # A visitor's page may be served to anyone from the page cache: no per-request stamp
+        # (their first lesson's reading time is then unknown, and recorded as 0).
+        context["opened_token"] = None if is_visitor_request(request) else lesson_opened_token()
         context["saved_reflections"] = saved_reflections(request, self)
         record_lesson_visit(request, self, navigation["progress"], navigation["lesson_status"])
         return context

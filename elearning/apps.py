@@ -8,3 +8,6 @@ class ElearningConfig(AppConfig):
 
     def ready(self):
         from . import context_processors  # noqa: F401  (cache invalidation receivers)
+        from .page_cache import connect_invalidation
+
+        connect_invalidation()

@@ -10,8 +10,10 @@ from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, ContentStreamBlock
 
+from .page_cache import VisitorCachedPageMixin
 
-class HomePage(Page):
+
+class HomePage(VisitorCachedPageMixin, Page):
     """The site's front page: a welcome and the list of courses (its children)."""
 
     lead = models.CharField(_("リード文"), max_length=200, blank=True)
@@ -61,7 +63,7 @@ class HomePage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(VisitorCachedPageMixin, Page):
     """A plain information page (privacy policy, accessibility policy, about)."""
 
     body = StreamField(ContentStreamBlock(), verbose_name=_("本文"))

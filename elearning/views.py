@@ -5,6 +5,7 @@ import sys
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.template import loader
+from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -36,3 +37,11 @@ def server_error(request):
         body = loader.get_template("503.html").render()
         return HttpResponse(body, status=503, headers={"Retry-After": "30"})
     return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """A form that could not be accepted as sent from this site (CSRF_FAILURE_VIEW).
+
+    Most often an old tab: the page was opened before the person signed in elsewhere. Say so
+    in plain words, with the way back, instead of Django's technical page."""
+    return TemplateResponse(request, "403_csrf.html", status=403)

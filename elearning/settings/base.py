@@ -66,8 +66,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Visitors' pages from the cache: after the language is known, before anything personal.
+    "elearning.page_cache.VisitorPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Django's CSRF check, plus origin headers for the token-less forms of cached pages.
+    "elearning.csrf.OriginCheckedCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -79,6 +82,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "elearning.urls"
+CSRF_FAILURE_VIEW = "elearning.views.csrf_failure"
 
 TEMPLATES = [
     {
@@ -142,7 +146,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
+# Whole pages for visitors without a cookie (elearning/page_cache.py); 0 turns it off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 # Background work through Django's task API (the django-tasks backport Wagtail installs).
 # TASKS_BACKEND=database queues tasks in the database for `manage.py db_worker` (production

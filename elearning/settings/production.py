@@ -1,11 +1,12 @@
 """Production settings: every secret and host name comes from the environment."""
 
+import hashlib
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import TASK_BACKENDS, env_bool, env_list
+from .base import BASE_DIR, DATABASES, REDIS_URL, TASK_BACKENDS, env_bool, env_list
 
 DEBUG = False
 
@@ -29,6 +30,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Wagtail's preview marks its own responses SAMEORIGIN; everything else may not be framed.
 X_FRAME_OPTIONS = "DENY"
+
+if not REDIS_URL:
+    # Without Redis, the worker processes of one machine share a file cache, so what one
+    # process invalidates (a published page, new footer help) is gone for all of them. The
+    # prefix keeps two deployments on one machine (e.g. staging) apart.
+    _database = DATABASES["default"]
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "KEY_PREFIX": hashlib.sha256(
+                f"{_database['ENGINE']}|{_database.get('HOST')}|{_database.get('PORT')}|"
+                f"{_database['NAME']}".encode()
+            ).hexdigest()[:12],
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

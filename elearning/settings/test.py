@@ -24,3 +24,4 @@ CERTIFICATE_DERIVED_KEY_ALLOWED = True
 # Django's test client logs in without a request, which django-axes refuses; the login
 # throttling tests switch it back on.
 AXES_ENABLED = False
+PAGE_CACHE_SECONDS = 0  # tests that need it switch it on (tests/elearning/test_page_cache.py)
