@@ -10,7 +10,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from elearning.page_cache import VisitorCachedPageMixin, is_visitor_request
+from elearning.page_cache import VisitorCachedPageMixin, is_visitor_request, page_tree_memo
 from organizations.models import AttendeeType, Learner, Municipality
 
 from .blocks import RICH_TEXT_FEATURES, LessonStreamBlock
@@ -115,6 +115,11 @@ class CoursePage(VisitorCachedPageMixin, Page):
         """The live lessons in the order the editor arranged them."""
         return LessonPage.objects.live().child_of(self).order_by("path")
 
+    def lesson_list(self) -> list:
+        """``get_lessons()`` as a list, read once per generation of the page cache (every
+        page of a course shows its table of contents)."""
+        return page_tree_memo.get(("lessons", self.pk), lambda: list(self.get_lessons()))
+
     def get_context(self, request, *args, **kwargs):
         from .outline import outline_items
         from .progress import course_progress
@@ -193,7 +198,9 @@ class LessonPage(VisitorCachedPageMixin, Page):
             from .views import complete_lesson
 
             return complete_lesson(request, self)
-        return super().serve(request, *args, **kwargs)
+        from .lesson_pages import render_shared
+
+        return render_shared(request, self, super().serve(request, *args, **kwargs))
 
     @property
     def has_reflections(self) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from organizations.learners import current_learner
 
-from .models import Enrollment, LessonPage, LessonProgress, ReflectionNote
+from .models import Enrollment, LessonPage, ReflectionNote
 
 
 @dataclass
@@ -45,19 +45,36 @@ class CourseProgress:
 
 def progress_for(learner, course, lessons=None) -> CourseProgress:
     """The progress of ``learner`` (may be None) through ``course``."""
-    lessons = list(lessons if lessons is not None else course.get_lessons())
+    lessons = list(lessons if lessons is not None else course.lesson_list())
     enrollment = None
     status_by_lesson = {}
     if learner is not None:
-        enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
-        if enrollment is not None:
-            for lesson_id, completed_at in LessonProgress.objects.filter(
-                enrollment=enrollment
-            ).values_list("lesson_id", "completed_at"):
-                status_by_lesson[lesson_id] = "completed" if completed_at else "started"
+        enrollment, status_by_lesson = _enrollment_and_statuses(learner, course)
     entries = [(lesson, status_by_lesson.get(lesson.pk, "")) for lesson in lessons]
     completed = sum(1 for _lesson, status in entries if status == "completed")
     return CourseProgress(lessons=entries, enrollment=enrollment, completed_count=completed)
+
+
+_ENROLLMENT_COLUMNS = [field.attname for field in Enrollment._meta.concrete_fields]
+
+
+def _enrollment_and_statuses(learner, course) -> tuple[Enrollment | None, dict]:
+    """The learner's enrollment in ``course`` and each lesson's status, in one query: the
+    enrollment's row once per lesson progress row (a LEFT JOIN), or alone when there is none."""
+    rows = Enrollment.objects.filter(learner=learner, course=course).values_list(
+        *_ENROLLMENT_COLUMNS, "lesson_progress__lesson_id", "lesson_progress__completed_at"
+    )
+    enrollment = None
+    statuses = {}
+    width = len(_ENROLLMENT_COLUMNS)
+    for row in rows:
+        if enrollment is None:
+            enrollment = Enrollment.from_db(rows.db, _ENROLLMENT_COLUMNS, row[:width])
+            enrollment.learner = learner  # the caller's object, not a copy to fetch again
+        lesson_id, completed_at = row[width:]
+        if lesson_id is not None:
+            statuses[lesson_id] = "completed" if completed_at else "started"
+    return enrollment, statuses
 
 
 def course_progress(request, course) -> CourseProgress:

@@ -7,7 +7,7 @@ class ElearningConfig(AppConfig):
     verbose_name = _("サイト")
 
     def ready(self):
-        from . import context_processors  # noqa: F401  (cache invalidation receivers)
+        from . import checks, context_processors  # noqa: F401  (system check, receivers)
         from .page_cache import connect_invalidation
 
         connect_invalidation()

@@ -10,7 +10,7 @@ from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, ContentStreamBlock
 
-from .page_cache import VisitorCachedPageMixin
+from .page_cache import VisitorCachedPageMixin, page_tree_memo
 
 
 class HomePage(VisitorCachedPageMixin, Page):
@@ -28,6 +28,17 @@ class HomePage(VisitorCachedPageMixin, Page):
         verbose_name = _("ホームページ")
 
     def route(self, request, path_components):
+        # Published courses, lessons and information pages are found once per generation of
+        # the page cache (learners' pages are rendered on every request, their route is not).
+        key = ("route", self.pk, tuple(path_components))
+        result = page_tree_memo.get(key, lambda: self._route(request, path_components))
+        if isinstance(result[0], VisitorCachedPageMixin):
+            result[0]._shared_route = True
+        else:
+            page_tree_memo.forget(key)  # e.g. the quiz, whose route depends on the request
+        return result
+
+    def _route(self, request, path_components):
         # Most requests are for courses and lessons: find a course child in one query.
         from courses.models import CoursePage
 

@@ -22,7 +22,7 @@ def test_logged_in_learner_pages_use_a_fixed_number_of_queries(
     learner_client, django_assert_max_num_queries
 ):
     client, course, lessons = learner_client
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert client.get(lessons[3].url).status_code == 200
     # + one query per step other apps add (quiz, questionnaire, certificate: courses.outline)
     with django_assert_max_num_queries(13):
@@ -59,5 +59,5 @@ def test_anonymous_learner_with_a_municipality_reads_a_lesson_in_a_fixed_number_
         client.post(lesson.url, {"action": "complete"})
     Learner.objects.update(municipality=factories.municipality())
     client.get(lessons[3].url)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         assert client.get(lessons[3].url).status_code == 200
