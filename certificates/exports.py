@@ -11,7 +11,7 @@ from django_tasks import task
 from organizations.scopes import scope_for_user
 
 from .models import Certificate, CertificateExport
-from .rendering import certificate_pdf
+from .rendering import certificate_pdf, wording_read_once
 
 PROGRESS_EVERY = 10
 
@@ -69,7 +69,7 @@ def build_certificate_export(export_id: int) -> int:
     )
     done = 0
     try:
-        with tempfile.TemporaryFile() as buffer:
+        with tempfile.TemporaryFile() as buffer, wording_read_once():
             with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
                 for certificate in certificates.iterator(chunk_size=200):
                     # PDFs are already compressed; storing them keeps the task fast.

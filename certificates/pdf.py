@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -21,6 +20,8 @@ from reportlab.lib.utils import ImageReader, TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
+
+from .qr import qr_modules, qr_path
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 MINCHO = "BIZUDMincho"
@@ -87,26 +88,39 @@ class Line:
 
 
 def width_of(text: str, font: str, size: float, char_space: float = 0.0) -> float:
+    """The drawn width of ``text`` in points (with ``char_space`` between characters)."""
     return pdfmetrics.stringWidth(text, font, size) + char_space * max(len(text) - 1, 0)
+
+
+@cache
+def _advance(char: str, font: str) -> float:
+    """The advance width of one character in units of 1/1000 of the font size."""
+    return pdfmetrics.stringWidth(char, font, 1000)
 
 
 def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
     """Break Japanese text at any character, never starting a line with 、。」 and the like."""
-    lines, current = [], ""
+    # The width of the line so far is kept as a running sum of advances, as reportlab sums
+    # them in stringWidth, rather than measuring the whole line again for every character.
+    scale = 0.001 * size
+    lines, current, units = [], "", 0.0
     for char in text:
         if char == "\n":
             lines.append(current)
-            current = ""
+            current, units = "", 0.0
             continue
-        if current and width_of(current + char, font, size) > max_width:
+        advance = _advance(char, font)
+        if current and scale * (units + advance) > max_width:
             if char in NO_LINE_START and len(current) > 1:
                 # Carry the last character down with the forbidden one.
                 lines.append(current[:-1])
                 current = current[-1]
+                units = _advance(current, font)
             else:
                 lines.append(current)
-                current = ""
+                current, units = "", 0.0
         current += char
+        units += advance
     if current:
         lines.append(current)
     return lines
@@ -207,30 +221,18 @@ def _deterministic_canvas(buffer, pagesize, created: datetime | None, title: str
 
 
 def _qr(canvas, url: str, x: float, y: float, size: float) -> None:
-    """Draw the QR code as one filled path (no drawing text state, so no extra font).
+    """Draw the QR code of ``url`` as one filled path in a ``size`` square at (x, y).
 
-    Each horizontal run of dark modules is one rectangle, so a certificate's code is a couple
-    of hundred path operators rather than one fill per module (half the render time before).
+    The path is in module units under a scaling transform, so it holds small integers only
+    (and no drawing text state, so no extra font).
     """
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(url)
-    code.make()
-    count = code.getModuleCount()
-    module = size / count
-    path = canvas.beginPath()
-    for row, cells in enumerate(code.modules):
-        top = y + size - (row + 1) * module
-        column = 0
-        while column < count:
-            if not cells[column]:
-                column += 1
-                continue
-            start = column
-            while column < count and cells[column]:
-                column += 1
-            path.rect(x + start * module, top, (column - start) * module, module)
+    modules = qr_modules(url)
+    module = size / len(modules)
     canvas.setFillColor(INK)
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.saveState()
+    canvas.transform(module, 0, 0, module, x, y)
+    canvas.addLiteral(qr_path(modules))
+    canvas.restoreState()
 
 
 def _draw_frame(canvas) -> None:

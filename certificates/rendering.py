@@ -1,8 +1,11 @@
 """From a Certificate to the content the PDF renderer draws, and the cached PDF bytes."""
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime, time
+from functools import cached_property
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -20,6 +23,56 @@ def absolute_url(path: str) -> str:
     from django.conf import settings
 
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+class _Wording:
+    """The default site, its certificate settings and each course's certificate options, each
+    read from the database once for the life of the instance."""
+
+    def __init__(self):
+        self._options = {}
+        self._images = {}
+
+    @cached_property
+    def site(self):
+        return Site.objects.filter(is_default_site=True).first()
+
+    @cached_property
+    def site_settings(self):
+        return CertificateSettings.for_site(self.site) if self.site else CertificateSettings()
+
+    def options(self, course_id: int):
+        if course_id not in self._options:
+            self._options[course_id] = CourseCertificateOptions.objects.filter(
+                course_id=course_id
+            ).first()
+        return self._options[course_id]
+
+    def image_bytes(self, image) -> bytes | None:
+        """The stored file of a logo or seal (read from storage once, not per certificate)."""
+        if image is None:
+            return None
+        if image.pk not in self._images:
+            self._images[image.pk] = _image_bytes(image)
+        return self._images[image.pk]
+
+
+_shared_wording: ContextVar[_Wording | None] = ContextVar("certificate_wording", default=None)
+
+
+@contextmanager
+def wording_read_once():
+    """Inside this block, certificates share one read of the site, its certificate settings
+    and each course's options (a bulk export: three queries per certificate otherwise).
+
+    Changes saved to those settings meanwhile are not seen inside the block, so every
+    certificate of one export is worded alike.
+    """
+    token = _shared_wording.set(_Wording())
+    try:
+        yield
+    finally:
+        _shared_wording.reset(token)
 
 
 def _image_bytes(image) -> bytes | None:
@@ -44,9 +97,9 @@ def certificate_text(certificate: Certificate):
 
     completion = certificate.completion
     course = completion.course
-    site = Site.objects.filter(is_default_site=True).first()
-    site_settings = CertificateSettings.for_site(site) if site else CertificateSettings()
-    options = CourseCertificateOptions.objects.filter(course=course).first()
+    wording = _shared_wording.get() or _Wording()
+    site, site_settings = wording.site, wording.site_settings
+    options = wording.options(course.pk)
     issuer_name = (options and options.issuer_name) or site_settings.issuer_name
     issuer_title = (options and options.issuer_title) or site_settings.issuer_title
     body_template = (options and options.body_template) or site_settings.body_template
@@ -72,10 +125,15 @@ def certificate_text(certificate: Certificate):
     return content, (logo, seal)
 
 
+def _read_image(image) -> bytes | None:
+    wording = _shared_wording.get()
+    return wording.image_bytes(image) if wording else _image_bytes(image)
+
+
 def certificate_content(certificate: Certificate):
     """Everything printed on the certificate, resolved from site settings and course options."""
     content, (logo, seal) = certificate_text(certificate)
-    return replace(content, logo_png=_image_bytes(logo), seal_png=_image_bytes(seal))
+    return replace(content, logo_png=_read_image(logo), seal_png=_read_image(seal))
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
@@ -90,7 +148,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     if pdf is None:
         logo, seal = images
         pdf = render_certificate(
-            replace(content, logo_png=_image_bytes(logo), seal_png=_image_bytes(seal))
+            replace(content, logo_png=_read_image(logo), seal_png=_read_image(seal))
         )
         cache.set(key, pdf, PDF_CACHE_SECONDS)
     return pdf

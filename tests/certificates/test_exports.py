@@ -70,3 +70,50 @@ def test_admin_requests_an_export_and_downloads_it(client, two_cities):
         403,
         404,
     )
+
+
+def pdfs_in(export) -> dict[str, bytes]:
+    with export.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.django_db
+def test_bulk_export_reads_the_wording_once_per_export_not_per_certificate(
+    two_cities, django_assert_max_num_queries
+):
+    from pypdf import PdfReader
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+    from wagtail.models import Site
+
+    from certificates.models import CertificateSettings, CourseCertificateOptions
+
+    site_settings = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.issuer_name = "大阪市長"
+    site_settings.logo = Image.objects.create(title="ロゴ", file=get_test_image_file())
+    site_settings.save()
+    welfare = factories.course(lessons=1)
+    CourseCertificateOptions.objects.create(course=welfare, issuer_name="大阪市 福祉局長")
+    lesson = factories.lessons_of(welfare)[0]
+    osaka = Learner.objects.filter(municipality__code="271004").first().municipality
+    for i in range(9):
+        learner = Learner.objects.create(municipality=osaka, display_name=f"福祉{i}")
+        course_services.enrollment_complete_lesson(learner=learner, lesson=lesson)
+    export = CertificateExport.objects.create(requested_by=two_cities)
+    cache.clear()
+    # 12 certificates of 2 courses: 21 queries, of which the site, its settings, the logo and
+    # the two courses' options are one read each; the task's own are ~16 (progress, saving
+    # the ZIP, Wagtail's reference index). Reading the wording per certificate was 4 queries
+    # a certificate (64 here).
+    with django_assert_max_num_queries(24):
+        assert build_certificate_export.call(export.pk) == 12
+    export.refresh_from_db()
+    pdfs = pdfs_in(export)
+    assert len(pdfs) == 12
+    issuers = sorted(
+        "福祉局長" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace(" ", "")
+        for pdf in pdfs.values()
+    )
+    assert issuers == [False] * 3 + [True] * 9  # each course's own wording
+    assert all(b"/Image" in pdf for pdf in pdfs.values())  # the site's logo on every one

@@ -6,16 +6,23 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from certificates.pdf import (
+    MINCHO,
+    NO_LINE_START,
     PAGE_H,
     PAGE_W,
     CardContent,
     CertificateContent,
     layout_certificate,
+    register_fonts,
     render_cards,
     render_certificate,
+    width_of,
+    wrap,
 )
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -81,6 +88,24 @@ def test_a_40_character_name_and_a_long_course_title_stay_inside_the_page():
     assert all(b - a >= 9 for a, b in zip(ys, ys[1:], strict=False))
     text = text_of(render_certificate(long)).replace("\n", "")
     assert "寿限無" in text and "やぶら" in text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(alphabet="あいう漢字、。」ーabcXYZ 12", max_size=120),
+    size=st.sampled_from([7.5, 13, 18.5]),
+)
+@example(text="あ" * 8 + "、" + "い" * 20, size=18.5)  # 、 at the end of a full line
+def test_wrapped_lines_keep_every_character_and_each_fits_the_width(text, size):
+    register_fonts()
+    lines = wrap(text, MINCHO, size, 150)
+    assert "".join(lines) == text
+    assert all(width_of(line, MINCHO, size) <= 150 for line in lines)
+    # Greedy: a line ends only where its next character would not have fitted (or where
+    # that character may not begin a line and was carried down with the one before it).
+    for line, following in zip(lines, lines[1:], strict=False):
+        carried = len(following) > 1 and following[1] in NO_LINE_START
+        assert width_of(line + following[0], MINCHO, size) > 150 or carried
 
 
 def test_the_same_certificate_gives_the_same_bytes_and_stays_small():
