@@ -13,7 +13,8 @@ from .services import certificate_issue
 
 @receiver(course_completed, sender=Completion)
 def issue_on_completion(sender, completion, **kwargs):
-    certificate_issue(completion=completion)
+    # Sent once per completion, in the transaction that made it.
+    certificate_issue(completion=completion, completion_is_new=True)
 
 
 @receiver(learner_deleting, sender=Learner)

@@ -4,7 +4,7 @@ Each is one transaction. Numbering locks the per-course, per-year counter row, s
 numbers have no gaps and no duplicates however many completions happen at once.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from courses import services as course_services
@@ -19,29 +19,43 @@ class CertificateError(Exception):
 
 
 def _next_number(course_code: str, fiscal_year: int) -> int:
-    try:
-        with transaction.atomic():
-            SerialCounter.objects.get_or_create(course_code=course_code, fiscal_year=fiscal_year)
-    except IntegrityError:
-        pass  # created by a concurrent transaction: lock it below
-    counter = SerialCounter.objects.select_for_update().get(
-        course_code=course_code, fiscal_year=fiscal_year
+    """The next serial number of (course, fiscal year), in the caller's transaction.
+
+    One upsert: it creates the counter at 1 or adds 1, and holds the counter row's lock until
+    the transaction ends (on PostgreSQL ``ON CONFLICT DO UPDATE`` locks the row; SQLite
+    serialises writing transactions), so numbers have no gaps and no duplicates.
+    """
+    quote = connection.ops.quote_name
+    table = quote(SerialCounter._meta.db_table)
+    last = quote("last_number")
+    # Identifiers come from the model, never from input; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({quote('course_code')}, {quote('fiscal_year')}, {last}) "  # noqa: S608
+        f"VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({quote('course_code')}, {quote('fiscal_year')}) "
+        f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
     )
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [course_code, fiscal_year])
+        return cursor.fetchone()[0]
 
 
 def format_serial(course_code: str, fiscal_year: int, number: int) -> str:
     return f"{course_code}-{fiscal_year}-{number:08d}"
 
 
-@transaction.atomic
-def certificate_issue(*, completion: Completion) -> Certificate:
-    """Issue the certificate of ``completion`` (once; a second call returns the first)."""
-    existing = Certificate.objects.filter(completion=completion).first()
-    if existing is not None:
-        return existing
+# No savepoint when nested (the completing transaction): nothing here is rolled back on its own.
+@transaction.atomic(savepoint=False)
+def certificate_issue(*, completion: Completion, completion_is_new: bool = False) -> Certificate:
+    """Issue the certificate of ``completion`` (once; a second call returns the first).
+
+    ``completion_is_new``: the completion was made in this transaction (``course_completed``),
+    so it cannot have a certificate yet and none is looked up.
+    """
+    if not completion_is_new:
+        existing = Certificate.objects.filter(completion=completion).first()
+        if existing is not None:
+            return existing
     course_code = completion.course.course_code
     number = _next_number(course_code, completion.fiscal_year)
     learner = completion.learner

@@ -17,6 +17,7 @@ Rules (README, "Mandatory staff training"):
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from elearning.dates import fiscal_year_of, tokyo_date
@@ -154,22 +155,30 @@ def assignments_expand(*, municipality: Municipality, today: dt.date | None = No
 
 def assignees_record_completion(*, completion: Completion) -> int:
     """Mark this completion on the learner's assignments of the course whose window holds it
-    (inside the completing transaction). Returns how many assignments it completed."""
+    (inside the completing transaction). Returns how many assignments it completed.
+
+    One UPDATE: the window test of ``StaffAssignment.window_start``/``window_end`` written
+    for the completion's day ``d`` of fiscal year ``fy``: from the start date (retraining) or
+    the assignment's fiscal year (``fiscal_year <= fy``), up to the end of that fiscal year
+    (``fiscal_year >= fy``) or the due date, whichever is later.
+    """
     if completion.learner_id is None:
         return 0
-    open_rows = [
-        row
-        for row in StaffAssignee.objects.filter(
+    day = completion.completed_on
+    year = fiscal_year_of(day)
+    return (
+        StaffAssignee.objects.filter(
             staff_member__learner_id=completion.learner_id,
             assignment__course_id=completion.course_id,
             completed_at__isnull=True,
-        ).select_related("assignment")
-        if row.assignment.window_start <= completion.completed_on <= row.assignment.window_end
-    ]
-    for row in open_rows:
-        row.completed_at = completion.completed_at
-    StaffAssignee.objects.bulk_update(open_rows, ["completed_at"])
-    return len(open_rows)
+        )
+        .filter(
+            Q(assignment__retrain=True, assignment__starts_on__lte=day)
+            | Q(assignment__retrain=False, assignment__fiscal_year__lte=year),
+            Q(assignment__fiscal_year__gte=year) | Q(assignment__due_on__gte=day),
+        )
+        .update(completed_at=completion.completed_at)
+    )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ requirement registered by other apps through the ``course_completion_requirement
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from wagtail import hooks
 
@@ -41,15 +42,18 @@ def _get_or_create(model, **lookup):
 
 
 def unmet_requirements(enrollment: Enrollment) -> list[str]:
-    """What still stands between this enrollment and completion (empty when it may complete)."""
-    lesson_ids = set(enrollment.course.get_lessons().values_list("pk", flat=True))
-    done = set(
-        enrollment.lesson_progress.filter(completed_at__isnull=False).values_list(
-            "lesson_id", flat=True
-        )
+    """What still stands between this enrollment and completion (empty when it may complete).
+
+    Hooks may skip their own check for a requirement the caller has just met in this
+    transaction and names in ``enrollment.met_requirements`` (see
+    ``enrollment_try_complete_course``).
+    """
+    done = enrollment.lesson_progress.filter(completed_at__isnull=False).values("lesson_id")
+    lessons = enrollment.course.get_lessons().aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(pk__in=done))
     )
     unmet = []
-    if not lesson_ids or not lesson_ids <= done:
+    if not lessons["total"] or lessons["done"] < lessons["total"]:
         unmet.append("lessons")
     for requirement in hooks.get_hooks("course_completion_requirements"):
         unmet.extend(requirement(enrollment))
@@ -86,6 +90,7 @@ def enrollment_complete_lesson(
     enrollment = _get_or_create(Enrollment, learner=learner, course=course)
     # Serialise everything that happens to this enrollment from here on.
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    enrollment.learner, enrollment.course = learner, course  # known: not loaded again
     progress = _get_or_create(LessonProgress, enrollment=enrollment, lesson=lesson)
     progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
     seconds_spent = max(0, min(int(seconds_spent), MAX_SECONDS_PER_VISIT))
@@ -99,7 +104,9 @@ def enrollment_complete_lesson(
     return LessonCompletionResult(progress, completion, created)
 
 
-@transaction.atomic
+# Nested in the caller's transaction without a savepoint: nothing here is ever rolled back on
+# its own (no exception is caught around it), so a savepoint would only cost two statements.
+@transaction.atomic(savepoint=False)
 def enrollment_try_complete(*, enrollment: Enrollment) -> tuple[Completion | None, bool]:
     """Complete the enrollment if nothing is missing (called after passing a quiz, for example).
 
@@ -109,33 +116,61 @@ def enrollment_try_complete(*, enrollment: Enrollment) -> tuple[Completion | Non
     return _complete_if_done(enrollment)
 
 
+@transaction.atomic(savepoint=False)
+def enrollment_try_complete_course(
+    *, learner: Learner, course: CoursePage, met: tuple[str, ...] = ()
+) -> tuple[Completion | None, bool]:
+    """Complete ``learner``'s enrollment in ``course`` if nothing is missing, starting the
+    enrollment if there is none (a quiz passed before opening the course).
+
+    ``met`` names requirements the caller has just met in this transaction (the quizzes app:
+    ``"quiz"`` after a pass), so that their hooks need not look them up again. Returns the
+    completion (or None) and whether it was created by this call.
+    """
+    enrollment = Enrollment.objects.select_for_update().filter(learner=learner, course=course)
+    enrollment = enrollment.first()
+    if enrollment is None:
+        enrollment = Enrollment.objects.select_for_update().get(
+            pk=enrollment_start(learner=learner, course=course).pk
+        )
+    enrollment.learner, enrollment.course = learner, course  # known: not loaded again
+    enrollment.met_requirements = frozenset(met)
+    return _complete_if_done(enrollment)
+
+
 def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
-    existing = Completion.objects.filter(enrollment=enrollment).first()
-    if existing is not None:
-        return existing, False
+    """Complete ``enrollment`` (locked by the caller) if nothing is missing."""
+    # Completions are made only here, under the enrollment's row lock, and the enrollment's
+    # ``completed_at`` is set in the same transaction; an open enrollment has no completion
+    # (``courses.assignments._reopen`` detaches it first).
+    if enrollment.completed_at is not None:
+        existing = Completion.objects.filter(enrollment=enrollment).first()
+        if existing is not None:
+            return existing, False
     if unmet_requirements(enrollment):
         return None, False
     now = timezone.now()
     learner = enrollment.learner
     course = enrollment.course
     day = tokyo_date(now)
-    try:
-        # The unique enrollment column is the real guard against a second completion; the
-        # lock above only makes the usual case cheap.
-        with transaction.atomic():
-            completion = Completion.objects.create(
-                enrollment=enrollment,
-                learner=learner,
-                course=course,
-                completed_at=now,
-                completed_on=day,
-                fiscal_year=fiscal_year_of(day),
-                municipality_id=learner.municipality_id,
-                attendee_type=learner.attendee_type,
-                is_supporter=course.is_supporter_course,
-            )
-    except IntegrityError:
-        return Completion.objects.get(enrollment=enrollment), False
+    completion = Completion(
+        enrollment=enrollment,
+        learner=learner,
+        course=course,
+        completed_at=now,
+        completed_on=day,
+        fiscal_year=fiscal_year_of(day),
+        municipality_id=learner.municipality_id,
+        attendee_type=learner.attendee_type,
+        is_supporter=course.is_supporter_course,
+    )
+    if Learner.municipality.is_cached(learner):
+        # Receivers (tallies: the prefecture) read it; the learner came with it.
+        completion.municipality = learner.municipality
+    # The unique enrollment column still guards against a second completion: should it ever
+    # fire, the whole completing transaction fails and nothing is half-written. It cannot
+    # under the lock and the rule above, so no savepoint is spent on catching it.
+    completion.save(force_insert=True)
     enrollment.completed_at = now
     enrollment.save(update_fields=["completed_at"])
     course_completed.send(sender=Completion, completion=completion)

@@ -4,6 +4,7 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -77,8 +78,17 @@ class QuizPage(RoutablePageMixin, Page):
         verbose_name = _("確認テスト")
         verbose_name_plural = _("確認テスト")
 
-    @property
+    @cached_property
     def course(self) -> CoursePage:
+        """The course this quiz belongs to.
+
+        When the page was served, Wagtail's routing already holds the course: ``Page.route``
+        keeps the parent on the child it routes to (``_cached_parent_obj``, copied onto the
+        specific page), so a quiz submission does not load its course again.
+        """
+        parent = getattr(self, "_cached_parent_obj", None)
+        if isinstance(parent, CoursePage) and parent.path == self.path[: -self.steplen]:
+            return parent
         return CoursePage.objects.get(path=self.path[: -self.steplen])
 
     @path("")

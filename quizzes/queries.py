@@ -15,6 +15,7 @@ def quiz_for_course(course) -> QuizPage | None:
 
 
 def has_passed(learner, quiz: QuizPage) -> bool:
+    """Whether ``learner`` (a Learner or its id) has passed ``quiz``."""
     return (
         learner is not None
         and Attempt.objects.filter(quiz=quiz, learner=learner, passed=True).exists()

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from courses.models import Enrollment
 from organizations.models import Learner
 
 from .grading import percent, score_answer
-from .models import Attempt, AttemptAnswer, Choice, Question, QuestionKind, QuizPage, SelectedChoice
+from .models import Attempt, AttemptAnswer, Question, QuestionKind, QuizPage, SelectedChoice
 
 _random = random.SystemRandom()
 
@@ -122,28 +123,53 @@ def attempt_start(*, learner: Learner, quiz: QuizPage) -> Attempt:
 
 @transaction.atomic
 def attempt_submit(
-    *, learner: Learner, attempt_id, selections: dict[int, list[int]]
+    *, learner: Learner, attempt_id, selections: dict[int, list[int]], quiz: QuizPage | None = None
 ) -> tuple[Attempt, bool]:
     """Grade an attempt once. ``selections`` maps question id → chosen choice ids.
 
     Returns the attempt and whether this call graded it (False for a repeated submission,
-    which changes nothing). Raises ``InvalidSubmission`` for another learner's attempt, a
-    question that was not drawn for it, or a choice that is not one of the question's;
-    ``IncompleteSubmission`` when questions are unanswered. Nothing is written then.
+    which changes nothing). Raises ``InvalidSubmission`` for another learner's attempt (or,
+    when ``quiz`` is given, another quiz's), a question that was not drawn for it, or a choice
+    that is not one of the question's; ``IncompleteSubmission`` when questions are unanswered.
+    Nothing is written then.
+
+    A pass completes the course when nothing else is missing, in this same transaction
+    (completion, certificate and tallies come with it through ``course_completed``).
     """
-    attempt = (
-        Attempt.objects.select_for_update()
-        .filter(public_id=attempt_id, learner=learner)
-        .select_related("quiz")
-        .first()
+    attempts = Attempt.objects.filter(public_id=attempt_id, learner=learner)
+    if quiz is not None:
+        attempts = attempts.filter(quiz=quiz)
+    # The attempt, its drawn questions and their correct choices in one query: one row per
+    # (answer, correct choice), or one row with no correct choice.
+    rows = list(
+        AttemptAnswer.objects.filter(attempt__in=attempts)
+        .select_related("attempt", "question", *(() if quiz is not None else ("attempt__quiz",)))
+        .annotate(
+            correct=FilteredRelation(
+                "question__choices", condition=Q(question__choices__is_correct=True)
+            ),
+            correct_choice_id=F("correct__id"),
+        )
     )
-    if attempt is None:
-        raise InvalidSubmission(_("この受験は見つかりません。"))
+    if rows:
+        attempt = rows[0].attempt
+    else:
+        # An attempt whose questions were all deleted since it started.
+        attempt = attempts.select_related("quiz").first()
+        if attempt is None:
+            raise InvalidSubmission(_("この受験は見つかりません。"))
+    if quiz is not None:
+        attempt.quiz = quiz  # the served page, which knows its course
     if attempt.submitted_at is not None:
         return attempt, False
 
-    answers = list(attempt.answers.select_related("question"))
-    by_question = {answer.question_id: answer for answer in answers}
+    by_question: dict[int, AttemptAnswer] = {}
+    correct_by_question: dict[int, set[int]] = {}
+    for row in rows:
+        by_question.setdefault(row.question_id, row)
+        if row.correct_choice_id is not None:
+            correct_by_question.setdefault(row.question_id, set()).add(row.correct_choice_id)
+    answers = list(by_question.values())
     if not set(selections) <= set(by_question):
         raise InvalidSubmission(_("出題されていない問題への回答が含まれています。"))
     for question_id, choice_ids in selections.items():
@@ -156,12 +182,6 @@ def attempt_submit(
     missing = [a.question_id for a in answers if not selections.get(a.question_id)]
     if missing:
         raise IncompleteSubmission(_("まだ答えていない問題があります。"), missing)
-
-    correct_by_question: dict[int, set[int]] = {}
-    for choice_id, question_id in Choice.objects.filter(
-        question_id__in=by_question, is_correct=True
-    ).values_list("pk", "question_id"):
-        correct_by_question.setdefault(question_id, set()).add(choice_id)
 
     scores = []
     picks = []
@@ -176,22 +196,58 @@ def attempt_submit(
         answer.is_correct = answer.score == 1.0
         scores.append(answer.score)
         picks.extend(SelectedChoice(answer=answer, choice_id=cid) for cid in sorted(selected))
-    AttemptAnswer.objects.bulk_update(answers, ["score", "is_correct"])
-    SelectedChoice.objects.bulk_create(picks)
-
     attempt.score_percent = Decimal(str(percent(scores)))
     attempt.passed = attempt.score_percent >= attempt.quiz.pass_mark
     attempt.submitted_at = timezone.now()
     attempt.municipality_id = learner.municipality_id
-    attempt.save(update_fields=["score_percent", "passed", "submitted_at", "municipality"])
+    # Graded once: this UPDATE takes the attempt's row lock and only succeeds while the
+    # attempt is open. A concurrent submission of the same attempt waits for the lock, then
+    # finds it submitted and changes nothing (the answers below are written by the winner).
+    graded = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
+        score_percent=attempt.score_percent,
+        passed=attempt.passed,
+        submitted_at=attempt.submitted_at,
+        municipality_id=attempt.municipality_id,
+    )
+    if not graded:
+        attempt.refresh_from_db()
+        return attempt, False
+    _save_grades(answers)
+    SelectedChoice.objects.bulk_create(picks)
 
     if attempt.passed:
-        course = attempt.quiz.course
-        enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
-        if enrollment is None:
-            enrollment = course_services.enrollment_start(learner=learner, course=course)
-        course_services.enrollment_try_complete(enrollment=enrollment)
+        # The quiz served is the course's live quiz (one per course): passing it meets the
+        # quiz requirement, which the completion check then need not look up again.
+        course_services.enrollment_try_complete_course(
+            learner=learner,
+            course=attempt.quiz.course,
+            met=("quiz",) if attempt.quiz.live else (),
+        )
     return attempt, True
+
+
+def _save_grades(answers: list[AttemptAnswer]) -> None:
+    """Write every answer's score and correctness in one UPDATE.
+
+    The same statement ``bulk_update`` sends, without building one ORM ``Case``/``When``
+    expression per answer and field, which cost more CPU than the rest of the grading.
+    """
+    if not answers:
+        return
+    quote = connection.ops.quote_name
+    table = quote(AttemptAnswer._meta.db_table)
+    cases = " ".join(["WHEN %s THEN %s"] * len(answers))
+    # Identifiers come from the model, never from input; values are parameters.
+    sql = (
+        f"UPDATE {table} SET {quote('score')} = CASE {quote('id')} {cases} END, "  # noqa: S608
+        f"{quote('is_correct')} = CASE {quote('id')} {cases} END "
+        f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(answers))})"
+    )
+    params = [value for a in answers for value in (a.pk, a.score)]
+    params += [value for a in answers for value in (a.pk, a.is_correct)]
+    params += [a.pk for a in answers]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def merge_attempts(*, source: Learner, target: Learner) -> None:

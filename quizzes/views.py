@@ -121,7 +121,7 @@ def _submit(request, quiz, learner):
     try:
         selections = _selections_from(request.POST)
         attempt, _graded = services.attempt_submit(
-            learner=learner, attempt_id=attempt_id, selections=selections
+            learner=learner, attempt_id=attempt_id, selections=selections, quiz=quiz
         )
     except services.IncompleteSubmission as exc:
         attempt = Attempt.objects.get(public_id=attempt_id, learner=learner)

@@ -19,7 +19,8 @@ def _negated(counts: Counter) -> Counter:
 
 @receiver(course_completed, sender=Completion)
 def count_completion(sender, completion, **kwargs):
-    tallies.apply(tallies.completion_counts(completion))
+    # Made in this transaction: its certificate, if issued yet, cannot have been revoked.
+    tallies.apply(tallies.completion_counts(completion, ignore_revocation=True))
 
 
 @receiver(completion_area_changed, sender=Completion)

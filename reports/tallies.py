@@ -50,9 +50,14 @@ class TallyKey:
         return self.day.year if self.day.month >= 4 else self.day.year - 1
 
 
-def _prefecture_of(municipality_id: int | None) -> str:
+def _prefecture_of(municipality_id: int | None, completion: Completion | None = None) -> str:
     if not municipality_id:
         return ""
+    # A completion just made carries its learner's municipality (no query).
+    if completion is not None and Completion.municipality.is_cached(completion):
+        municipality = completion.municipality
+        if municipality is not None and municipality.pk == municipality_id:
+            return municipality.prefecture_id
     return (
         Municipality.objects.filter(pk=municipality_id)
         .values_list("prefecture_id", flat=True)
@@ -85,7 +90,7 @@ def completion_counts(
     key = TallyKey(
         day=completion.completed_on,
         municipality_id=municipality_id or 0,
-        prefecture_code=_prefecture_of(municipality_id),
+        prefecture_code=_prefecture_of(municipality_id, completion),
         course_id=completion.course_id,
         channel=Channel.ONLINE,
         attendee_type=attendee_type or "",
@@ -127,7 +132,8 @@ def apply(changes: Counter) -> None:
         monthly[(key.month, key.municipality_id, key.channel, key.attendee_type)] += delta
         prefectural[(key.month, key.prefecture_code, key.channel, key.attendee_type)] += delta
     prefecture_of = {key.municipality_id: key.prefecture_code for key in changes}
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint inside the caller's transaction: the upserts are never rolled back alone.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _upsert_many(
             cursor,
             DailyTally,

@@ -1,0 +1,77 @@
+"""Query counts of a quiz submission: the passing one writes the completion, its certificate
+and the KPI tallies in the grading transaction, in a fixed number of statements."""
+
+import pytest
+
+from certificates.models import Certificate, CertificateEvent
+from courses.models import Completion, Enrollment
+from organizations.models import Learner
+from reports.models import DailyTally, MonthlyTally, PrefectureMonthlyTally
+from tests import factories
+from tests.quizzes.test_quiz_flow import answers_for, finish_lessons, open_attempt
+
+# Of these, 8 are Wagtail serving the quiz page (site, root page, course, the child page and
+# its specific row, ancestors and view restrictions), 1 the learner and 2 the transaction's
+# savepoint in the test; the grading and completion write the rest.
+PASSING_SUBMIT_QUERIES = 26
+FAILED_SUBMIT_QUERIES = 15
+
+
+@pytest.fixture
+def learner_at_the_quiz(client, db):
+    course = factories.course(lessons=5)
+    osaka = factories.municipality()
+    # Another learner completed the course before it had its quiz, so the serial counter
+    # exists (the usual case).
+    factories.completion(course, municipality=osaka)
+    quiz = factories.quiz(
+        course,
+        pass_mark=100,
+        questions=[
+            ("single", [("正しい", True), ("まちがい", False)]),
+            ("true_false", [("○", True), ("×", False)]),
+            ("multiple", [("a", True), ("b", True), ("c", False)]),
+            ("multiple_partial", [("a", True), ("b", False), ("c", True)]),
+            ("single", [("正しい", True), ("まちがい", False), ("べつ", False)]),
+        ],
+    )
+    finish_lessons(client, course)
+    Learner.objects.filter(completions=None).update(municipality=osaka, attendee_type="general")
+    return client, course, quiz, osaka
+
+
+def test_passing_submit_completes_the_course_in_a_fixed_number_of_queries(
+    learner_at_the_quiz, django_assert_max_num_queries
+):
+    client, course, quiz, osaka = learner_at_the_quiz
+    attempt = open_attempt(client, quiz)
+    data = answers_for(attempt)
+    with django_assert_max_num_queries(PASSING_SUBMIT_QUERIES):
+        response = client.post(quiz.url, data)
+    assert response.status_code == 302
+    learner = attempt.learner
+    completion = Completion.objects.get(learner=learner)
+    assert Enrollment.objects.get(learner=learner).completed_at == completion.completed_at
+    certificate = Certificate.objects.get(completion=completion)
+    assert certificate.serial == f"{course.course_code}-{completion.fiscal_year}-00000002"
+    assert CertificateEvent.objects.filter(certificate=certificate, kind="issued").exists()
+    day = DailyTally.objects.get(day=completion.completed_on, municipality_id=osaka.pk)
+    assert day.supporters == 2 and day.prefecture_code == osaka.prefecture_id
+    assert MonthlyTally.objects.get(municipality_id=osaka.pk).supporters == 2
+    assert PrefectureMonthlyTally.objects.get(prefecture_code=osaka.prefecture_id).supporters == 2
+
+
+def test_failed_submit_uses_fewer_queries_and_completes_nothing(
+    learner_at_the_quiz, django_assert_max_num_queries
+):
+    client, course, quiz, osaka = learner_at_the_quiz
+    attempt = open_attempt(client, quiz)
+    data = answers_for(attempt, right=False)
+    with django_assert_max_num_queries(FAILED_SUBMIT_QUERIES):
+        response = client.post(quiz.url, data)
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None and attempt.passed is False
+    assert not Completion.objects.filter(learner=attempt.learner).exists()
+    assert Certificate.objects.count() == 1  # the other learner's only
+    assert DailyTally.objects.get(municipality_id=osaka.pk).supporters == 1
