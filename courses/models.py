@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -10,7 +11,13 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from elearning.page_cache import VisitorCachedPageMixin, is_visitor_request, page_tree_memo
+from elearning.page_cache import (
+    VisitorCachedPageMixin,
+    find_specific_child,
+    is_visitor_request,
+    page_tree_memo,
+    shared_child,
+)
 from organizations.models import AttendeeType, Learner, Municipality
 
 from .blocks import RICH_TEXT_FEATURES, LessonStreamBlock
@@ -130,15 +137,13 @@ class CoursePage(VisitorCachedPageMixin, Page):
         return context
 
     def route(self, request, path_components):
-        # Lessons are the only children: fetch the specific lesson in one query (Wagtail's
-        # default takes two) and hand it its course, so it never looks its parent up again.
-        if path_components:
-            lesson = LessonPage.objects.child_of(self).filter(slug=path_components[0]).first()
-            if lesson is not None:
-                lesson.__dict__["course"] = self
-                return lesson.route(request, path_components[1:])
-        # Other children (the quiz) route the usual way.
-        return super().route(request, path_components)
+        # Children are found once per generation of the page cache (elearning.page_cache).
+        if not path_components:
+            return super().route(request, path_components)
+        child = shared_child(self, path_components[0], _find_child_of_course)
+        if child is None:
+            raise Http404
+        return child.route(request, path_components[1:])
 
     def serve(self, request, *args, **kwargs):
         # Like wagtail.contrib.forms: the page itself takes the POST ("start this course").
@@ -147,6 +152,16 @@ class CoursePage(VisitorCachedPageMixin, Page):
 
             return start_course(request, self)
         return super().serve(request, *args, **kwargs)
+
+
+def _find_child_of_course(course, slug):
+    # Lessons are most of the children: the specific lesson in one query (Wagtail's lookup
+    # takes two), handed its course so it never looks its parent up again.
+    lesson = LessonPage.objects.child_of(course).filter(slug=slug).first()
+    if lesson is None:
+        return find_specific_child(course, slug)  # the quiz, the questionnaire
+    lesson.__dict__["course"] = course
+    return lesson
 
 
 class LessonPage(VisitorCachedPageMixin, Page):

@@ -1,6 +1,7 @@
 """The site itself: home page, plain information pages and site-wide help settings."""
 
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -10,7 +11,7 @@ from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, ContentStreamBlock
 
-from .page_cache import VisitorCachedPageMixin, page_tree_memo
+from .page_cache import VisitorCachedPageMixin, find_specific_child, shared_child
 
 
 class HomePage(VisitorCachedPageMixin, Page):
@@ -28,25 +29,14 @@ class HomePage(VisitorCachedPageMixin, Page):
         verbose_name = _("ホームページ")
 
     def route(self, request, path_components):
-        # Published courses, lessons and information pages are found once per generation of
-        # the page cache (learners' pages are rendered on every request, their route is not).
-        key = ("route", self.pk, tuple(path_components))
-        result = page_tree_memo.get(key, lambda: self._route(request, path_components))
-        if isinstance(result[0], VisitorCachedPageMixin):
-            result[0]._shared_route = True
-        else:
-            page_tree_memo.forget(key)  # e.g. the quiz, whose route depends on the request
-        return result
-
-    def _route(self, request, path_components):
-        # Most requests are for courses and lessons: find a course child in one query.
-        from courses.models import CoursePage
-
-        if path_components:
-            course = CoursePage.objects.child_of(self).filter(slug=path_components[0]).first()
-            if course is not None:
-                return course.route(request, path_components[1:])
-        return super().route(request, path_components)
+        # Children (courses, information pages) are found once per generation of the page
+        # cache; most requests are for courses, looked up first in one query.
+        if not path_components:
+            return super().route(request, path_components)
+        child = shared_child(self, path_components[0], _find_child_of_home)
+        if child is None:
+            raise Http404
+        return child.route(request, path_components[1:])
 
     def get_context(self, request, *args, **kwargs):
         from courses.models import CoursePage
@@ -72,6 +62,13 @@ class HomePage(VisitorCachedPageMixin, Page):
             # A staff member's assigned training comes first after login.
             context["assignments"] = my_assignments_section(request, learner)
         return context
+
+
+def _find_child_of_home(home, slug):
+    from courses.models import CoursePage
+
+    course = CoursePage.objects.child_of(home).filter(slug=slug).first()
+    return course if course is not None else find_specific_child(home, slug)
 
 
 class StandardPage(VisitorCachedPageMixin, Page):

@@ -250,14 +250,9 @@ class VisitorPageCacheMiddleware:
         return response
 
 
-class VisitorCachedPageMixin:
-    """For page types whose visitor view is the same for every visitor (no personal content
-    unless the request carries a learner or session cookie)."""
-
-    def serve(self, request, *args, **kwargs):
-        if is_visitor_request(request):
-            mark_cacheable(request)
-        return super().serve(request, *args, **kwargs)
+class SharedPageMixin:
+    """For page types whose objects may be found once per generation and shared by the
+    requests of a process (``shared_child``): their view restrictions are read once too."""
 
     def get_view_restrictions(self):
         # Wagtail checks them before serving every page (two queries). For the shared page
@@ -268,8 +263,43 @@ class VisitorCachedPageMixin:
             return super().get_view_restrictions()
         return page_tree_memo.get(
             ("restrictions", self.pk),
-            lambda: list(super(VisitorCachedPageMixin, self).get_view_restrictions()),
+            lambda: list(super(SharedPageMixin, self).get_view_restrictions()),
         )
+
+
+class VisitorCachedPageMixin(SharedPageMixin):
+    """For page types whose visitor view is the same for every visitor (no personal content
+    unless the request carries a learner or session cookie)."""
+
+    def serve(self, request, *args, **kwargs):
+        if is_visitor_request(request):
+            mark_cacheable(request)
+        return super().serve(request, *args, **kwargs)
+
+
+def shared_child(parent, slug: str, find):
+    """The specific child page of ``parent`` at ``slug``, or None: ``find(parent, slug)`` is
+    called once per generation of the page cache (every request without the cache).
+
+    Routing then goes on through the child's own ``route`` on every request, so request-bound
+    routing (routable pages) keeps working; only the queries are saved."""
+
+    def load():
+        child = find(parent, slug)
+        if child is None:
+            return None
+        child._cached_parent_obj = parent  # as Wagtail's Page.route does
+        if isinstance(child, SharedPageMixin) and cache_seconds() > 0:
+            child._shared_route = True
+        return child
+
+    return page_tree_memo.get(("child", parent.pk, slug), load)
+
+
+def find_specific_child(parent, slug: str):
+    """Wagtail's own lookup of a child page (two queries), for ``shared_child``."""
+    child = parent.get_children().filter(slug=slug).first()
+    return child.specific if child is not None else None
 
 
 def connect_invalidation() -> None:

@@ -16,6 +16,7 @@ from wagtail.models import Orderable, Page
 
 from courses.blocks import RICH_TEXT_FEATURES
 from courses.models import CoursePage, LessonPage
+from elearning.page_cache import SharedPageMixin
 from organizations.models import Learner, Municipality
 
 from .admin_forms import QuestionAdminForm
@@ -27,7 +28,7 @@ class QuestionKind(models.TextChoices):
     TRUE_FALSE = "true_false", _("○×")
 
 
-class QuizPage(RoutablePageMixin, Page):
+class QuizPage(SharedPageMixin, RoutablePageMixin, Page):
     """A course's comprehension check. A child page of the course; its questions are
     ``Question`` snippets (スニペット → 確認テストの問題) so that answers can be analysed."""
 

@@ -75,3 +75,33 @@ def test_failed_submit_uses_fewer_queries_and_completes_nothing(
     assert not Completion.objects.filter(learner=attempt.learner).exists()
     assert Certificate.objects.count() == 1  # the other learner's only
     assert DailyTally.objects.get(municipality_id=osaka.pk).supporters == 1
+
+
+# With the page cache on (production), Wagtail's serving of the quiz page comes from the
+# shared page tree (elearning.page_cache): the learner, the grading and the completion remain.
+PASSING_SUBMIT_QUERIES_PAGE_CACHE = 18
+
+
+def test_passing_submit_with_the_page_cache_on_reads_no_page_rows(
+    learner_at_the_quiz, django_assert_max_num_queries, settings
+):
+    from django.core.cache import cache
+
+    from elearning import page_cache
+
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    page_cache._generation_memo.update(value=None, read_at=0.0)
+    client, course, quiz, osaka = learner_at_the_quiz
+    client.get(quiz.url)  # a new site's first page creates its footer help settings
+    attempt = open_attempt(client, quiz)
+    data = answers_for(attempt)
+    with django_assert_max_num_queries(PASSING_SUBMIT_QUERIES_PAGE_CACHE) as queries:
+        response = client.post(quiz.url, data)
+    assert response.status_code == 302
+    # No site, page or view-restriction rows are read (the lessons check joins its pages).
+    assert not any(q["sql"].startswith('SELECT "wagtailcore_') for q in queries.captured_queries)
+    completion = Completion.objects.get(learner=attempt.learner)
+    assert Certificate.objects.filter(completion=completion).exists()
+    assert MonthlyTally.objects.get(municipality_id=osaka.pk).supporters == 2
+    cache.clear()
