@@ -71,13 +71,21 @@ def _column(field, values: list, connection) -> list:
     plain = _plain_types(field)
     if all(type(value) in plain for value in values):
         return values
-    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
-        # Dates repeat (a session report has a few hundred distinct days): convert each once.
-        converted = {}
-        for value in set(values):
+    # Converted once per distinct value: dates, choices and the time of the import repeat.
+    converted = {}
+    column = []
+    for value in values:
+        if type(value) in plain:
+            column.append(value)
+            continue
+        try:
+            column.append(converted[value])
+        except KeyError:
             converted[value] = field.get_db_prep_save(value, connection)
-        return [converted[value] for value in values]
-    return [field.get_db_prep_save(value, connection) for value in values]
+            column.append(converted[value])
+        except TypeError:  # unhashable
+            column.append(field.get_db_prep_save(value, connection))
+    return column
 
 
 def execute_rows(cursor, head: str, rows: Sequence[Sequence], *, tail: str = "") -> None:
