@@ -41,8 +41,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 from import_export import resources
 from import_export.instance_loaders import ModelInstanceLoader
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .bulk import BATCH_SIZE, insert_instances
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Tried in this order: strict UTF-8 first (a Shift_JIS file is almost never valid UTF-8).
@@ -257,6 +259,29 @@ class ImportOutcome:
         return figures
 
 
+class ImportResult(Result):
+    """django-import-export's ``Result`` holding the row results the preview shows (the first
+    ``PREVIEW_ROWS``) instead of one per row of the file, with each row's cells: a 50,000-row
+    roster kept them all until the end. Errors are still kept for every row."""
+
+    def append_row_result(self, row_result):
+        if len(self.rows) < PREVIEW_ROWS:
+            self.rows.append(row_result)
+
+    def row_errors(self):
+        # ``Result.row_errors`` numbers the rows by their place in ``rows``, which no longer
+        # holds every row; ``error_rows`` has their real numbers.
+        return [(row.number, row.errors) for row in self.error_rows]
+
+
+class ImportRowResult(RowResult):
+    """A row's result without the instance's ``str()``, which nothing here shows (the preview
+    shows the cells) and which costs a ``__str__`` per row."""
+
+    def add_instance_info(self, instance):
+        self.object_id = getattr(instance, "pk", None)
+
+
 class ScopedInstanceLoader(ModelInstanceLoader):
     """Loads every existing instance the resource may touch in one query (its ``get_queryset``,
     which the resource narrows to its scope), keyed by the single import id field."""
@@ -297,6 +322,23 @@ class SpreadsheetResource(resources.ModelResource):
         skip_diff = True
         use_transactions = True
         store_row_values = True
+
+    def get_result_class(self):
+        return ImportResult
+
+    def get_row_result_class(self):
+        return ImportRowResult
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Insert the batch of new rows with ``elearning.bulk.insert_instances``: Django's
+        ``bulk_create`` compiles every value of every row into SQL in Python."""
+        if self.create_instances and (using_transactions or not dry_run):
+            try:
+                insert_instances(self.create_instances, batch_size=batch_size or BATCH_SIZE)
+            except Exception as exc:
+                self.handle_import_error(result, exc, raise_errors)
+            finally:
+                self.create_instances.clear()
 
     @classmethod
     def template_headers(cls) -> list[str]:

@@ -33,6 +33,8 @@ ATTENDEE_COUNT_FIELDS = {
     AttendeeType.CHILD: "attendees_child",
     AttendeeType.OTHER: "attendees_other",
 }
+# The same pairs with the types as plain strings, for counting (tally keys, imports).
+_ATTENDEE_COUNT_COLUMNS = [(str(kind), name) for kind, name in ATTENDEE_COUNT_FIELDS.items()]
 AGE_BAND_FIELDS = {
     "age_under_20": _("10代以下"),
     "age_20s": _("20代"),
@@ -203,12 +205,12 @@ class TrainingSession(models.Model):
 
     @property
     def total_attendees(self) -> int:
-        return sum(self.attendee_counts().values())
+        return sum(getattr(self, name) or 0 for name in ATTENDEE_COUNT_FIELDS.values())
 
     def attendee_counts(self) -> dict[str, int]:
         """Attendees per attendee type (only types with attendees)."""
-        counts = {kind: getattr(self, name) or 0 for kind, name in ATTENDEE_COUNT_FIELDS.items()}
-        return {str(kind): n for kind, n in counts.items() if n}
+        counts = ((kind, getattr(self, name) or 0) for kind, name in _ATTENDEE_COUNT_COLUMNS)
+        return {kind: n for kind, n in counts if n}
 
     def compute_fingerprint(self) -> str:
         counts = ",".join(str(getattr(self, name) or 0) for name in ATTENDEE_COUNT_FIELDS.values())
@@ -228,16 +230,17 @@ class TrainingSession(models.Model):
             errors["held_on"] = _("開催日が未来の日付です。開催後に報告してください。")
         if self.held_on and self.held_on < PROGRAMME_START:
             errors["held_on"] = _("2024年4月（養成講座の開始）より前の開催は登録できません。")
-        if self.total_attendees == 0:
+        total = self.total_attendees
+        if total == 0:
             errors[ATTENDEE_COUNT_FIELDS[AttendeeType.GENERAL]] = _(
                 "受講者数を1人以上入力してください。"
             )
         for fields, label in ((AGE_BAND_FIELDS, _("年代別")), (GENDER_FIELDS, _("性別"))):
-            given = [getattr(self, name) for name in fields if getattr(self, name) is not None]
-            if given and sum(given) > self.total_attendees:
+            given = [value for name in fields if (value := getattr(self, name)) is not None]
+            if given and sum(given) > total:
                 errors[next(iter(fields))] = _(
                     "%(label)sの人数の合計（%(sum)s人）が受講者数（%(total)s人）を超えています。"
-                ) % {"label": label, "sum": sum(given), "total": self.total_attendees}
+                ) % {"label": label, "sum": sum(given), "total": total}
         if (
             self.questionnaire_positive is not None
             and (self.questionnaire_responses or 0) < self.questionnaire_positive

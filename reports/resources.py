@@ -7,7 +7,7 @@ per file, not per row.
 """
 
 import datetime as dt
-from collections import Counter
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -38,7 +38,10 @@ from .permissions import scope_allows_target
 
 def parse_count(value, *, required=False, limit=100_000) -> int | None:
     """A head count from a cell: full-width digits, "12.0" and "1,200" accepted."""
-    text = normalise_code(value).replace(",", "").removesuffix("人")
+    if type(value) is str and value.isascii() and value.isdigit():
+        text = value  # the usual cell: plain digits, nothing to normalise
+    else:
+        text = normalise_code(value).replace(",", "").removesuffix("人")
     if text == "":
         if required:
             raise ValueError(_("人数を入力してください。"))
@@ -71,19 +74,49 @@ def parse_date(value) -> dt.date:
         ) from None
 
 
-def _choice(value, options: dict[str, set[str]], label: str) -> str:
-    key = normalise_text(value).lower()
-    for choice, words in options.items():
-        if key in {w.lower() for w in words}:
-            return choice
-    raise ValueError(
-        _("%(label)sは次のいずれかで書いてください：%(options)s（入力：%(value)s）")
-        % {
-            "label": label,
-            "options": "、".join(sorted(next(iter(w)) for w in options.values())),
-            "value": value,
-        }
-    )
+class Words:
+    """The words accepted for each choice of a column (case-insensitive, spaces folded)."""
+
+    def __init__(self, options: dict[str, set[str]], label):
+        self.options = options
+        self.label = label
+        self.lookup = {}
+        for choice, words in options.items():
+            for word in words:
+                # Plain strings: what the database stores and compares.
+                self.lookup.setdefault(word.lower(), str(choice))
+
+    def parse(self, value) -> str:
+        """The choice ``value`` names; ``ValueError`` (a Japanese message) when none."""
+        choice = self.lookup.get(normalise_text(value).lower())
+        if choice is None:
+            raise ValueError(
+                _("%(label)sは次のいずれかで書いてください：%(options)s（入力：%(value)s）")
+                % {
+                    "label": self.label,
+                    "options": "、".join(sorted(next(iter(w)) for w in self.options.values())),
+                    "value": value,
+                }
+            )
+        return choice
+
+
+def memoised(parse):
+    """``parse`` remembering its result for each distinct cell value, for one import: a file
+    repeats its dates, codes, choices and counts. Errors are not remembered (each bad cell gets
+    its own message), so ``parse`` must be a pure function of the value."""
+    results = {}
+
+    def parse_once(value):
+        try:
+            return results[value]
+        except KeyError:
+            result = results[value] = parse(value)
+            return result
+        except TypeError:  # an unhashable cell value
+            return parse(value)
+
+    return parse_once
 
 
 class ReportsResource(SpreadsheetResource):
@@ -119,21 +152,30 @@ RESPONSES = "アンケート回答数"
 POSITIVE = "肯定的回答数"
 SUMMARY = "主な意見"
 
-ORGANISER_WORDS = {
-    TrainingSession.OrganiserType.MUNICIPALITY: {"自治体", "市区町村", "都道府県", "行政"},
-    TrainingSession.OrganiserType.COMPANY: {"企業", "会社", "事業所"},
-    TrainingSession.OrganiserType.SCHOOL: {"学校", "大学", "教育機関"},
-    TrainingSession.OrganiserType.NPO: {"NPO", "NPO法人", "社会福祉協議会", "社協"},
-    TrainingSession.OrganiserType.OTHER: {"その他"},
-}
-DELIVERY_WORDS = {
-    TrainingSession.Delivery.IN_PERSON: {"対面", "会場", "集合", ""},
-    TrainingSession.Delivery.LIVE_ONLINE: {"ライブ配信", "オンライン", "Web", "ウェブ", "Zoom"},
-}
-COURSE_WORDS = {
-    Audience.CITIZEN: {"一般向け", "一般", "市民向け", "大人向け"},
-    Audience.CHILDREN: {"こども向け", "子ども向け", "子供向け", "こども", "子ども"},
-}
+ORGANISER_WORDS = Words(
+    {
+        TrainingSession.OrganiserType.MUNICIPALITY: {"自治体", "市区町村", "都道府県", "行政"},
+        TrainingSession.OrganiserType.COMPANY: {"企業", "会社", "事業所"},
+        TrainingSession.OrganiserType.SCHOOL: {"学校", "大学", "教育機関"},
+        TrainingSession.OrganiserType.NPO: {"NPO", "NPO法人", "社会福祉協議会", "社協"},
+        TrainingSession.OrganiserType.OTHER: {"その他"},
+    },
+    gettext_lazy("主催者の種別"),
+)
+DELIVERY_WORDS = Words(
+    {
+        TrainingSession.Delivery.IN_PERSON: {"対面", "会場", "集合", ""},
+        TrainingSession.Delivery.LIVE_ONLINE: {"ライブ配信", "オンライン", "Web", "ウェブ", "Zoom"},
+    },
+    gettext_lazy("実施方法"),
+)
+COURSE_WORDS = Words(
+    {
+        Audience.CITIZEN: {"一般向け", "一般", "市民向け", "大人向け"},
+        Audience.CHILDREN: {"こども向け", "子ども向け", "子供向け", "こども", "子ども"},
+    },
+    gettext_lazy("講座の種類"),
+)
 
 
 class TrainingSessionResource(ReportsResource):
@@ -223,6 +265,32 @@ class TrainingSessionResource(ReportsResource):
         super().__init__(**kwargs)
         self.scope = scope
         self.user = user
+        count_or_zero = memoised(lambda value: parse_count(value) or 0)
+        count = memoised(parse_count)
+        # (attribute, column, parser) for every cell of a row, built once per import: the
+        # parsers remember the values they have read (dates, codes, counts repeat).
+        self.parsers = [
+            ("held_on", HELD_ON, memoised(parse_date)),
+            ("municipality", MUNICIPALITY, memoised(self._municipality)),
+            ("organiser_type", ORGANISER_TYPE, memoised(ORGANISER_WORDS.parse)),
+            ("organiser_name", ORGANISER, partial(self._text, limit=100, required=True)),
+            ("course", COURSE, memoised(self._course)),
+            ("instructor_name", INSTRUCTOR, partial(self._text, limit=100, required=True)),
+            ("delivery", DELIVERY, memoised(DELIVERY_WORDS.parse)),
+            ("venue", VENUE, memoised(partial(self._text, limit=200))),
+            # The columns' own headers: the models' verbose names would be translated (and
+            # cost a gettext call per cell).
+            *(
+                (name, self.fields[name].column_name, count_or_zero)
+                for name in ATTENDEE_COUNT_FIELDS.values()
+            ),
+            *(
+                (name, self.fields[name].column_name, count)
+                for name in [*AGE_BAND_FIELDS, *GENDER_FIELDS, "questionnaire_responses"]
+            ),
+            ("questionnaire_positive", POSITIVE, count),
+            ("questionnaire_summary", SUMMARY, partial(self._text, limit=2000)),
+        ]
 
     def get_queryset(self):
         return TrainingSession.objects.none()
@@ -237,10 +305,10 @@ class TrainingSessionResource(ReportsResource):
         # Fingerprints of reports already registered in the years of this file.
         years = set()
         if HELD_ON in (dataset.headers or []):
-            for value in dataset[HELD_ON]:
+            for value in set(dataset[HELD_ON]):
                 try:
                     years.add(fiscal_year_of(parse_date(value)))
-                except ValueError:
+                except (TypeError, ValueError):
                     continue
         self.known = set(
             TrainingSession.objects.filter(fiscal_year__in=years).values_list(
@@ -249,41 +317,20 @@ class TrainingSessionResource(ReportsResource):
         )
         self.in_file = {}
         self.created = []
+        self.created_by = (
+            self.user if self.user is not None and self.user.is_authenticated else None
+        )
         self.extra["attendees"] = 0
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
-
-        def take(field_name, parse):
+        for name, column, parse in self.parsers:
             try:
-                value = parse()
+                value = parse(row.get(column))
             except ValueError as error:
-                errors[field_name] = str(error)
-                return None
-            setattr(instance, field_name, value)
-            return value
-
-        take("held_on", lambda: parse_date(row.get(HELD_ON)))
-        take("municipality", lambda: self._municipality(row.get(MUNICIPALITY)))
-        take(
-            "organiser_type",
-            lambda: _choice(row.get(ORGANISER_TYPE), ORGANISER_WORDS, _("主催者の種別")),
-        )
-        take("organiser_name", lambda: self._text(row.get(ORGANISER), 100, required=True))
-        take("course", lambda: self._course(row.get(COURSE)))
-        take("instructor_name", lambda: self._text(row.get(INSTRUCTOR), 100, required=True))
-        take("delivery", lambda: _choice(row.get(DELIVERY), DELIVERY_WORDS, _("実施方法")))
-        take("venue", lambda: self._text(row.get(VENUE), 200))
-        # The columns' own headers: the models' verbose names would be translated (and cost a
-        # gettext call per cell, a quarter of the import's time).
-        for name in ATTENDEE_COUNT_FIELDS.values():
-            column = self.fields[name].column_name
-            take(name, lambda column=column: parse_count(row.get(column)) or 0)
-        for name in [*AGE_BAND_FIELDS, *GENDER_FIELDS, "questionnaire_responses"]:
-            column = self.fields[name].column_name
-            take(name, lambda column=column: parse_count(row.get(column)))
-        take("questionnaire_positive", lambda: parse_count(row.get(POSITIVE)))
-        take("questionnaire_summary", lambda: self._text(row.get(SUMMARY), 2000))
+                errors[name] = str(error)
+            else:
+                setattr(instance, name, value)
         if errors:
             raise ValidationError(errors)
         try:
@@ -303,8 +350,8 @@ class TrainingSessionResource(ReportsResource):
                 % {"row": self.in_file[instance.fingerprint]}
             )
         self.in_file[instance.fingerprint] = (number or 0) + 1
-        if self.user is not None and self.user.is_authenticated:
-            instance.created_by = self.user
+        if self.created_by is not None:
+            instance.created_by = self.created_by
         self.created.append(instance)
         self.extra["attendees"] += instance.total_attendees
 
@@ -324,8 +371,7 @@ class TrainingSessionResource(ReportsResource):
         text = normalise_text(value)
         course = self.courses.get(text.lower())
         if course is None:
-            audience = _choice(text, COURSE_WORDS, _("講座の種類"))
-            course = self.courses.get(audience)
+            course = self.courses.get(COURSE_WORDS.parse(text))
         if course is None:
             raise ValueError(_("この種類の講座が公開されていません：%(value)s") % {"value": value})
         return course
@@ -342,11 +388,8 @@ class TrainingSessionResource(ReportsResource):
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
-        counts = Counter()
-        for session in self.created:
-            counts.update(tallies.session_counts(session))
-        # In a dry run this is rolled back with the sessions.
-        tallies.apply(counts)
+        # Counted once for the whole file; in a dry run this is rolled back with the sessions.
+        tallies.apply(tallies.sessions_counts(self.created))
 
 
 # --- KPI targets ---------------------------------------------------------------------------------

@@ -10,12 +10,16 @@ transactions touching the same keys lock them in the same order (no deadlock).
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from courses.models import Completion
+from elearning.bulk import execute_rows
 from organizations.models import Municipality
 
 from .models import (
@@ -30,9 +34,11 @@ from .models import (
 TALLY_MODELS = (DailyTally, MonthlyTally, PrefectureMonthlyTally)
 
 
-@dataclass(frozen=True, order=True)
-class TallyKey:
-    """One cell of the daily tally; the monthly tallies are coarser views of the same key."""
+class TallyKey(NamedTuple):
+    """One cell of the daily tally; the monthly tallies are coarser views of the same key.
+
+    A named tuple: an import builds, hashes and sorts tens of thousands of them, which a tuple
+    does in C. Keys sort by their fields in this order."""
 
     day: dt.date
     municipality_id: int
@@ -106,18 +112,25 @@ def _is_revoked(completion: Completion) -> bool:
 
 def session_counts(session: TrainingSession) -> Counter:
     """The tally cells one in-person session counts in: its attendees per attendee type."""
-    prefecture = session.municipality.prefecture_id if session.municipality_id else ""
+    return sessions_counts([session])
+
+
+def sessions_counts(sessions: Iterable[TrainingSession]) -> Counter:
+    """The tally cells of many sessions (an imported file), added up."""
     counts = Counter()
-    for attendee_type, n in session.attendee_counts().items():
-        key = TallyKey(
-            day=session.held_on,
-            municipality_id=session.municipality_id,
-            prefecture_code=prefecture,
-            course_id=session.course_id,
-            channel=Channel.IN_PERSON,
-            attendee_type=attendee_type,
-        )
-        counts[key] += n
+    channel = str(Channel.IN_PERSON)
+    for session in sessions:
+        prefecture = session.municipality.prefecture_id if session.municipality_id else ""
+        for attendee_type, n in session.attendee_counts().items():
+            key = TallyKey(
+                session.held_on,
+                session.municipality_id,
+                prefecture,
+                session.course_id,
+                channel,
+                attendee_type,
+            )
+            counts[key] += n
     return counts
 
 
@@ -129,9 +142,13 @@ def apply(changes: Counter) -> None:
     monthly = Counter()
     prefectural = Counter()
     for key, delta in changes.items():
-        monthly[(key.month, key.municipality_id, key.channel, key.attendee_type)] += delta
-        prefectural[(key.month, key.prefecture_code, key.channel, key.attendee_type)] += delta
+        month = key.month
+        monthly[(month, key.municipality_id, key.channel, key.attendee_type)] += delta
+        prefectural[(month, key.prefecture_code, key.channel, key.attendee_type)] += delta
     prefecture_of = {key.municipality_id: key.prefecture_code for key in changes}
+    # An import touches tens of thousands of cells on a few hundred days: each date converted
+    # for the database once, not once per cell (the sqlite3 adapter is a Python call).
+    day = cache(connection.ops.adapt_datefield_value)
     # No savepoint inside the caller's transaction: the upserts are never rolled back alone.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _upsert_many(
@@ -141,7 +158,7 @@ def apply(changes: Counter) -> None:
             ["fiscal_year", "prefecture_code"],
             [
                 (
-                    key.day,
+                    day(key.day),
                     key.municipality_id,
                     key.course_id,
                     key.channel,
@@ -159,7 +176,7 @@ def apply(changes: Counter) -> None:
             ["month", "municipality_id", "channel", "attendee_type"],
             ["fiscal_year", "prefecture_code"],
             [
-                (*key, _fiscal_year(key[0]), prefecture_of[key[1]], delta)
+                (day(key[0]), *key[1:], _fiscal_year(key[0]), prefecture_of[key[1]], delta)
                 for key, delta in sorted(monthly.items())
             ],
         )
@@ -168,7 +185,10 @@ def apply(changes: Counter) -> None:
             PrefectureMonthlyTally,
             ["month", "prefecture_code", "channel", "attendee_type"],
             ["fiscal_year"],
-            [(*key, _fiscal_year(key[0]), delta) for key, delta in sorted(prefectural.items())],
+            [
+                (day(key[0]), *key[1:], _fiscal_year(key[0]), delta)
+                for key, delta in sorted(prefectural.items())
+            ],
         )
 
 
@@ -184,17 +204,18 @@ def _upsert_many(cursor, model, key: list[str], extra: list[str], rows: list[tup
     table = quote(model._meta.db_table)
     columns = [*key, *extra, "supporters"]
     supporters = quote("supporters")
-    # Identifiers come from the model, never from input; values are parameters.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET "
-        f"{supporters} = {table}.{supporters} + EXCLUDED.{supporters}"
+    # Identifiers come from the model, never from input; values are parameters. Many rows to
+    # a statement (an import adds tens of thousands of cells); keys are distinct in ``rows``,
+    # as one statement may not update the same row twice.
+    execute_rows(
+        cursor,
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)})",  # noqa: S608
+        rows,
+        tail=(
+            f" ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET "
+            f"{supporters} = {table}.{supporters} + EXCLUDED.{supporters}"
+        ),
     )
-    if len(rows) == 1:
-        cursor.execute(sql, rows[0])
-    else:
-        cursor.executemany(sql, rows)
 
 
 # --- rebuilding and verifying -------------------------------------------------------------------

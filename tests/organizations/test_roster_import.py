@@ -218,3 +218,55 @@ def test_people_who_left_can_no_longer_sign_in_and_regain_access_when_back(osaka
     run(osaka, HEADER + "1001,大阪 花子,,福祉局,,在職\n1002,大阪 太郎,,市民局,,在職\n")
     user.refresh_from_db()
     assert user.is_active
+
+
+def staff_rows(count: int, *, start=1000) -> str:
+    return "".join(
+        f"{start + i},職員 {i},,{'福祉局' if i % 2 else '市民局'},s{i}@example.jp,在職\n"
+        for i in range(count)
+    )
+
+
+def test_a_large_roster_is_written_in_a_bounded_number_of_statements(
+    osaka, django_assert_max_num_queries
+):
+    dataset = read_dataset(upload(HEADER + staff_rows(3000)), max_bytes=1_000_000)
+    # Row by row this would be five statements a row (15,000); here a few per 1,000 rows.
+    with django_assert_max_num_queries(60):
+        outcome = roster_import(municipality=osaka, dataset=dataset, dry_run=False, scope=NATION)
+    assert outcome.errors == [] and outcome.new == 3000
+    staff = StaffMember.objects.filter(municipality=osaka).select_related("learner__user")
+    assert staff.count() == 3000
+    last = staff.get(staff_number="3999")
+    assert (last.name, last.department.name, last.email) == (
+        "職員 2999",
+        "福祉局",
+        "s2999@example.jp",
+    )
+    assert last.learner.user.username == "271004-3999"
+    assert last.learner.user.email == "s2999@example.jp"
+    assert last.learner.department == last.department
+    assert not last.learner.user.has_usable_password()
+    assert len({s.learner.public_id for s in staff}) == 3000
+    assert len({s.learner.user_id for s in staff}) == 3000
+
+
+def test_the_preview_shows_the_first_rows_and_every_error_of_a_long_file(osaka):
+    rows = staff_rows(500).splitlines(keepends=True)
+    rows[349] = "1349,,,福祉局,,在職\n"  # spreadsheet row 351: no name
+    rows[449] = "1449,大阪 花子,,福祉局,bad-address,在職\n"  # row 451
+    outcome = run(osaka, HEADER + "".join(rows), dry_run=True)
+    assert [(e.row, e.column) for e in outcome.errors] == [(351, "氏名"), (451, "メールアドレス")]
+    assert outcome.total_rows == 500
+    assert [number for number, _kind, _values in outcome.preview] == list(range(2, 202))
+    number, kind, values = outcome.preview[0]
+    assert kind == "new"
+    assert values == ["1000", "職員 0", "", "市民局", "s0@example.jp", "在職"]
+    assert not StaffMember.objects.exists()
+
+
+def test_the_preview_shows_the_cells_as_they_will_be_imported(osaka):
+    text = "職員コード,名前,部署,状態\n１２３４,堺　次郎,建設局 　福祉課,在職\n"
+    outcome = run(osaka, text, dry_run=True)
+    assert outcome.preview_headers == ["職員番号", "氏名", "所属", "在職区分"]
+    assert outcome.preview == [(2, "new", ["1234", "堺 次郎", "建設局 福祉課", "在職"])]

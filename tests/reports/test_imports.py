@@ -271,3 +271,30 @@ def test_session_listing_offers_the_import_to_those_who_may_import(
     client.force_login(admin)
     html = client.get(reverse("trainingsession:index")).content.decode()
     assert reverse("training_session_import") in html
+
+
+def test_a_long_session_file_is_written_and_counted_in_a_bounded_number_of_statements(
+    places, django_assert_max_num_queries
+):
+    rows = [
+        f"2025-{4 + i % 9:02d}-{1 + i % 28:02d},{'271004' if i % 2 else '131041'},自治体,"
+        f"研修会 第{i}回,一般向け,講師,対面,,{1 + i % 30},{i % 3},0"
+        for i in range(1200)
+    ]
+    dataset = read_dataset(upload(sessions_csv(*rows)))
+    # Row by row this would be several statements a row; here a few per 1,000 rows.
+    with django_assert_max_num_queries(60):
+        outcome = run_import(TrainingSessionResource(scope=NATION), dataset, dry_run=False)
+    assert outcome.is_valid, outcome.errors[:3]
+    expected = sum(1 + i % 30 + i % 3 for i in range(1200))
+    assert (outcome.new, outcome.extra["attendees"]) == (1200, expected)
+    assert TrainingSession.objects.count() == 1200
+    assert kpi_report(scope=NATION, fiscal_year=2025).total.in_person == expected
+    assert tallies.verify().ok
+    tenth = TrainingSession.objects.get(organiser_name="研修会 第10回")
+    assert (tenth.held_on.isoformat(), tenth.municipality, tenth.attendees_workplace) == (
+        "2025-05-11",
+        places["shinjuku"],
+        1,
+    )
+    assert tenth.organiser_type == TrainingSession.OrganiserType.MUNICIPALITY
