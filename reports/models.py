@@ -58,6 +58,20 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("講座（対面・ライブ配信）")
 
 
+def session_fingerprint(municipality_id, held_on, organiser_name: str, counts) -> str:
+    """What makes two session reports the same report: municipality, date, organiser (spacing
+    and case aside) and the attendee counts in the order of ``ATTENDEE_COUNT_FIELDS``."""
+    key = "|".join(
+        [
+            str(municipality_id),
+            held_on.isoformat() if held_on else "",
+            " ".join(organiser_name.split()).casefold(),
+            ",".join(str(n or 0) for n in counts),
+        ]
+    )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class TrainingSession(models.Model):
     """An in-person or live-online つながりサポーター養成講座, as reported by its organiser (開催報告).
 
@@ -213,16 +227,12 @@ class TrainingSession(models.Model):
         return {kind: n for kind, n in counts if n}
 
     def compute_fingerprint(self) -> str:
-        counts = ",".join(str(getattr(self, name) or 0) for name in ATTENDEE_COUNT_FIELDS.values())
-        key = "|".join(
-            [
-                str(self.municipality_id),
-                self.held_on.isoformat() if self.held_on else "",
-                " ".join(self.organiser_name.split()).casefold(),
-                counts,
-            ]
+        return session_fingerprint(
+            self.municipality_id,
+            self.held_on,
+            self.organiser_name,
+            [getattr(self, name) for name in ATTENDEE_COUNT_FIELDS.values()],
         )
-        return hashlib.sha256(key.encode()).hexdigest()
 
     def clean(self):
         errors = {}

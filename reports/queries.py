@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -322,7 +323,7 @@ def kpi_report(
     area = resolve_area(scope=scope, prefecture=prefecture, municipality=municipality)
     today = today or tokyo_date()
     if area.level == MUNICIPALITY:
-        cells, cumulative = _municipality_cells(area, fiscal_year)
+        cells, cumulative, target, population = _municipality_figures(area, fiscal_year)
         by_month_channel, by_attendee, by_child = Counter(), Counter(), defaultdict(Counter)
         for child, month, channel, attendee_type, n in cells:
             by_month_channel[(month, channel)] += n
@@ -331,17 +332,17 @@ def kpi_report(
     else:
         by_month_channel, by_attendee, by_child = _aggregates(area, fiscal_year)
         cumulative = _cumulative(area, fiscal_year)
+        target = _target_for(area, fiscal_year)
+        population = _population(area, fiscal_year)
 
     online = sum(n for (_m, c), n in by_month_channel.items() if c == Channel.ONLINE)
     in_person = sum(n for (_m, c), n in by_month_channel.items() if c == Channel.IN_PERSON)
     actual = online + in_person
 
-    target = _target_for(area, fiscal_year)
     months_target = monthly_targets(target, fiscal_year)
     split = target.monthly_split() if target else None
     share = elapsed_share(fiscal_year, today, split)
     target_count = target.target if target else None
-    population = _population(area, fiscal_year)
 
     by_month = []
     for i, month in enumerate(fiscal_months(fiscal_year)):
@@ -446,20 +447,71 @@ def _aggregates(area: Area, fiscal_year: int) -> tuple[Counter, Counter, dict]:
     return by_month_channel, by_attendee, by_child
 
 
-def _municipality_cells(area: Area, fiscal_year: int):
-    """A municipality's cells of ``fiscal_year`` and its cumulative total, in one query (a
-    municipality has at most a few hundred tally rows a year)."""
+def _municipality_figures(area: Area, fiscal_year: int):
+    """A municipality's tally cells of ``fiscal_year`` (with its wards'), its cumulative total,
+    its target and its population, in one query.
+
+    A municipality has at most a few hundred tally rows a year, so at this size the cost of a
+    report is the number of queries, not the rows: the target and population (at most one row
+    each) are joined onto every cell row, and a one-row base keeps them when there are no cells.
+    """
+    quote = connection.ops.quote_name
+    target_fields = KpiTarget._meta.concrete_fields
     years = list(range(PROGRAMME_START.year, fiscal_year + 1))
+    ids = list(area.municipality_ids)
+    # Identifiers come from the models; every value is a parameter.
+    columns = ", ".join(
+        [
+            "p.population",
+            *(f"k.{quote(f.column)}" for f in target_fields),
+            "t.fiscal_year, t.municipality_id, t.month, t.channel, t.attendee_type, t.supporters",
+        ]
+    )
+    joins = " ".join(
+        [
+            f"LEFT JOIN {quote(Population._meta.db_table)} p ON p.fiscal_year = %s",
+            f"AND p.municipality_id = (SELECT id FROM {quote(Municipality._meta.db_table)}",  # noqa: S608
+            "WHERE code = %s)",
+            f"LEFT JOIN {quote(KpiTarget._meta.db_table)} k ON k.fiscal_year = %s",
+            "AND k.level = %s AND k.municipality_id = %s",
+            f"LEFT JOIN {quote(MonthlyTally._meta.db_table)} t",
+            f"ON t.fiscal_year IN ({', '.join(['%s'] * len(years))})",
+            f"AND t.municipality_id IN ({', '.join(['%s'] * len(ids))})",
+        ]
+    )
+    sql = f"SELECT {columns} FROM (SELECT 1 AS one) base {joins}"  # noqa: S608
+    params = [
+        fiscal_year,
+        area.code,
+        fiscal_year,
+        str(KpiTarget.Level.MUNICIPALITY),
+        ids[0],
+        *years,
+        *ids,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    population = rows[0][0]
+    target_values = rows[0][1 : 1 + len(target_fields)]
+    target = (
+        None
+        if target_values[0] is None
+        else KpiTarget.from_db(connection.alias, [f.attname for f in target_fields], target_values)
+    )
     cells, cumulative = [], 0
-    for year, *cell in MonthlyTally.objects.filter(
-        fiscal_year__in=years, municipality_id__in=area.municipality_ids
-    ).values_list(
-        "fiscal_year", "municipality_id", "month", "channel", "attendee_type", "supporters"
-    ):
-        cumulative += cell[-1]
+    for row in rows:
+        year, municipality_id, month, channel, attendee_type, supporters = row[
+            1 + len(target_fields) :
+        ]
+        if year is None:
+            continue  # the base row of a municipality without tallies
+        cumulative += supporters
         if year == fiscal_year:
-            cells.append(tuple(cell))
-    return cells, cumulative
+            if not isinstance(month, dt.date):  # SQLite may hand back the ISO text
+                month = dt.date.fromisoformat(month)
+            cells.append((municipality_id, month, channel, attendee_type, supporters))
+    return cells, cumulative, target, population
 
 
 def _cumulative(area: Area, fiscal_year: int) -> int:

@@ -364,57 +364,96 @@ def rebuild(fiscal_year: int | None = None) -> Verification:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     before = verify(fiscal_year)
-    expected = +raw_counts(fiscal_year)
-    for model in TALLY_MODELS:
-        rows = model.objects.all()
-        if fiscal_year is not None:
-            rows = rows.filter(fiscal_year=fiscal_year)
-        rows.delete()
-    DailyTally.objects.bulk_create(
-        (
-            DailyTally(
-                day=key.day,
-                fiscal_year=key.fiscal_year,
-                prefecture_code=key.prefecture_code,
-                municipality_id=key.municipality_id,
-                course_id=key.course_id,
-                channel=key.channel,
-                attendee_type=key.attendee_type,
-                supporters=n,
-            )
-            for key, n in expected.items()
-        ),
-        batch_size=2000,
-    )
-    monthly, prefectural = _rollups(expected)
-    prefecture_of = {key.municipality_id: key.prefecture_code for key in expected}
-    MonthlyTally.objects.bulk_create(
-        (
-            MonthlyTally(
-                month=month,
-                fiscal_year=_fiscal_year(month),
-                prefecture_code=prefecture_of[municipality_id],
-                municipality_id=municipality_id,
-                channel=channel,
-                attendee_type=attendee_type,
-                supporters=n,
-            )
-            for (month, municipality_id, channel, attendee_type), n in monthly.items()
-        ),
-        batch_size=2000,
-    )
-    PrefectureMonthlyTally.objects.bulk_create(
-        (
-            PrefectureMonthlyTally(
-                month=month,
-                fiscal_year=_fiscal_year(month),
-                prefecture_code=prefecture_code,
-                channel=channel,
-                attendee_type=attendee_type,
-                supporters=n,
-            )
-            for (month, prefecture_code, channel, attendee_type), n in prefectural.items()
-        ),
-        batch_size=2000,
-    )
+    recount(fiscal_year)
     return before
+
+
+def _month_sql(column: str) -> str:
+    """The first day of the month of a date column, as a date, on either database."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+@transaction.atomic
+def recount(fiscal_year: int | None = None) -> None:
+    """Replace the tallies (of one fiscal year, or all) by a recount of the raw records, the same
+    cells as ``raw_counts``, done in the database: a handful of ``INSERT … SELECT … GROUP BY``
+    statements, so the time grows with the records but memory does not (millions of completions
+    are fine). The caller holds any locks needed against concurrent completions."""
+    from certificates.models import Certificate
+
+    quote = connection.ops.quote_name
+    daily, monthly, prefectural = (quote(m._meta.db_table) for m in TALLY_MODELS)
+    completion = quote(Completion._meta.db_table)
+    certificate = quote(Certificate._meta.db_table)
+    municipality = quote(Municipality._meta.db_table)
+    session = quote(TrainingSession._meta.db_table)
+    pk = quote(Municipality._meta.pk.column)
+    completion_pk = quote(Completion._meta.pk.column)
+    year = "" if fiscal_year is None else "AND fiscal_year = %s"
+    year_params = [] if fiscal_year is None else [fiscal_year]
+    where_year = "WHERE fiscal_year = %s" if fiscal_year is not None else ""
+    daily_columns = (
+        "day, fiscal_year, prefecture_code, municipality_id, course_id, channel, attendee_type, "
+        "supporters"
+    )
+    month_columns = "month, fiscal_year, prefecture_code, municipality_id, channel, attendee_type"
+    # One SELECT per attendee-count column turns a session into its (type, attendees) cells.
+    unpivot = " UNION ALL ".join(
+        f"SELECT held_on, fiscal_year, municipality_id, course_id, %s AS attendee_type, "  # noqa: S608
+        f"{quote(field)} AS n FROM {session} WHERE {quote(field)} > 0 {year}"
+        for field in ATTENDEE_COUNT_FIELDS.values()
+    )
+    unpivot_params = []
+    for attendee_type in ATTENDEE_COUNT_FIELDS:
+        unpivot_params += [str(attendee_type), *year_params]
+    # Table and column names come from the models, never from input; values are parameters.
+    statements = [
+        *(
+            (f"DELETE FROM {table} {where_year}", year_params)  # noqa: S608
+            for table in (daily, monthly, prefectural)
+        ),
+        (
+            f"INSERT INTO {daily} ({daily_columns}) "  # noqa: S608
+            f"SELECT c.completed_on, c.fiscal_year, COALESCE(m.prefecture_id, ''), "
+            f"COALESCE(c.municipality_id, 0), c.course_id, %s, COALESCE(c.attendee_type, ''), "
+            f"COUNT(*) FROM {completion} c "
+            f"LEFT JOIN {municipality} m ON m.{pk} = c.municipality_id "
+            f"WHERE c.is_supporter = %s "
+            f"{'' if fiscal_year is None else 'AND c.fiscal_year = %s'} "
+            f"AND NOT EXISTS (SELECT 1 FROM {certificate} z "
+            f"WHERE z.completion_id = c.{completion_pk} AND z.revoked_at IS NOT NULL) "
+            f"GROUP BY c.completed_on, c.fiscal_year, COALESCE(m.prefecture_id, ''), "
+            f"COALESCE(c.municipality_id, 0), c.course_id, COALESCE(c.attendee_type, '')",
+            [str(Channel.ONLINE), True, *year_params],
+        ),
+        (
+            f"INSERT INTO {daily} ({daily_columns}) "  # noqa: S608
+            f"SELECT a.held_on, a.fiscal_year, m.prefecture_id, a.municipality_id, a.course_id, "
+            f"%s, a.attendee_type, SUM(a.n) FROM ({unpivot}) a "
+            f"JOIN {municipality} m ON m.{pk} = a.municipality_id "
+            f"GROUP BY a.held_on, a.fiscal_year, m.prefecture_id, a.municipality_id, "
+            f"a.course_id, a.attendee_type",
+            [str(Channel.IN_PERSON), *unpivot_params],
+        ),
+        (
+            f"INSERT INTO {monthly} ({month_columns}, supporters) "  # noqa: S608
+            f"SELECT {_month_sql('day')}, fiscal_year, prefecture_code, municipality_id, channel, "
+            f"attendee_type, SUM(supporters) FROM {daily} {where_year} "
+            f"GROUP BY {_month_sql('day')}, fiscal_year, prefecture_code, municipality_id, "
+            f"channel, attendee_type",
+            year_params,
+        ),
+        (
+            f"INSERT INTO {prefectural} "  # noqa: S608
+            f"(month, fiscal_year, prefecture_code, channel, attendee_type, supporters) "
+            f"SELECT month, fiscal_year, prefecture_code, channel, attendee_type, "
+            f"SUM(supporters) FROM {monthly} {where_year} "
+            f"GROUP BY month, fiscal_year, prefecture_code, channel, attendee_type",
+            year_params,
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)

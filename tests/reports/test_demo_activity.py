@@ -74,3 +74,20 @@ def test_the_same_seed_gives_the_same_data(setting):
     TrainingSession.objects.all().delete()
     generate(seed=3)
     assert snapshot() == first
+
+
+def test_generation_builds_the_completion_indexes_again(setting):
+    """The bulk load drops the plain indexes and creates them again: reports stay indexed."""
+    from django.db import connection
+
+    def indexes():
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(
+                cursor, Completion._meta.db_table
+            )
+        return {name: c["columns"] for name, c in constraints.items() if c["index"]}
+
+    before = indexes()
+    generate()
+    assert indexes() == before
+    assert any(columns == ["fiscal_year", "municipality_id"] for columns in before.values())

@@ -339,3 +339,44 @@ def test_open_data_for_an_impossible_year_is_not_found(client):
 
 def test_open_data_document_is_rebuilt_from_tallies(world):
     assert "271004" in open_data_document(FY)
+
+
+def test_a_municipality_report_is_two_queries_with_its_target_and_population(
+    world, django_assert_max_num_queries
+):
+    from reports.models import Population
+
+    shinjuku = world["shinjuku"]
+    split = dict.fromkeys([f"month_{m:02d}" for m in range(1, 13)], 10)
+    split["month_05"] = 30
+    KpiTarget.objects.create(
+        fiscal_year=FY, level="municipality", municipality=shinjuku, target=140, **split
+    )
+    Population.objects.create(
+        municipality=shinjuku, fiscal_year=FY, population=350000, as_of=dt.date(2025, 1, 1)
+    )
+    factories.completion(
+        world["course"], municipality=shinjuku, at=dt.datetime(2024, 6, 1, 10, tzinfo=TOKYO)
+    )
+
+    # Resolving the area, then its cells, cumulative total, target and population at once.
+    with django_assert_max_num_queries(2):
+        report = kpi_report(scope=NATION, fiscal_year=FY, municipality="131041")
+    assert (report.total.online, report.total.in_person) == (3, 20)
+    assert report.total.cumulative == 24  # the FY2024 completion too
+    assert report.total.target == 140 and report.target_split == "monthly"
+    assert [m.target for m in report.by_month][:2] == [10, 30]
+    assert report.total.population == 350000
+    assert report.total.rate_per_10000 == round(23 * 10000 / 350000, 2)
+    assert report.rows[0].target == 140 and report.rows[0].actual == 23
+
+    # A municipality nothing was counted in yet still shows its target and population.
+    quiet = factories.municipality(code="474827", name="与那国町", pref=factories.prefecture("47", "沖縄県"), kind="town")  # fmt: skip
+    KpiTarget.objects.create(fiscal_year=FY, level="municipality", municipality=quiet, target=5)
+    Population.objects.create(
+        municipality=quiet, fiscal_year=FY, population=1700, as_of=dt.date(2025, 1, 1)
+    )
+    report = kpi_report(scope=NATION, fiscal_year=FY, municipality="474827")
+    assert (report.total.actual, report.total.cumulative) == (0, 0)
+    assert (report.total.target, report.total.population) == (5, 1700)
+    assert report.target_split == "days"
