@@ -1,5 +1,16 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: counters (the verification rate limit), cached
+    settings and stored pages of one test must not decide another's outcome."""
+    from elearning import page_cache
+
+    cache.clear()
+    page_cache._generation_memo.update(value=None, read_at=0.0)
 
 
 @pytest.fixture
