@@ -178,3 +178,13 @@ def test_signed_in_people_still_need_the_token(page_cache_on):
     browser.force_login(factories.user())
     assert browser.post(course.url).status_code == 403
     assert Learner.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_refusal_page_follows_the_interface_language():
+    course = factories.course(lessons=1)
+    response = strict_client(HTTP_ACCEPT_LANGUAGE="en").post(
+        course.url, HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert response.status_code == 403
+    assert "Your form could not be accepted" in response.content.decode()
