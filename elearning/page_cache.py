@@ -18,6 +18,7 @@ once; each process re-reads it at most every ``GENERATION_CHECK_SECONDS``. Deplo
 changes the key too (``code_version``), so old templates never outlive a restart.
 """
 
+import contextlib
 import hashlib
 import time
 from functools import cache as memoize
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
@@ -227,8 +228,10 @@ class VisitorPageCacheMiddleware:
 
     def __call__(self, request):
         if cache_seconds() > 0 and not request.path_info.startswith(ADMIN_PREFIXES):
-            # Wagtail looks the site up once per request (a query); it rarely changes.
-            request._wagtail_site = memoized_site(request)
+            # Wagtail looks the site up once per request (a query); it rarely changes. In an
+            # outage the view meets the error itself and answers 503 (elearning.views).
+            with contextlib.suppress(DatabaseError):
+                request._wagtail_site = memoized_site(request)
         seconds = cache_seconds()
         if seconds <= 0 or not is_visitor_request(request):
             return self.get_response(request)
