@@ -14,6 +14,13 @@ def _empty_cache():
 
 
 @pytest.fixture
+def page_cache_on(settings):
+    """The page cache and page-tree memo as in production (the test settings switch them off;
+    the cache is empty, as for every test)."""
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+@pytest.fixture
 def postgres_only():
     """Skip on SQLite: the test needs real concurrent transactions (PostgreSQL)."""
     if connection.vendor != "postgresql":

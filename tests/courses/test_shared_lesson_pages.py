@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 
 from courses.models import LessonProgress
@@ -15,15 +14,6 @@ from tests import factories
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 OPENED = re.compile(r'name="opened" value="([^"]+)"')
-
-
-@pytest.fixture
-def page_cache_on(settings):
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    page_cache._generation_memo.update(value=None, read_at=0.0)
-    yield
-    cache.clear()
 
 
 def learner_at(course, done: int, municipality=None) -> Client:

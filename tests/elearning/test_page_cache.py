@@ -3,23 +3,12 @@ every change an editor publishes shows at once. Forms on those pages work withou
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 
 from courses.models import LessonProgress
-from elearning import page_cache
 from elearning.models import SiteHelpSettings
 from organizations.models import Learner
 from tests import factories
-
-
-@pytest.fixture
-def page_cache_on(settings):
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    page_cache._generation_memo.update(value=None, read_at=0.0)
-    yield
-    cache.clear()
 
 
 def strict_client(**headers):

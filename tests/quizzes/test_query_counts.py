@@ -83,15 +83,8 @@ PASSING_SUBMIT_QUERIES_PAGE_CACHE = 18
 
 
 def test_passing_submit_with_the_page_cache_on_reads_no_page_rows(
-    learner_at_the_quiz, django_assert_max_num_queries, settings
+    learner_at_the_quiz, django_assert_max_num_queries, page_cache_on
 ):
-    from django.core.cache import cache
-
-    from elearning import page_cache
-
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    page_cache._generation_memo.update(value=None, read_at=0.0)
     client, course, quiz, osaka = learner_at_the_quiz
     client.get(quiz.url)  # a new site's first page creates its footer help settings
     attempt = open_attempt(client, quiz)
@@ -104,4 +97,3 @@ def test_passing_submit_with_the_page_cache_on_reads_no_page_rows(
     completion = Completion.objects.get(learner=attempt.learner)
     assert Certificate.objects.filter(completion=completion).exists()
     assert MonthlyTally.objects.get(municipality_id=osaka.pk).supporters == 2
-    cache.clear()
