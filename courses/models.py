@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -16,7 +15,7 @@ from elearning.page_cache import (
     find_specific_child,
     is_visitor_request,
     page_tree_memo,
-    shared_child,
+    route_through_child,
 )
 from organizations.models import AttendeeType, Learner, Municipality
 
@@ -140,10 +139,7 @@ class CoursePage(VisitorCachedPageMixin, Page):
         # Children are found once per generation of the page cache (elearning.page_cache).
         if not path_components:
             return super().route(request, path_components)
-        child = shared_child(self, path_components[0], _find_child_of_course)
-        if child is None:
-            raise Http404
-        return child.route(request, path_components[1:])
+        return route_through_child(self, request, path_components, _find_child_of_course)
 
     def serve(self, request, *args, **kwargs):
         # Like wagtail.contrib.forms: the page itself takes the POST ("start this course").

@@ -1,7 +1,6 @@
 """The site itself: home page, plain information pages and site-wide help settings."""
 
 from django.db import models
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -11,7 +10,7 @@ from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, ContentStreamBlock
 
-from .page_cache import VisitorCachedPageMixin, find_specific_child, shared_child
+from .page_cache import VisitorCachedPageMixin, find_specific_child, route_through_child
 
 
 class HomePage(VisitorCachedPageMixin, Page):
@@ -33,10 +32,7 @@ class HomePage(VisitorCachedPageMixin, Page):
         # cache; most requests are for courses, looked up first in one query.
         if not path_components:
             return super().route(request, path_components)
-        child = shared_child(self, path_components[0], _find_child_of_home)
-        if child is None:
-            raise Http404
-        return child.route(request, path_components[1:])
+        return route_through_child(self, request, path_components, _find_child_of_home)
 
     def get_context(self, request, *args, **kwargs):
         from courses.models import CoursePage

@@ -299,6 +299,16 @@ def shared_child(parent, slug: str, find):
     return page_tree_memo.get(("child", parent.pk, slug), load)
 
 
+def route_through_child(parent, request, path_components, find):
+    """``Page.route`` for pages whose children come from ``shared_child``."""
+    from django.http import Http404
+
+    child = shared_child(parent, path_components[0], find)
+    if child is None:
+        raise Http404
+    return child.route(request, path_components[1:])
+
+
 def find_specific_child(parent, slug: str):
     """Wagtail's own lookup of a child page (two queries), for ``shared_child``."""
     child = parent.get_children().filter(slug=slug).first()
