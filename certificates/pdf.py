@@ -10,23 +10,16 @@ import io
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, TimeStamp
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
+from .glyphs import GOTHIC, GOTHIC_BOLD, MINCHO, NAME_SPACES, chain, cluster_advance, clusters, runs
 from .qr import qr_modules, qr_path
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-MINCHO = "BIZUDMincho"
-GOTHIC = "BIZUDGothic"
-GOTHIC_BOLD = "BIZUDGothic-Bold"
 INK = HexColor("#1b1b1b")
 FRAME = HexColor("#1f3a5f")
 ACCENT = HexColor("#8a6d1d")
@@ -39,12 +32,10 @@ PAGE_W, PAGE_H = landscape(A4)
 TEXT_LEFT, TEXT_RIGHT = 90.0, PAGE_W - 90.0
 
 
-@cache
 def register_fonts() -> None:
-    """Register the TrueType fonts with reportlab once per process."""
-    pdfmetrics.registerFont(TTFont(MINCHO, str(FONT_DIR / "BIZUDMincho-Regular.ttf")))
-    pdfmetrics.registerFont(TTFont(GOTHIC, str(FONT_DIR / "BIZUDGothic-Regular.ttf")))
-    pdfmetrics.registerFont(TTFont(GOTHIC_BOLD, str(FONT_DIR / "BIZUDGothic-Bold.ttf")))
+    """Register the TrueType fonts (BIZ UD and the IPAmj明朝 fallback) once per process."""
+    for primary in (MINCHO, GOTHIC, GOTHIC_BOLD):
+        chain(primary)
 
 
 @dataclass(frozen=True)
@@ -88,14 +79,14 @@ class Line:
 
 
 def width_of(text: str, font: str, size: float, char_space: float = 0.0) -> float:
-    """The drawn width of ``text`` in points (with ``char_space`` between characters)."""
-    return pdfmetrics.stringWidth(text, font, size) + char_space * max(len(text) - 1, 0)
+    """The drawn width of ``text`` in points (with ``char_space`` between characters), each
+    character measured in the font that prints it."""
+    units = [cluster_advance(cluster, font) for cluster in clusters(text)]
+    return 0.001 * size * sum(units) + char_space * max(len(units) - 1, 0)
 
 
-@cache
 def _advance(char: str, font: str) -> float:
-    """The advance width of one character in units of 1/1000 of the font size."""
-    return pdfmetrics.stringWidth(char, font, 1000)
+    return cluster_advance(char, font)
 
 
 def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
@@ -104,17 +95,18 @@ def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
     # them in stringWidth, rather than measuring the whole line again for every character.
     scale = 0.001 * size
     lines, current, units = [], "", 0.0
-    for char in text:
+    for char in clusters(text):
         if char == "\n":
             lines.append(current)
             current, units = "", 0.0
             continue
         advance = _advance(char, font)
         if current and scale * (units + advance) > max_width:
-            if char in NO_LINE_START and len(current) > 1:
+            last = list(clusters(current))
+            if char in NO_LINE_START and len(last) > 1:
                 # Carry the last character down with the forbidden one.
-                lines.append(current[:-1])
-                current = current[-1]
+                lines.append("".join(last[:-1]))
+                current = last[-1]
                 units = _advance(current, font)
             else:
                 lines.append(current)
@@ -138,6 +130,53 @@ def fit_lines(
     return wrap(text, font, size, max_width), size
 
 
+def fit_name(
+    name: str, suffix: str, font: str, size: float, floor: float, max_width: float, max_lines: int
+) -> tuple[list[str], float]:
+    """Lines and size for a name: shrink to ``floor`` on one line first, then wrap only at a
+    space between words (never inside 德永), shrinking further if it must; ``suffix`` (様)
+    always ends the last line. Nothing is ever dropped."""
+    words = [
+        word
+        for word in "".join(c if c not in NAME_SPACES else "\n" for c in name).split("\n")
+        if word
+    ]
+    spaces = [c for c in name if c in NAME_SPACES]
+    joiner = spaces[0] if spaces else " "
+
+    def best_split(count: int) -> list[str]:
+        if count == 1 or len(words) < 2:
+            return [name.strip() + suffix]
+        # Balance two lines: the split whose wider line is narrowest.
+        options = [
+            [joiner.join(words[:cut]), joiner.join(words[cut:]) + suffix]
+            for cut in range(1, len(words))
+        ]
+        return min(options, key=lambda lines: max(width_of(t, font, 1) for t in lines))
+
+    while True:
+        for count in range(1, max_lines + 1):
+            lines = best_split(count)
+            if all(width_of(text, font, size) <= max_width for text in lines):
+                return lines, size
+            if count == 1 and size > floor:
+                break
+        else:
+            if size <= 1:
+                return lines, size
+        size = max(size - 0.5, 1)
+
+
+def draw_line(canvas, text: str, font: str, size: float, x: float, y: float, char_space=0.0):
+    """Draw text at (x, y), each character in the first font of the chain that has it."""
+    text_object = canvas.beginText(x, y)
+    text_object.setCharSpace(char_space)
+    for run in runs(text, font):
+        text_object.setFont(run.font, size)
+        text_object.textOut(run.drawn)
+    canvas.drawText(text_object)
+
+
 def _centred(text: str, font: str, size: float, y: float, char_space: float = 0.0) -> Line:
     width = width_of(text, font, size, char_space)
     return Line(text, font, size, (PAGE_W - width) / 2, y, width, char_space)
@@ -149,10 +188,9 @@ def layout_certificate(content: CertificateContent) -> list[Line]:
     lines = [_centred(content.title, MINCHO, 46, PAGE_H - 150, char_space=22)]
     y = PAGE_H - 225
     if content.name:
-        name_lines, size = fit_lines(content.name, MINCHO, 30, 16, 560, 2)
-        for index, text in enumerate(name_lines):
-            suffix = "　様" if index == len(name_lines) - 1 else ""
-            lines.append(_centred(text + suffix, MINCHO, size, y))
+        name_lines, size = fit_name(content.name, "　様", MINCHO, 30, 16, 560, 2)
+        for text in name_lines:
+            lines.append(_centred(text, MINCHO, size, y))
             y -= size * 1.45
         y -= 18
     else:
@@ -259,11 +297,7 @@ def render_certificate(content: CertificateContent) -> bytes:
     _draw_frame(canvas)
     canvas.setFillColor(INK)
     for line in layout_certificate(content):
-        text = canvas.beginText(line.x, line.y)
-        text.setFont(line.font, line.size)
-        text.setCharSpace(line.char_space)
-        text.textOut(line.text)
-        canvas.drawText(text)
+        draw_line(canvas, line.text, line.font, line.size, line.x, line.y, line.char_space)
     if content.logo_png:
         canvas.drawImage(
             ImageReader(io.BytesIO(content.logo_png)),
@@ -320,12 +354,13 @@ def _draw_card(canvas, card: CardContent, x: float, y: float) -> None:
     yy = y + CARD_H - 32
     for text in course_lines:
         canvas.setFont(GOTHIC, size)
-        canvas.drawString(x + 10, yy, text)
+        draw_line(canvas, text, GOTHIC, size, x + 10, yy)
         yy -= size + 2
     if card.name:
-        name_lines, size = fit_lines(card.name + " 様", MINCHO, 12, 7, inner, 1)
-        canvas.setFont(MINCHO, size)
-        canvas.drawString(x + 10, yy - 12, name_lines[0])
+        # The name may use the card's full width: the QR code sits lower down.
+        name_lines, size = fit_name(card.name, " 様", MINCHO, 12, 7, CARD_W - 20, 2)
+        for index, text in enumerate(name_lines):
+            draw_line(canvas, text, MINCHO, size, x + 10, yy - 12 - index * size * 1.3)
     canvas.setFont(GOTHIC, 6)
     canvas.drawString(x + 10, y + 20, card.date_text)
     issuer, size = fit_lines(card.issuer_name, GOTHIC, 6, 4.5, inner, 1)

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from certificates.validators import validate_printable_name
 from organizations.models import AttendeeType, Municipality, Prefecture
 
 
@@ -40,6 +41,7 @@ class LearnerProfileForm(forms.Form):
         label=_("修了証に印字する氏名"),
         max_length=60,
         required=False,
+        validators=[validate_printable_name],
         help_text=_("空欄でも、ニックネームでも構いません。"),
     )
 
