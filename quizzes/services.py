@@ -20,8 +20,8 @@ from courses.models import Enrollment
 from organizations.models import Learner
 
 from .grading import percent, score_answer
-from .tokens import choice_ids_by_token
 from .models import Attempt, AttemptAnswer, Question, QuestionKind, QuizPage, SelectedChoice
+from .tokens import choice_ids_by_token
 
 _random = random.SystemRandom()
 

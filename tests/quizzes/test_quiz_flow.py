@@ -63,7 +63,9 @@ def test_the_quiz_page_never_contains_the_answers(client, course_with_quiz):
     for pk in correct_ids | wrong_ids:
         token = choice_token(attempt.public_id, pk)
         markup = re.search(rf'<input[^>]+value="{token}"[^>]*>', form).group(0)
-        assert re.sub(r"\w{24}", "T", markup) == re.sub(r"\w{24}", "T", markup.replace(token, "x" * 24))
+        assert re.sub(r"\w{24}", "T", markup) == re.sub(
+            r"\w{24}", "T", markup.replace(token, "x" * 24)
+        )
     assert "<fieldset" in form and "<legend" in form
     assert attempt.answers.count() == 2
 
