@@ -67,6 +67,7 @@ def prepare(submits: int) -> dict:
     from organizations.models import Learner, Municipality, hash_learner_token
     from quizzes import services as quiz_services
     from quizzes.models import QuizPage
+    from quizzes.tokens import choice_token
 
     course = CoursePage.objects.live().filter(course_code="TS").first() or (
         CoursePage.objects.live().first()
@@ -102,7 +103,9 @@ def prepare(submits: int) -> dict:
             choices = list(answer.question.choices.all())
             right_ones = [c.pk for c in choices if c.is_correct == right] or [choices[0].pk]
             picks = right_ones if answer.question.kind == "multiple" else right_ones[:1]
-            data += [(f"q-{answer.question_id}", str(pk)) for pk in picks]
+            data += [
+                (f"q-{answer.question_id}", choice_token(attempt.public_id, pk)) for pk in picks
+            ]
         return token, data
 
     submissions = [quiz_submission() for _ in range(submits + 2)]

@@ -21,6 +21,7 @@ from organizations.models import Learner
 
 from .grading import percent, score_answer
 from .models import Attempt, AttemptAnswer, Question, QuestionKind, QuizPage, SelectedChoice
+from .tokens import choice_ids_by_token
 
 _random = random.SystemRandom()
 
@@ -123,9 +124,16 @@ def attempt_start(*, learner: Learner, quiz: QuizPage) -> Attempt:
 
 @transaction.atomic
 def attempt_submit(
-    *, learner: Learner, attempt_id, selections: dict[int, list[int]], quiz: QuizPage | None = None
+    *,
+    learner: Learner,
+    attempt_id,
+    selections: dict[int, list[int]] | None = None,
+    tokens: dict[int, list[str]] | None = None,
+    quiz: QuizPage | None = None,
 ) -> tuple[Attempt, bool]:
-    """Grade an attempt once. ``selections`` maps question id → chosen choice ids.
+    """Grade an attempt once. ``selections`` maps question id → chosen choice ids; a form
+    submits ``tokens`` instead (question id → the opaque choice tokens of this attempt, see
+    ``quizzes.tokens``), which are turned into choice ids here.
 
     Returns the attempt and whether this call graded it (False for a repeated submission,
     which changes nothing). Raises ``InvalidSubmission`` for another learner's attempt (or,
@@ -170,6 +178,9 @@ def attempt_submit(
         if row.correct_choice_id is not None:
             correct_by_question.setdefault(row.question_id, set()).add(row.correct_choice_id)
     answers = list(by_question.values())
+    if tokens is not None:
+        selections = _choices_from_tokens(attempt, by_question, tokens)
+    selections = selections or {}
     if not set(selections) <= set(by_question):
         raise InvalidSubmission(_("出題されていない問題への回答が含まれています。"))
     for question_id, choice_ids in selections.items():
@@ -224,6 +235,23 @@ def attempt_submit(
             met=("quiz",) if attempt.quiz.live else (),
         )
     return attempt, True
+
+
+def _choices_from_tokens(
+    attempt: Attempt, by_question: dict[int, AttemptAnswer], tokens: dict[int, list[str]]
+) -> dict[int, list[int]]:
+    """The choice ids behind the tokens of a form; a token not drawn for its question (another
+    attempt's, another question's, or made up) makes the whole submission invalid."""
+    if not set(tokens) <= set(by_question):
+        raise InvalidSubmission(_("出題されていない問題への回答が含まれています。"))
+    selections = {}
+    for question_id, question_tokens in tokens.items():
+        known = choice_ids_by_token(attempt.public_id, by_question[question_id].choice_order)
+        try:
+            selections[question_id] = [known[token] for token in question_tokens]
+        except KeyError as exc:
+            raise InvalidSubmission(_("選択肢が正しくありません。")) from exc
+    return selections
 
 
 def _save_grades(answers: list[AttemptAnswer]) -> None:

@@ -12,11 +12,14 @@ from courses.outline import outline_items
 from organizations.learners import current_learner, learner_for_update
 
 from . import services
+from .labels import choice_label
 from .models import Attempt, Choice
+from .tokens import choice_token
 
 
 def _questions_for(attempt: Attempt) -> list[dict]:
-    """The attempt's questions with their choices in the order drawn (no correct flags)."""
+    """The attempt's questions with their choices in the order drawn, each choice named by its
+    opaque token of this attempt (no ids, no correct flags)."""
     answers = list(attempt.answers.select_related("question", "question__image"))
     choice_ids = [cid for answer in answers for cid in answer.choice_order]
     texts = dict(Choice.objects.filter(pk__in=choice_ids).values_list("pk", "text"))
@@ -25,23 +28,31 @@ def _questions_for(attempt: Attempt) -> list[dict]:
             "number": answer.position,
             "question": answer.question,
             "multiple": answer.question.kind == "multiple",
-            "choices": [(cid, texts[cid]) for cid in answer.choice_order if cid in texts],
+            "choices": [
+                (choice_token(attempt.public_id, cid), choice_label(answer.question, texts[cid]))
+                for cid in answer.choice_order
+                if cid in texts
+            ],
         }
         for answer in answers
     ]
 
 
-def _selections_from(post) -> dict[int, list[int]]:
-    selections = {}
+def _tokens_from(post) -> dict[int, list[str]]:
+    """Question id → the choice tokens ticked, from ``q-<question id>`` fields."""
+    tokens = {}
     for key in post:
         if not key.startswith("q-"):
             continue
         try:
             question_id = int(key[2:])
-            selections[question_id] = [int(value) for value in post.getlist(key) if value]
         except ValueError as exc:
             raise services.InvalidSubmission(_("回答の形式が正しくありません。")) from exc
-    return selections
+        values = [value for value in post.getlist(key) if value]
+        if any(len(value) > 64 for value in values):
+            raise services.InvalidSubmission(_("回答の形式が正しくありません。"))
+        tokens[question_id] = values
+    return tokens
 
 
 def quiz_view(request, quiz):
@@ -119,9 +130,9 @@ def _submit(request, quiz, learner):
     except ValueError:
         return _error(request, quiz, _("この受験は見つかりません。"))
     try:
-        selections = _selections_from(request.POST)
+        selections = _tokens_from(request.POST)
         attempt, _graded = services.attempt_submit(
-            learner=learner, attempt_id=attempt_id, selections=selections, quiz=quiz
+            learner=learner, attempt_id=attempt_id, tokens=selections, quiz=quiz
         )
     except services.IncompleteSubmission as exc:
         attempt = Attempt.objects.get(public_id=attempt_id, learner=learner)

@@ -8,7 +8,8 @@ from django.core.management import call_command
 
 from certificates.models import Certificate
 from courses.models import Completion, CoursePage
-from quizzes.models import Choice
+from quizzes.models import Attempt, Choice
+from quizzes.tokens import choice_token
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -68,15 +69,20 @@ def test_keyboard_only_citizen_completes_course_quiz_and_certificate(live_server
 
     # Each question: focus its first choice with Tab, move to the right one with the arrow
     # keys (radio groups) or tick each right one with Space (checkboxes).
+    attempt = Attempt.objects.get(submitted_at__isnull=True)
+    by_token = {
+        choice_token(attempt.public_id, pk): pk
+        for pk in Choice.objects.filter(question__quiz=attempt.quiz).values_list("pk", flat=True)
+    }
     for fieldset in page.locator("fieldset.question").all():
         inputs = fieldset.locator("input").all()
-        ids = [int(i.get_attribute("value")) for i in inputs]
+        ids = [by_token[i.get_attribute("value")] for i in inputs]
         right = set(Choice.objects.filter(pk__in=ids, is_correct=True).values_list("pk", flat=True))
         first_id = inputs[0].get_attribute("id")
         tab_to(page, lambda e, first_id=first_id: e["tag"] == "INPUT")
         assert page.evaluate("document.activeElement.id") in [i.get_attribute("id") for i in inputs]
         kind = inputs[0].get_attribute("type")
-        current = ids.index(int(focused(page)["value"]))
+        current = ids.index(by_token[focused(page)["value"]])
         if kind == "radio":
             target = next(index for index, pk in enumerate(ids) if pk in right)
             for _step in range(target - current):

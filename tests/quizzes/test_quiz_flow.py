@@ -10,6 +10,7 @@ from courses.models import Completion
 from organizations.models import Learner
 from quizzes import services
 from quizzes.models import Attempt, AttemptAnswer, Choice, Question, SelectedChoice
+from quizzes.tokens import choice_token
 from tests import factories
 
 
@@ -29,11 +30,10 @@ def answers_for(attempt, *, right=True):
     for answer in attempt.answers.select_related("question"):
         choices = list(answer.question.choices.all())
         pick = [c for c in choices if c.is_correct == right] or choices[:1]
-        data[f"q-{answer.question_id}"] = (
-            [str(c.pk) for c in pick[:1]]
-            if (answer.question.kind != "multiple")
-            else [str(c.pk) for c in pick]
-        )
+        data[f"q-{answer.question_id}"] = [
+            choice_token(attempt.public_id, c.pk)
+            for c in (pick[:1] if answer.question.kind != "multiple" else pick)
+        ]
     return data
 
 
@@ -61,8 +61,11 @@ def test_the_quiz_page_never_contains_the_answers(client, course_with_quiz):
     )
     # Right and wrong choices are marked up exactly alike.
     for pk in correct_ids | wrong_ids:
-        markup = re.search(rf'<input[^>]+value="{pk}"[^>]*>', form).group(0)
-        assert re.sub(r"\d+", "N", markup) == re.sub(r"\d+", "N", markup.replace(str(pk), "0"))
+        token = choice_token(attempt.public_id, pk)
+        markup = re.search(rf'<input[^>]+value="{token}"[^>]*>', form).group(0)
+        assert re.sub(r"\w{24}", "T", markup) == re.sub(
+            r"\w{24}", "T", markup.replace(token, "x" * 24)
+        )
     assert "<fieldset" in form and "<legend" in form
     assert attempt.answers.count() == 2
 
@@ -138,12 +141,14 @@ def test_tampered_submissions_are_refused_and_change_nothing(client, course_with
         attempt.learner = other
         attempt.save()
     elif tamper == "foreign_choice":
-        data[f"q-{question_ids[0]}"] = [str(foreign.pk)]
+        data[f"q-{question_ids[0]}"] = [choice_token(attempt.public_id, foreign.pk)]
     elif tamper == "extra_question":
-        data[f"q-{foreign.question_id}"] = [str(foreign.pk)]
+        data[f"q-{foreign.question_id}"] = [choice_token(attempt.public_id, foreign.pk)]
     elif tamper == "two_radios":
         single = attempt.answers.get(question__kind="single")
-        data[f"q-{single.question_id}"] = [str(c) for c in single.choice_order[:2]]
+        data[f"q-{single.question_id}"] = [
+            choice_token(attempt.public_id, c) for c in single.choice_order[:2]
+        ]
     elif tamper == "bad_uuid":
         data["attempt"] = "not-a-uuid"
     elif tamper == "not_a_number":

@@ -45,7 +45,8 @@ REQUEST_TIMEOUT = 60
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ATTEMPT_FIELD = re.compile(r'name="attempt" value="([^"]+)"')
-QUESTION_INPUT = re.compile(r'name="q-(\d+)" value="(\d+)"')
+QUESTION_INPUT = re.compile(r'name="q-(\d+)" value="(\w+)"')
+CHOICE_LABEL = re.compile(r'<label for="choice-(\w+)">(.*?)</label>', re.S)
 OPENED_FIELD = re.compile(r'name="opened" value="([^"]*)"')
 
 
@@ -133,14 +134,19 @@ def prepare() -> dict:
 
     django.setup()
     from courses.models import CoursePage
+    from courses.ruby import render_ruby
+    from quizzes.labels import choice_label
     from quizzes.models import Choice
 
     course = CoursePage.objects.live().get(course_code=COURSE_CODE)
+    # The form names choices by per-attempt tokens, so a learner who studied recognises the
+    # right ones by their text, as a person would.
     correct = {}
-    for question_id, choice_id in Choice.objects.filter(
+    for choice in Choice.objects.filter(
         question__quiz__path__startswith=course.path, is_correct=True
-    ).values_list("question_id", "pk"):
-        correct.setdefault(str(question_id), []).append(choice_id)
+    ).select_related("question"):
+        label = str(render_ruby(choice_label(choice.question, choice.text)))
+        correct.setdefault(str(choice.question_id), []).append(label)
     return {
         "course": course.url,
         "lessons": len(course.get_lessons()),
@@ -305,14 +311,16 @@ async def learner_journey(port: int, plan: dict, stats: Stats, start: asyncio.Ev
         attempt = ATTEMPT_FIELD.search(html)
         if attempt is None:
             raise AssertionError(f"no open attempt on {quiz}")
-        asked = {question for question, _choice in QUESTION_INPUT.findall(html)}
+        question_of = {token: question for question, token in QUESTION_INPUT.findall(html)}
+        labels = dict(CHOICE_LABEL.findall(html))
         answers = [
             ("csrfmiddlewaretoken", _csrf(html, quiz)),
             ("action", "submit"),
             ("attempt", attempt.group(1)),
         ]
-        for question in sorted(asked):
-            answers += [(f"q-{question}", str(pk)) for pk in plan["correct"][question]]
+        for token, question in sorted(question_of.items()):
+            if labels.get(token, "").strip() in plan["correct"][question]:
+                answers.append((f"q-{question}", token))
         result = await browser.post(quiz, answers)
         finished = True
         html = await browser.get(result)
