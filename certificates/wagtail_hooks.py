@@ -52,7 +52,7 @@ def register_export_download_url():
 
     return [
         path(
-            "certificate-exports/<int:pk>/download/",
+            "certificate-exports/<id:pk>/download/",
             export_download,
             name="certificate_export_download",
         )

@@ -55,6 +55,9 @@ class ConsultationWindowViewSet(SnippetViewSet):
     list_display = ["name", "municipality", "topics", "phone", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "topics"]
+    # The database's substring match within the area-scoped list (the search index can filter
+    # on no municipality, and it splits no Japanese words).
+    search_backend_name = None
     edit_handler = ObjectList(ConsultationWindow.panels, base_form_class=ScopedAdminForm)
     edit_view_class = scoped(snippet_views.EditView)
     delete_view_class = scoped(snippet_views.DeleteView)
@@ -113,7 +116,9 @@ class StaffAssignmentForm(ScopedAdminForm):
 
     def clean(self):
         data = super().clean()
-        municipality = data.get("municipality") or self.instance.municipality
+        municipality = data.get("municipality")
+        if municipality is None and self.instance.municipality_id:
+            municipality = self.instance.municipality  # disabled when editing
         starts_on, due_on = data.get("starts_on"), data.get("due_on")
         if starts_on and due_on and due_on < starts_on:
             self.add_error("due_on", _("期限は開始日より後にしてください。"))

@@ -43,22 +43,22 @@ def register_staff_training_reports():
             name="staff_training_report_results",
         ),
         path(
-            "reports/staff-training/<int:assignment_id>/",
+            "reports/staff-training/<id:assignment_id>/",
             AssignmentDepartmentReport.as_view(),
             name="staff_training_assignment",
         ),
         path(
-            "reports/staff-training/<int:assignment_id>/results/",
+            "reports/staff-training/<id:assignment_id>/results/",
             AssignmentDepartmentReport.as_view(results_only=True),
             name="staff_training_assignment_results",
         ),
         path(
-            "reports/staff-training/<int:assignment_id>/not-completed/",
+            "reports/staff-training/<id:assignment_id>/not-completed/",
             AssignmentPendingReport.as_view(),
             name="staff_training_pending",
         ),
         path(
-            "reports/staff-training/<int:assignment_id>/not-completed/results/",
+            "reports/staff-training/<id:assignment_id>/not-completed/results/",
             AssignmentPendingReport.as_view(results_only=True),
             name="staff_training_pending_results",
         ),

@@ -47,4 +47,5 @@ if settings.DEBUG:
 
 urlpatterns += [path("", include(wagtail_urls))]
 
+handler400 = "elearning.views.bad_request"
 handler500 = "elearning.views.server_error"

@@ -2,8 +2,14 @@
 
 import sys
 
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -45,3 +51,11 @@ def csrf_failure(request, reason=""):
     Most often an old tab: the page was opened before the person signed in elsewhere. Say so
     in plain words, with the way back, instead of Django's technical page."""
     return TemplateResponse(request, "403_csrf.html", status=403)
+
+
+def bad_request(request, exception):
+    """400 in Japanese. The message of our own ``BadRequest`` (what to correct) is shown;
+    Django's other refusals (suspicious requests) keep theirs to themselves."""
+    message = str(exception) if type(exception) is BadRequest else ""
+    body = loader.render_to_string("400.html", {"message": message}, request)
+    return HttpResponseBadRequest(body)

@@ -3,7 +3,7 @@ sending (or printing) the one-time links with which staff set their password."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.permissions import policy_registry
 
+from elearning.converters import parse_object_id
 from elearning.imports import ImportView
 
 from .invitations import invitation_url, staff_needing_invitation, staff_send_invitations
@@ -83,7 +84,10 @@ def invitations(request):
     (for offices without email)."""
     roster_scope(request.user, "organizations.change_staffmember")
     pending = staff_needing_invitation(_staff_in_scope(request))
-    department_id = request.GET.get("department") or request.POST.get("department")
+    department_param = request.GET.get("department") or request.POST.get("department")
+    department_id = parse_object_id(department_param)
+    if department_param and department_id is None:
+        raise BadRequest(_("所属の指定が正しくありません。一覧から選び直してください。"))
     departments = Department.objects.filter(pk__in=pending.values("department_id")).order_by("name")
     if department_id:
         pending = pending.filter(department_id=department_id)
@@ -112,6 +116,6 @@ def invitations(request):
             "with_email": pending.filter(email__gt="").count(),
             "without_email": pending.filter(email="").count(),
             "departments": departments,
-            "department_id": int(department_id) if str(department_id).isdigit() else None,
+            "department_id": department_id,
         },
     )

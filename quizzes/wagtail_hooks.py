@@ -41,19 +41,19 @@ def report_index(request):
 @hooks.register("register_admin_urls")
 def register_report_urls():
     return [
-        path("reports/quiz/<int:page_id>/", ItemAnalysisView.as_view(), name="quiz_item_analysis"),
+        path("reports/quiz/<id:page_id>/", ItemAnalysisView.as_view(), name="quiz_item_analysis"),
         path(
-            "reports/quiz/<int:page_id>/results/",
+            "reports/quiz/<id:page_id>/results/",
             ItemAnalysisView.as_view(results_only=True),
             name="quiz_item_analysis_results",
         ),
         path(
-            "reports/questionnaire/<int:page_id>/",
+            "reports/questionnaire/<id:page_id>/",
             QuestionnaireSummaryView.as_view(),
             name="questionnaire_summary",
         ),
         path(
-            "reports/questionnaire/<int:page_id>/results/",
+            "reports/questionnaire/<id:page_id>/results/",
             QuestionnaireSummaryView.as_view(results_only=True),
             name="questionnaire_summary_results",
         ),
