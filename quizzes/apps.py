@@ -8,3 +8,7 @@ class QuizzesConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401
+        from .models import QuestionnairePage
+        from .viewsets import QuestionnaireSubmissionsView
+
+        QuestionnairePage.submissions_list_view_class = QuestionnaireSubmissionsView

@@ -9,6 +9,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
+from wagtail.contrib.forms.views import SubmissionsListView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from elearning.spreadsheets import ExcelCsvMixin
@@ -173,3 +174,9 @@ class QuestionnaireSummaryView(PageReportBase):
         context["total"] = self.total
         context["questionnaire"] = self.report_page
         return context
+
+
+class QuestionnaireSubmissionsView(ExcelCsvMixin, SubmissionsListView):
+    """Wagtail's list of raw questionnaire answers; its CSV goes through the shared writer so
+    that a formula typed into a free-text answer is not run by the administrator's Excel.
+    Attached to ``QuestionnairePage`` when the app is ready (the view needs loaded models)."""

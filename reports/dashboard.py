@@ -169,6 +169,9 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
     def to_row_dict(self, item):
         return item
 
+    def get_export_details(self):
+        return [(_("年度"), f"{self.fiscal_year}年度"), (_("地域"), self.report.area.name)]
+
     def get_filename(self):
         area = self.report.area
         return f"kpi-{self.fiscal_year}-{area.code or 'nation'}-{self.export_table}"

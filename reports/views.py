@@ -40,7 +40,8 @@ def open_data_document(fiscal_year: int) -> str:
         f"全国でも3人未満の残り（{data.suppressed}人）は掲載していません。",
     ]
     rows = ([getattr(row, column) for column in OPEN_DATA_COLUMNS] for row in data.rows)
-    return csv_text(rows, header=OPEN_DATA_COLUMNS, preamble=preamble)
+    lines = "".join(f"{line}\r\n" for line in preamble)
+    return csv_text(rows, header=OPEN_DATA_COLUMNS).replace("\ufeff", "\ufeff" + lines, 1)
 
 
 @require_GET

@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from elearning.spreadsheets import ExcelCsvMixin
 from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.scopes import require_scope, scope_for_user
 from organizations.viewsets import ScopedIndexView
@@ -20,8 +21,9 @@ from . import services
 from .models import KpiTarget, Population, TrainingSession
 
 
-class ImportableIndexView(ScopedIndexView):
-    """A scoped listing with a 「ファイルから取り込む」 button for those who may import."""
+class ImportableIndexView(ExcelCsvMixin, ScopedIndexView):
+    """A scoped listing with a 「ファイルから取り込む」 button for those who may import; its
+    exports go through the shared spreadsheet writer (formulas neutralised)."""
 
     import_url_name = ""
     import_permission = ""

@@ -246,8 +246,11 @@ def test_dashboard_shows_the_report_and_exports_open_in_excel(
     response = client.get(url, {"fiscal_year": FY, "export": "xlsx", "table": "months"})
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.active
-    assert sheet.cell(1, 1).value == "月"
-    assert [sheet.cell(r, 2).value for r in range(2, 14)] == [m.actual for m in report.by_month]
+    # A titled report: title, 年度, 地域, 作成日時, a blank row, then the table.
+    assert sheet.cell(1, 1).value == "KPI（つながりサポーター養成数）"
+    assert (sheet.cell(2, 1).value, sheet.cell(2, 2).value) == ("年度", f"{FY}年度")
+    assert sheet.cell(6, 1).value == "月"
+    assert [sheet.cell(r, 2).value for r in range(7, 19)] == [m.actual for m in report.by_month]
 
     drill = client.get(url, {"fiscal_year": FY, "prefecture": "13", "ordering": "-actual"})
     assert drill.status_code == 200 and "新宿区" in drill.content.decode()
