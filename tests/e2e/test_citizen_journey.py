@@ -8,6 +8,7 @@ from django.core.management import call_command
 from certificates.models import Certificate
 from courses.models import Completion, CoursePage
 from quizzes.models import Attempt, Choice
+from quizzes.tokens import choice_token
 
 from .conftest import ARTIFACTS, axe_violations
 
@@ -27,7 +28,14 @@ def answer_all(page, *, correct: bool):
     """Tick answers in each question fieldset: the right ones, or the first wrong one."""
     for fieldset in page.locator("fieldset.question").all():
         inputs = fieldset.locator("input").all()
-        ids = [int(i.get_attribute("value")) for i in inputs]
+        attempt = Attempt.objects.get(submitted_at__isnull=True)
+        by_token = {
+            choice_token(attempt.public_id, pk): pk
+            for pk in Choice.objects.filter(question__quiz=attempt.quiz).values_list(
+                "pk", flat=True
+            )
+        }
+        ids = [by_token[i.get_attribute("value")] for i in inputs]
         right = set(Choice.objects.filter(pk__in=ids, is_correct=True).values_list("pk", flat=True))
         for element, pk in zip(inputs, ids, strict=True):
             if correct and pk in right:
