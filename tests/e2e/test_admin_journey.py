@@ -115,8 +115,11 @@ def test_municipal_administrator_imports_records_and_reports(
         download_info.value.save_as(str(ARTIFACTS / "kpi-areas.xlsx"))
         workbook = openpyxl.load_workbook(ARTIFACTS / "kpi-areas.xlsx")
         sheet = workbook.active
+        # The sheet opens with a title block, then a blank row, then the table's heading row.
+        rows = list(sheet.iter_rows(values_only=True))
+        blank = next(i for i, row in enumerate(rows) if all(cell is None for cell in row))
         # 大阪市's rows are its wards and the city itself; together they make its total.
-        figures = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        figures = [row[2] for row in rows[blank + 2 :]]
         assert sum(figures) == after.total.actual
         assert len(figures) == len(after.rows)
     finally:
