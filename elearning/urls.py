@@ -29,10 +29,16 @@ urlpatterns = [
     path("accounts/welcome/", include("organizations.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", kpi_api.urls),
+    path("opendata/", report_views.open_data_index, name="opendata"),
     path(
         "opendata/supporters-<int:fiscal_year>.csv",
         report_views.open_data_csv,
         name="opendata_supporters",
+    ),
+    path(
+        "opendata/supporters-<int:fiscal_year>.datapackage.json",
+        report_views.open_data_package,
+        name="opendata_package",
     ),
 ]
 

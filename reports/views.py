@@ -1,62 +1,75 @@
 """Public open data of supporter counts (no personal data, small cells merged)."""
 
-from django.core.cache import cache
+import json
+
 from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from elearning.spreadsheets import csv_text
+from elearning.dates import fiscal_year_of, tokyo_date
 
-from .queries import InvalidParameter, open_data
-
-OPEN_DATA_COLUMNS = [
-    "fiscal_year",
-    "month",
-    "prefecture_code",
-    "prefecture_name",
-    "municipality_code",
-    "municipality_name",
-    "channel",
-    "attendee_type",
-    "supporters",
-]
-OPEN_DATA_LICENSE = (
-    "# ライセンス: クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）"
-    " https://creativecommons.org/licenses/by/4.0/deed.ja"
-)
-# Regenerated at most this often; the figures are monthly, so minutes of delay are harmless.
-OPEN_DATA_CACHE_SECONDS = 600
+from . import open_data
+from .models import PROGRAMME_START
+from .queries import InvalidParameter
 
 
-def open_data_document(fiscal_year: int) -> str:
-    """The open data CSV text for a fiscal year (also used by tests and the CLI)."""
-    data = open_data(fiscal_year)
-    generated = timezone.localtime(data.generated_at).isoformat(timespec="seconds")
-    preamble = [
-        f"# つながりサポーター養成数 {fiscal_year}年度（月・市区町村・受講方法・受講者区分別）",
-        OPEN_DATA_LICENSE,
-        f"# 作成日時: {generated}",
-        "# 個人情報は含みません。オンライン受講で3人未満のセルは合算し、"
-        f"全国でも3人未満の残り（{data.suppressed}人）は掲載していません。",
-    ]
-    rows = ([getattr(row, column) for column in OPEN_DATA_COLUMNS] for row in data.rows)
-    lines = "".join(f"{line}\r\n" for line in preamble)
-    return csv_text(rows, header=OPEN_DATA_COLUMNS).replace("\ufeff", "\ufeff" + lines, 1)
+def _files(fiscal_year: int) -> open_data.OpenDataFiles:
+    # Open data is published in Japanese whatever language the visitor's interface uses,
+    # so that the CSV's values always match the enumerations of its schema.
+    with translation.override("ja"):
+        try:
+            return open_data.published_files(fiscal_year)
+        except InvalidParameter as error:
+            raise Http404(str(error)) from error
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = f"public, max-age={open_data.CACHE_SECONDS}"
+    # Anyone's tools may read it, from any origin.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_GET
 def open_data_csv(request, fiscal_year: int):
-    """``/opendata/supporters-2025.csv``: public, cached, Excel-friendly."""
-    key = f"opendata:supporters:{fiscal_year}"
-    body = cache.get(key)
-    if body is None:
-        try:
-            body = open_data_document(fiscal_year)
-        except InvalidParameter as error:
-            raise Http404(str(error)) from error
-        cache.set(key, body, OPEN_DATA_CACHE_SECONDS)
-    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="supporters-{fiscal_year}.csv"'
-    response["Cache-Control"] = f"public, max-age={OPEN_DATA_CACHE_SECONDS}"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    """``/opendata/supporters-2025.csv``: header first, UTF-8 with BOM, CRLF (Excel-friendly)."""
+    files = _files(fiscal_year)
+    response = HttpResponse(files.csv.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{open_data.csv_name(fiscal_year)}"'
+    return _public(response)
+
+
+@require_GET
+def open_data_package(request, fiscal_year: int):
+    """``/opendata/supporters-2025.datapackage.json``: the Frictionless description of the CSV."""
+    files = _files(fiscal_year)
+    body = json.dumps(files.package, ensure_ascii=False, indent=2)
+    response = HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    return _public(response)
+
+
+@require_GET
+def open_data_index(request):
+    """``/opendata/``: what the dataset is, in Japanese, with the files of every fiscal year."""
+    current = fiscal_year_of(tokyo_date())
+    years = [
+        {
+            "fiscal_year": year,
+            "csv": open_data.csv_name(year),
+            "package": open_data.package_name(year),
+        }
+        for year in range(current, PROGRAMME_START.year - 1, -1)
+    ]
+    with translation.override("ja"):
+        fields = [
+            {"name": name, "title": title, "description": description}
+            for name, _kind, title, description, _constraints in open_data.FIELDS
+        ]
+    context = {
+        "years": years,
+        "fields": fields,
+        "license": open_data.LICENSE,
+        "threshold": open_data.SMALL_CELL_THRESHOLD,
+    }
+    return render(request, "reports/open_data.html", context)

@@ -150,6 +150,8 @@ RULES = {
     ),
     # KPI
     "opendata_supporters": (lambda w: "/opendata/supporters-2025.csv", EVERYONE),
+    "opendata": (lambda w: "/opendata/", EVERYONE),
+    "opendata_package": (lambda w: "/opendata/supporters-2025.datapackage.json", EVERYONE),
     "kpi_api:kpi": (lambda w: "/api/kpi/?fiscal_year=2025&municipality=271004", AREA_A),
     "kpi_api:openapi-json": (lambda w: "/api/openapi.json", EVERYONE),
     "kpi_api:api-root": (lambda w: "/api/", NOBODY),
