@@ -130,6 +130,14 @@ RULES = {
     "export-my-data": (lambda w: reverse("export-my-data"), {"citizen", "staff"}),
     "delete-my-data": (lambda w: reverse("delete-my-data"), {"citizen", "staff"}),
     "signup": (lambda w: reverse("signup"), {"anonymous"}),
+    # Password reset: the same pages for everyone; a bad link answers with a page saying so.
+    "password_reset": (lambda w: reverse("password_reset"), EVERYONE),
+    "password_reset_done": (lambda w: reverse("password_reset_done"), EVERYONE),
+    "password_reset_confirm": (
+        lambda w: reverse("password_reset_confirm", args=["MQ", "bad-token"]),
+        EVERYONE,
+    ),
+    "password_reset_complete": (lambda w: reverse("password_reset_complete"), EVERYONE),
     "staff-set-password": (
         lambda w: reverse("staff-set-password", args=["MQ", "bad-token"]),
         EVERYONE,  # an invalid link answers with a page saying so

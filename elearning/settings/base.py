@@ -322,3 +322,10 @@ LOGGING = {
 
 # Ed25519 private key (PEM) that signs Open Badges credentials; see docs/certificate-keys.md.
 CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "").replace("\\n", "\n")
+
+# Password reset (organizations.password_reset): links work once and for this long; requests
+# are limited per client address and per address asked about within the window.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", "24")) * 3600
+PASSWORD_RESET_WINDOW_MINUTES = 60
+PASSWORD_RESET_LIMIT_PER_CLIENT = 10
+PASSWORD_RESET_LIMIT_PER_EMAIL = 3
