@@ -14,6 +14,7 @@ get no mail (Django's ``PasswordResetForm.get_users``).
 """
 
 from axes.helpers import get_client_ip_address
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
@@ -77,6 +78,13 @@ def _over_limit(key: str, limit: int, window_seconds: int) -> bool:
 
 class RequestForm(PasswordResetForm):
     """Asks for the address only; sending is left to the background task."""
+
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("アカウントを作ったときに登録したアドレスです。"),
+    )
 
     def save(self, **kwargs):
         # Queuing is this request's only write; the mail goes from the worker.

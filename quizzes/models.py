@@ -20,6 +20,7 @@ from elearning.page_cache import SharedPageMixin
 from organizations.models import Learner, Municipality
 
 from .admin_forms import QuestionAdminForm
+from .questionnaire_forms import QuestionnaireFormBuilder
 
 
 class QuestionKind(models.TextChoices):
@@ -275,6 +276,8 @@ class QuestionnairePage(AbstractForm):
 
     intro = RichTextField(_("はじめに"), features=RICH_TEXT_FEATURES, blank=True)
     thank_you_text = RichTextField(_("送信後のお礼"), features=RICH_TEXT_FEATURES, blank=True)
+
+    form_builder = QuestionnaireFormBuilder
 
     content_panels = [
         *AbstractForm.content_panels,

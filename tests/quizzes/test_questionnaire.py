@@ -104,3 +104,38 @@ def test_summary_equals_an_independent_count_and_exports(client, questionnaire):
     assert rows[("これからしたいこと", "声をかける")] == 2
     assert rows[("これからしたいこと", "窓口を調べる")] == 1
     assert rows[("感想", "（記入あり）")] == 2
+
+
+def test_each_question_says_whether_it_must_be_answered(client, questionnaire):
+    _course, page = questionnaire
+    html = client.get(page.url).content.decode()
+    # Choice questions are grouped like the quiz's, with the choices as labelled radio buttons.
+    assert html.count('<fieldset class="question') == 2
+    assert html.count('class="tag tag--required"') == 1
+    assert html.count('class="tag tag--optional"') == 2
+    assert 'maxlength="2000"' in html and "2,000文字まで" in html
+
+
+def test_errors_are_plain_japanese_and_nothing_is_saved(client, questionnaire):
+    _course, page = questionnaire
+    satisfaction, plans, comment = names(page)
+    response = client.post(
+        page.url,
+        {satisfaction: "999999", plans: ["声をかける", "存在しない"], comment: "あ" * 9000},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "選択肢の中から選んでください。" in html
+    assert "2000文字以内で書いてください（いまは9000文字です）。" in html
+    # None of Django's default wordings reach the visitor.
+    assert "候補にありません" not in html and "でなければなりません" not in html
+    assert not FormSubmission.objects.exists()
+
+
+def test_a_required_question_left_empty_is_named(client, questionnaire):
+    _course, page = questionnaire
+    response = client.post(page.url, {})
+    html = response.content.decode()
+    assert "この質問は必須です。答えてから送信してください。" in html
+    assert "満足度：この質問は必須です" in html
+    assert not FormSubmission.objects.exists()
