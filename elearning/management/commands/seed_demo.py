@@ -192,6 +192,9 @@ class Command(BaseCommand):
                     "hours": data.get("hours", ""),
                     "url": data.get("url", ""),
                     "description": data.get("description", ""),
+                    "source_url": data.get("source_url", ""),
+                    "checked_on": data.get("checked_on"),
+                    "is_active": data.get("is_active", True),
                     "sort_order": data.get("sort_order", order * 10),
                 },
             )
