@@ -117,3 +117,18 @@ def test_admin_edit_form_shows_the_source_and_check_date(client):
     html = client.get(f"{ADMIN_LIST}edit/{window.pk}/").content.decode()
     assert 'name="source_url"' in html and 'name="checked_on"' in html
     assert "出典（確認したページ）" in html and "確認した日" in html
+
+
+@pytest.mark.django_db
+def test_seed_demo_records_sources_on_windows_seeded_before_without_overwriting_edits(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    old = ConsultationWindow.objects.create(name="孤独・孤立相談ダイヤル", phone="#9999")
+    edited = ConsultationWindow.objects.create(name="よりそいホットライン", phone="0120-000-001")
+    call_command("seed_demo", verbosity=0)
+    old.refresh_from_db()
+    edited.refresh_from_db()
+    assert old.source_url.startswith("https://") and old.checked_on is not None
+    # The operator changed this number: its source is theirs to record.
+    assert edited.phone == "0120-000-001" and edited.source_url == ""
