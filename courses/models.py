@@ -222,7 +222,10 @@ class ConsultationWindow(index.Indexed, models.Model):
     """A place to consult (相談窓口): national, or run by one municipality.
 
     Edited in the Wagtail admin under スニペット → 相談窓口; each municipality keeps its own.
-    Lessons and the site footer show the national ones and those of the learner's municipality.
+    Lessons and the site footer show the national ones and those of the learner's municipality,
+    active and with a phone number or website only: a window nobody can reach helps nobody.
+    Every number carries the page it was taken from and the day it was checked, so that an
+    operator can re-check it.
     """
 
     municipality = models.ForeignKey(
@@ -242,6 +245,18 @@ class ConsultationWindow(index.Indexed, models.Model):
     hours = models.CharField(_("受付時間"), max_length=200, blank=True)
     url = models.URLField(_("ウェブサイト"), blank=True)
     description = models.TextField(_("説明"), max_length=600, blank=True)
+    source_url = models.URLField(
+        _("出典（確認したページ）"),
+        max_length=500,
+        blank=True,
+        help_text=_("電話番号や受付時間を確かめた公式のページのアドレスです。"),
+    )
+    checked_on = models.DateField(
+        _("確認した日"),
+        null=True,
+        blank=True,
+        help_text=_("出典のページで電話番号や受付時間を最後に確かめた日です。"),
+    )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=100)
     is_active = models.BooleanField(
         _("表示する"), default=True, help_text=_("受付を休止しているときは外してください。")
@@ -255,6 +270,8 @@ class ConsultationWindow(index.Indexed, models.Model):
         FieldPanel("hours"),
         FieldPanel("url"),
         FieldPanel("description"),
+        FieldPanel("source_url"),
+        FieldPanel("checked_on"),
         FieldPanel("sort_order"),
         FieldPanel("is_active"),
     ]
@@ -272,6 +289,11 @@ class ConsultationWindow(index.Indexed, models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_contact(self) -> bool:
+        """Whether a learner can reach this window: a phone number or a website."""
+        return bool(self.phone.strip() or self.url.strip())
 
 
 class Enrollment(models.Model):

@@ -5,6 +5,7 @@ import re
 
 import django_filters
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
@@ -43,6 +44,38 @@ from .queries import (
     not_completed,
 )
 
+UNREACHABLE_WINDOW_WARNING = _(
+    "「%(name)s」には電話番号もウェブサイトもないため、受講者には表示されません。"
+    "電話番号かウェブサイトを入れてください。"
+)
+
+
+def _warn_if_unreachable(request, window) -> None:
+    if window is not None and window.pk and not window.has_contact:
+        messages.warning(request, UNREACHABLE_WINDOW_WARNING % {"name": window.name})
+
+
+class UnreachableWindowWarningMixin:
+    """Tell the editor, on opening and after saving, that a window without contact is hidden."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        _warn_if_unreachable(request, getattr(self, "object", None))
+        return response
+
+    def save_action(self):
+        response = super().save_action()
+        _warn_if_unreachable(self.request, self.object)
+        return response
+
+
+def _window_visibility(window) -> str:
+    if not window.is_active:
+        return _("非表示")
+    if not window.has_contact:
+        return _("⚠ 連絡先がないため表示されません")
+    return _("表示中")
+
 
 class ConsultationWindowViewSet(SnippetViewSet):
     """Consultation windows: each municipality keeps its own; the nation keeps the national ones."""
@@ -52,14 +85,26 @@ class ConsultationWindowViewSet(SnippetViewSet):
     menu_label = _("相談窓口")
     menu_order = 250
     add_to_admin_menu = True
-    list_display = ["name", "municipality", "topics", "phone", "is_active"]
+    list_display = [
+        "name",
+        "municipality",
+        "topics",
+        "phone",
+        Column("visibility", label=_("受講者への表示"), accessor=_window_visibility),
+        "checked_on",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name", "topics"]
     # The database's substring match within the area-scoped list (the search index can filter
     # on no municipality, and it splits no Japanese words).
     search_backend_name = None
     edit_handler = ObjectList(ConsultationWindow.panels, base_form_class=ScopedAdminForm)
-    edit_view_class = scoped(snippet_views.EditView)
+    add_view_class = type(
+        "WindowCreateView", (UnreachableWindowWarningMixin, snippet_views.CreateView), {}
+    )
+    edit_view_class = type(
+        "WindowEditView", (UnreachableWindowWarningMixin, scoped(snippet_views.EditView)), {}
+    )
     delete_view_class = scoped(snippet_views.DeleteView)
     inspect_view_class = scoped(snippet_views.InspectView)
     history_view_class = scoped(snippet_views.HistoryView)

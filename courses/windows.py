@@ -46,8 +46,11 @@ def _load_windows(municipality) -> tuple[list, list]:
         area |= Q(municipality_id=municipality.pk)
         if municipality.parent_id:
             area |= Q(municipality_id=municipality.parent_id)
+    # A window with neither phone nor website cannot be reached: it stays in the admin (which
+    # warns about it) but is never shown to learners.
+    reachable = ~Q(phone="") | ~Q(url="")
     national, local = [], []
-    for window in ConsultationWindow.objects.filter(area, is_active=True):
+    for window in ConsultationWindow.objects.filter(area, reachable, is_active=True):
         (national if window.municipality_id is None else local).append(window)
     return national, local
 

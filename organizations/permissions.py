@@ -35,7 +35,10 @@ class ScopedModelPermissionPolicy(ModelPermissionPolicy):
         if scope is None:
             return False
         municipality = self._instance_municipality(instance)
-        return municipality is not None and scope.allows_municipality(municipality)
+        if municipality is None:
+            # A national record (e.g. a national consultation window): the nation's only.
+            return scope.is_nation
+        return scope.allows_municipality(municipality)
 
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):

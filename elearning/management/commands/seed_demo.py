@@ -183,7 +183,7 @@ class Command(BaseCommand):
         by_code = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
         for order, data in enumerate(WINDOWS, start=1):
             municipality = by_code.get(data["municipality"]) if data.get("municipality") else None
-            _window, created = ConsultationWindow.objects.get_or_create(
+            window, created = ConsultationWindow.objects.get_or_create(
                 municipality=municipality,
                 name=data["name"],
                 defaults={
@@ -192,11 +192,24 @@ class Command(BaseCommand):
                     "hours": data.get("hours", ""),
                     "url": data.get("url", ""),
                     "description": data.get("description", ""),
+                    "source_url": data.get("source_url", ""),
+                    "checked_on": data.get("checked_on"),
+                    "is_active": data.get("is_active", True),
                     "sort_order": data.get("sort_order", order * 10),
                 },
             )
             if created:
                 self.created.append(f"window {data['name']}")
+            elif (
+                not window.source_url
+                and data.get("source_url")
+                and window.phone == data.get("phone", "")
+            ):
+                # A database seeded before windows had sources: record where the same number
+                # was checked, without touching anything an operator has edited.
+                window.source_url = data["source_url"]
+                window.checked_on = data.get("checked_on")
+                window.save(update_fields=["source_url", "checked_on"])
 
     def install_course(self, home: HomePage, data: dict) -> CoursePage:
         course = CoursePage.objects.filter(course_code=data["course_code"]).first()
