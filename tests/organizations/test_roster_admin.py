@@ -112,7 +112,7 @@ def test_municipal_administrator_cannot_import_for_another_municipality(client, 
         reverse("staff_roster_import"),
         {"municipality": areas["osaka"].pk, "file": csv_file(HEADER + "1,大阪,,福祉局,,在職\n")},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "有効な選択肢" in response.content.decode() or "正しく選択" in response.content.decode()
     assert not StaffMember.objects.exists()
 
