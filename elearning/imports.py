@@ -325,6 +325,7 @@ def read_dataset(
 
 # Brackets of any width (after NFKC) and what they hold, and required marks: notes added to a
 # header (「（人）」, 「（公用）」, 「※必須」, 「*」), not part of its name.
+_HEADER_WRAPPED = re.compile(r"[(\[【〔<「『]([^)\]】〕>」』]*)[)\]】〕>」』]")
 _HEADER_NOTES = re.compile(r"[(\[【〔<「『][^)\]】〕>」』]*[)\]】〕>」』]|※.*$|[*＊]")
 
 
@@ -333,6 +334,10 @@ def header_key(text, *, strip_notes: bool = False) -> str:
     ``strip_notes``, without bracketed notes and required marks."""
     text = unicodedata.normalize("NFKC", str(text or "")).lower()
     if strip_notes:
+        # 「[職員番号]」: a header wrapped whole in brackets is that header.
+        wrapped = _HEADER_WRAPPED.fullmatch(text.strip())
+        if wrapped:
+            text = wrapped.group(1)
         text = _HEADER_NOTES.sub("", text)
     return "".join(text.split())
 
@@ -646,7 +651,14 @@ def run_import(resource, dataset: tablib.Dataset, *, dry_run: bool) -> ImportOut
 
 
 def print_outcome(outcome: ImportOutcome, stdout, stderr, style=None) -> None:
-    """What an import command prints: one line per row error, then the totals."""
+    """What an import command prints: the warnings and details, one line per row error, then
+    the totals."""
+    for warning in outcome.warnings:
+        stderr.write(_("注意：") + warning)
+    for heading, lines in outcome.details:
+        stderr.write(heading)
+        for line in lines:
+            stderr.write("  " + line)
     for error in outcome.errors:
         stderr.write(str(error))
     figures = ", ".join(f"{label}: {value}" for label, value in outcome.totals())

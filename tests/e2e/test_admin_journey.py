@@ -50,6 +50,7 @@ def test_municipal_administrator_imports_records_and_reports(
         bad.write_text(ROSTER_BAD, encoding="cp932")
         page.goto(live_server.url + "/admin/staff-roster/import/")
         page.set_input_files("input[type=file]", str(bad))
+        page.get_by_label("この人たちだけ更新する", exact=False).check()
         page.get_by_role("button", name="確認する（まだ書き込みません）").click()
         page.get_by_role("heading", name="取り込めない行があります").wait_for()
         errors = page.locator("table", has=page.locator("caption", has_text="エラーの一覧"))
@@ -60,6 +61,8 @@ def test_municipal_administrator_imports_records_and_reports(
         good.write_text(ROSTER_GOOD, encoding="utf-8-sig")
         page.goto(live_server.url + "/admin/staff-roster/import/")
         page.set_input_files("input[type=file]", str(good))
+        # A file of two new people: "only these people", so nobody else on the roster leaves.
+        page.get_by_label("この人たちだけ更新する", exact=False).check()
         page.get_by_role("button", name="確認する（まだ書き込みません）").click()
         page.get_by_role("button", name="この内容で取り込む").click()
         page.wait_for_url(re.compile(r"/admin/staff-roster/import/$"))

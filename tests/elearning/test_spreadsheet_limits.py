@@ -98,7 +98,10 @@ def test_a_declared_huge_dimension_is_ignored_and_the_real_rows_read():
     dataset, peak = read_measured(content)
     assert not isinstance(dataset, ImportFileError)
     assert dataset.headers == ["職員番号", "氏名", "所属"]
-    assert [list(r) for r in dataset] == [[1001, "大阪 花子", "福祉局"], [1002, "大阪 太郎", "市民局"]]
+    assert [list(r) for r in dataset] == [
+        [1001, "大阪 花子", "福祉局"],
+        [1002, "大阪 太郎", "市民局"],
+    ]
     # openpyxl padded each row to 16,384 cells of the declared A1:XFD1048576 before.
     assert peak < 10 * 1024 * 1024
 
