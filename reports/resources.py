@@ -7,6 +7,7 @@ per file, not per row.
 """
 
 import datetime as dt
+from collections import Counter
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -21,10 +22,12 @@ from organizations.models import Municipality, Prefecture
 from organizations.scopes import AreaScope
 
 from . import tallies
+from .effects import PLAUSIBLE_SESSION_ATTENDEES, kpi_effects
 from .models import (
     AGE_BAND_FIELDS,
     ATTENDEE_COUNT_FIELDS,
     GENDER_FIELDS,
+    MAX_SESSION_COUNT,
     PROGRAMME_START,
     TARGET_MONTH_FIELDS,
     KpiTarget,
@@ -50,7 +53,10 @@ def parse_count(value, *, required=False, limit=100_000) -> int | None:
         raise ValueError(_("人数は0以上の整数で書いてください：%(value)s") % {"value": value})
     number = int(text)
     if number > limit:
-        raise ValueError(_("人数が大きすぎます：%(value)s") % {"value": value})
+        raise ValueError(
+            _("人数が大きすぎます（上限 %(limit)s）：%(value)s")
+            % {"limit": f"{limit:,}", "value": value}
+        )
     return number
 
 
@@ -139,6 +145,9 @@ def _municipalities_by_code() -> dict[str, Municipality]:
 
 
 # --- in-person sessions --------------------------------------------------------------------------
+
+# How many municipalities the preview names in the KPI effect (a national file has hundreds).
+EFFECT_LINES = 50
 
 HELD_ON = "開催日"
 MUNICIPALITY = "市区町村コード"
@@ -265,8 +274,8 @@ class TrainingSessionResource(ReportsResource):
         super().__init__(**kwargs)
         self.scope = scope
         self.user = user
-        count_or_zero = memoised(lambda value: parse_count(value) or 0)
-        count = memoised(parse_count)
+        count_or_zero = memoised(lambda value: parse_count(value, limit=MAX_SESSION_COUNT) or 0)
+        count = memoised(partial(parse_count, limit=MAX_SESSION_COUNT))
         # (attribute, column, parser) for every cell of a row, built once per import: the
         # parsers remember the values they have read (dates, codes, counts repeat).
         self.parsers = [
@@ -321,6 +330,7 @@ class TrainingSessionResource(ReportsResource):
             self.user if self.user is not None and self.user.is_authenticated else None
         )
         self.extra["attendees"] = 0
+        self.large = []
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -350,6 +360,8 @@ class TrainingSessionResource(ReportsResource):
                 % {"row": self.in_file[instance.fingerprint]}
             )
         self.in_file[instance.fingerprint] = (number or 0) + 1
+        if instance.total_attendees > PLAUSIBLE_SESSION_ATTENDEES:
+            self.large.append(((number or 0) + 1, instance.total_attendees))
         if self.created_by is not None:
             instance.created_by = self.created_by
         self.created.append(instance)
@@ -388,8 +400,37 @@ class TrainingSessionResource(ReportsResource):
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
+        dry_run = bool(kwargs.get("dry_run"))
+        if dry_run:
+            self._describe_effect()
+        if self.large:
+            rows = "、".join(f"{row} 行目（{n:,} 人）" for row, n in self.large[:20])
+            if len(self.large) > 20:
+                rows += _(" ほか %(count)s 件") % {"count": len(self.large) - 20}
+            self.require_confirmation(
+                "large_sessions",
+                _(
+                    "受講者が %(limit)s 人を超える開催報告 %(count)s 件の人数に間違いがないことを"
+                    "確認しました：%(rows)s"
+                )
+                % {"limit": PLAUSIBLE_SESSION_ATTENDEES, "count": len(self.large), "rows": rows},
+                dry_run=dry_run,
+            )
         # Counted once for the whole file; in a dry run this is rolled back with the sessions.
         tallies.apply(tallies.sessions_counts(self.created))
+
+    def _describe_effect(self) -> None:
+        """The file's effect on each municipality's KPI figures (before → after), for the
+        preview; read before the file's sessions are counted."""
+        deltas = Counter()
+        for session in self.created:
+            deltas[(session.municipality_id, session.fiscal_year)] += session.total_attendees
+        effects = kpi_effects(deltas)
+        lines = [str(effect) for effect in effects[:EFFECT_LINES]]
+        if len(effects) > EFFECT_LINES:
+            lines.append(_("ほか %(count)s 市区町村") % {"count": len(effects) - EFFECT_LINES})
+        if lines:
+            self.details.append((_("KPI への影響（取り込む前 → 取り込んだ後）"), lines))
 
 
 # --- KPI targets ---------------------------------------------------------------------------------
