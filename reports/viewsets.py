@@ -120,9 +120,7 @@ class KpiEffectStepMixin:
         if session.pk:
             previous = TrainingSession.objects.filter(pk=session.pk).first()
             if previous is not None:
-                deltas[(previous.municipality_id, previous.fiscal_year)] -= (
-                    previous.total_attendees
-                )
+                deltas[(previous.municipality_id, previous.fiscal_year)] -= previous.total_attendees
         return deltas
 
     def get_context_data(self, **kwargs):
