@@ -81,9 +81,12 @@ def parse_date(value) -> dt.date:
 
 
 class Words:
-    """The words accepted for each choice of a column (case-insensitive, spaces folded)."""
+    """The words accepted for each choice of a column (case-insensitive, spaces folded).
 
-    def __init__(self, options: dict[str, set[str]], label):
+    ``options`` maps each choice to its words, the usual word first, in the order the error
+    message lists them (a tuple: the message is the same every time)."""
+
+    def __init__(self, options: dict[str, tuple[str, ...]], label):
         self.options = options
         self.label = label
         self.lookup = {}
@@ -91,6 +94,15 @@ class Words:
             for word in words:
                 # Plain strings: what the database stores and compares.
                 self.lookup.setdefault(word.lower(), str(choice))
+
+    def allowed(self) -> str:
+        """Every accepted word, choice by choice in a fixed order: 「対面（会場・集合・空欄）、…」."""
+        parts = []
+        for words in self.options.values():
+            shown = [word or _("空欄") for word in words]
+            first, rest = shown[0], shown[1:]
+            parts.append(f"{first}（{'・'.join(rest)}）" if rest else first)
+        return "、".join(parts)
 
     def parse(self, value) -> str:
         """The choice ``value`` names; ``ValueError`` (a Japanese message) when none."""
@@ -100,7 +112,7 @@ class Words:
                 _("%(label)sは次のいずれかで書いてください：%(options)s（入力：%(value)s）")
                 % {
                     "label": self.label,
-                    "options": "、".join(sorted(next(iter(w)) for w in self.options.values())),
+                    "options": self.allowed(),
                     "value": value,
                 }
             )
@@ -163,25 +175,25 @@ SUMMARY = "主な意見"
 
 ORGANISER_WORDS = Words(
     {
-        TrainingSession.OrganiserType.MUNICIPALITY: {"自治体", "市区町村", "都道府県", "行政"},
-        TrainingSession.OrganiserType.COMPANY: {"企業", "会社", "事業所"},
-        TrainingSession.OrganiserType.SCHOOL: {"学校", "大学", "教育機関"},
-        TrainingSession.OrganiserType.NPO: {"NPO", "NPO法人", "社会福祉協議会", "社協"},
-        TrainingSession.OrganiserType.OTHER: {"その他"},
+        TrainingSession.OrganiserType.MUNICIPALITY: ("自治体", "市区町村", "都道府県", "行政"),
+        TrainingSession.OrganiserType.COMPANY: ("企業", "会社", "事業所"),
+        TrainingSession.OrganiserType.SCHOOL: ("学校", "大学", "教育機関"),
+        TrainingSession.OrganiserType.NPO: ("NPO", "NPO法人", "社会福祉協議会", "社協"),
+        TrainingSession.OrganiserType.OTHER: ("その他",),
     },
     gettext_lazy("主催者の種別"),
 )
 DELIVERY_WORDS = Words(
     {
-        TrainingSession.Delivery.IN_PERSON: {"対面", "会場", "集合", ""},
-        TrainingSession.Delivery.LIVE_ONLINE: {"ライブ配信", "オンライン", "Web", "ウェブ", "Zoom"},
+        TrainingSession.Delivery.IN_PERSON: ("対面", "会場", "集合", ""),
+        TrainingSession.Delivery.LIVE_ONLINE: ("ライブ配信", "オンライン", "Web", "ウェブ", "Zoom"),
     },
     gettext_lazy("実施方法"),
 )
 COURSE_WORDS = Words(
     {
-        Audience.CITIZEN: {"一般向け", "一般", "市民向け", "大人向け"},
-        Audience.CHILDREN: {"こども向け", "子ども向け", "子供向け", "こども", "子ども"},
+        Audience.CITIZEN: ("一般向け", "一般", "市民向け", "大人向け"),
+        Audience.CHILDREN: ("こども向け", "子ども向け", "子供向け", "こども", "子ども"),
     },
     gettext_lazy("講座の種類"),
 )
