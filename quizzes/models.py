@@ -20,6 +20,7 @@ from elearning.page_cache import SharedPageMixin
 from organizations.models import Learner, Municipality
 
 from .admin_forms import QuestionAdminForm
+from .questionnaire_forms import QuestionnaireFormBuilder
 
 
 class QuestionKind(models.TextChoices):
@@ -272,6 +273,9 @@ class QuestionnairePage(AbstractForm):
     """The course questionnaire (アンケート), built with Wagtail's form builder so editors change
     the questions. Answers are anonymous: a submission stores the answers only, never who sent
     them. A child page of the course; its aggregates are under レポート → アンケートの集計."""
+
+    # Text answers bounded as the page says (``quizzes.questionnaire_forms``).
+    form_builder = QuestionnaireFormBuilder
 
     intro = RichTextField(_("はじめに"), features=RICH_TEXT_FEATURES, blank=True)
     thank_you_text = RichTextField(_("送信後のお礼"), features=RICH_TEXT_FEATURES, blank=True)

@@ -104,3 +104,23 @@ def test_summary_equals_an_independent_count_and_exports(client, questionnaire):
     assert rows[("これからしたいこと", "声をかける")] == 2
     assert rows[("これからしたいこと", "窓口を調べる")] == 1
     assert rows[("感想", "（記入あり）")] == 2
+
+
+def test_a_comment_longer_than_the_form_says_is_refused_in_japanese(client, questionnaire):
+    _course, page = questionnaire
+    satisfaction, _plans, comment = names(page)
+    html = client.get(page.url).content.decode()
+    assert "2,000 文字まで" in html and 'maxlength="2000"' in html
+    response = client.post(page.url, {satisfaction: "満足", comment: "あ" * 9000})
+    assert "2,000 文字以内で書いてください（いま 9,000 文字です）。" in response.content.decode()
+    assert not FormSubmission.objects.exists()
+
+
+def test_line_breaks_count_as_one_character_as_in_the_browser(client, questionnaire):
+    _course, page = questionnaire
+    satisfaction, _plans, comment = names(page)
+    # 2,000 characters in the box (1,000 of them line breaks), sent as CR LF: 3,000 bytes.
+    text = "あ\r\n" * 1000
+    response = client.post(page.url, {satisfaction: "満足", comment: text})
+    assert response.status_code == 200
+    assert FormSubmission.objects.count() == 1
