@@ -390,3 +390,28 @@ def test_a_wrong_choice_lists_every_allowed_word_in_a_fixed_order(places):
         "実施方法は次のいずれかで書いてください：対面（会場・集合・空欄）、"
         "ライブ配信（オンライン・Web・ウェブ・Zoom）（入力：テレビ）"
     }
+
+
+def test_the_admin_screen_shows_the_effect_and_asks_for_the_tick_on_a_large_session(
+    client, places, django_user_model
+):
+    user = django_user_model.objects.create_user("osaka-admin", password="pw-Secret-1")
+    user.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="add_trainingsession"),
+    )
+    AdminScope.objects.create(user=user, level="municipality", municipality=places["osaka"])
+    client.force_login(user)
+    url = reverse("training_session_import")
+    text = sessions_csv("2025-05-11,271004,自治体,大阪市 大会,一般向け,講師,対面,,800,0,0")
+    response = client.post(url, {"file": upload(text)})
+    html = response.content.decode()
+    assert "大阪府大阪市 2025年度の養成者数：0 人 → 800 人（+800）" in html
+    assert 'name="confirm" value="large_sessions" required' in html
+    token = response.context["token"]
+    again = client.post(url, {"token": token})
+    assert "下の確認の項目をすべてチェックしてください" in again.content.decode()
+    assert not TrainingSession.objects.exists()
+    done = client.post(url, {"token": token, "confirm": "large_sessions"})
+    assert done.status_code == 302
+    assert TrainingSession.objects.get().total_attendees == 800
