@@ -245,7 +245,7 @@ def run_one(kind: str, path: Path) -> dict:
             _time_account_creation(figures)
 
             def resource():
-                return StaffRosterResource(municipality=municipality)
+                return StaffRosterResource(municipality=municipality, mode="whole")
         else:
 
             def resource():

@@ -15,6 +15,7 @@ from django.utils import timezone
 from wagtail import hooks
 
 from elearning.dates import fiscal_year_of, tokyo_date
+from elearning.text_limits import check_length
 from organizations.models import Learner
 
 from .models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote
@@ -179,8 +180,11 @@ def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
 
 @transaction.atomic
 def reflection_save(*, learner: Learner, lesson: LessonPage, block_id: str, text: str):
-    """Keep a 個人ワーク answer on the server because the learner asked to (empty text deletes)."""
-    text = text.strip()[:REFLECTION_MAX_LENGTH]
+    """Keep a 個人ワーク answer on the server because the learner asked to (empty text deletes).
+
+    Longer than ``REFLECTION_MAX_LENGTH`` (the box's limit) is refused with
+    ``ValidationError``, not cut: the learner keeps what they wrote and can shorten it."""
+    text = check_length(text, REFLECTION_MAX_LENGTH)
     if not text:
         ReflectionNote.objects.filter(learner=learner, lesson=lesson, block_id=block_id).delete()
         return None

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -179,7 +180,13 @@ def save_reflection(request, lesson_id: int):
         return HttpResponseBadRequest(_("不正な操作です。"))
     text = request.POST.get("text", "")
     learner = learner_for_update(request)
-    note = services.reflection_save(learner=learner, lesson=lesson, block_id=block_id, text=text)
+    try:
+        note = services.reflection_save(
+            learner=learner, lesson=lesson, block_id=block_id, text=text
+        )
+    except ValidationError as error:
+        # Only a request that bypassed the box's maxlength gets here: nothing is saved.
+        return render(request, "400.html", {"message": " ".join(error.messages)}, status=400)
     if note is None:
         messages.info(request, _("保存していた回答を削除しました。"))
     else:

@@ -20,6 +20,7 @@ How to add an import
 
 import io
 import os
+import re
 import unicodedata
 import uuid
 from collections import Counter
@@ -100,22 +101,138 @@ def _is_empty(row) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
 
 
-def _dataset_from_xlsx(content: bytes) -> tablib.Dataset:
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of a spreadsheet is read, whatever the file declares (settings ``IMPORT_MAX_*``).
+
+    Rows count the data rows (not the header); cells count every cell of the table once rows
+    are padded to the header's width, which is what the import holds in memory."""
+
+    rows: int
+    columns: int
+    cells: int
+    uncompressed_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> "ReadLimits":
+        return cls(
+            rows=int(getattr(settings, "IMPORT_MAX_ROWS", 100_000)),
+            columns=int(getattr(settings, "IMPORT_MAX_COLUMNS", 100)),
+            cells=int(getattr(settings, "IMPORT_MAX_CELLS", 1_000_000)),
+            uncompressed_bytes=int(
+                getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+            ),
+        )
+
+
+def _too_many_rows(limits: ReadLimits) -> ImportFileError:
+    return ImportFileError(
+        _("行が多すぎます（上限 %(rows)s 行）。ファイルを分けて取り込んでください。")
+        % {"rows": f"{limits.rows:,}"}
+    )
+
+
+def _trimmed(row) -> list:
+    """The row without its trailing empty cells (Excel writes formatted empty cells)."""
+    row = list(row)
+    while row and (row[-1] is None or (isinstance(row[-1], str) and not row[-1].strip())):
+        row.pop()
+    return row
+
+
+def _bounded_rows(source, limits: ReadLimits) -> list[list]:
+    """The rows of ``source`` (an iterable of rows) up to the last one holding data, refused
+    as soon as they exceed ``limits``: nothing beyond the limits is ever held in memory.
+    Empty rows are kept only when data follows them (their place gives row numbers)."""
+    rows: list[list] = []
+    pending_empty = 0
+    cells = 0
+    for row in source:
+        # openpyxl yields the gaps of a sparse sheet as empty rows: the cheap test first.
+        row = _trimmed(row) if row else row
+        if not row:
+            # Only counted: trailing empty rows (however many) are never stored.
+            pending_empty += 1
+            continue
+        if len(row) > limits.columns:
+            raise ImportFileError(
+                _("列が多すぎます（上限 %(columns)s 列）。使わない列を消して保存し直してください。")
+                % {"columns": f"{limits.columns:,}"}
+            )
+        if pending_empty:
+            if len(rows) + pending_empty >= limits.rows + 1:
+                raise _too_many_rows(limits)
+            rows.extend([] for _i in range(pending_empty))
+            pending_empty = 0
+        rows.append(row)
+        if len(rows) > limits.rows + 1:
+            raise _too_many_rows(limits)
+        cells += len(row)
+        if cells > limits.cells:
+            raise _too_many_cells(limits)
+    width = max((len(r) for r in rows[:1]), default=0)
+    if len(rows) * max(width, 1) > limits.cells:
+        raise _too_many_cells(limits)
+    return rows
+
+
+def _too_many_cells(limits: ReadLimits) -> ImportFileError:
+    return ImportFileError(
+        _("セルが多すぎます（上限 %(cells)s セル）。ファイルを分けて取り込んでください。")
+        % {"cells": f"{limits.cells:,}"}
+    )
+
+
+def _unpacked_size(content: bytes) -> int:
+    """What the XLSX (a zip) unpacks to, by its directory. Python's zipfile never inflates a
+    member beyond the size its directory declares, so this bounds what openpyxl can read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(
+            _("Excel ファイルを読み込めませんでした。xlsx 形式で保存し直してください。")
+        ) from exc
+
+
+def _dataset_from_xlsx(content: bytes, limits: ReadLimits) -> tablib.Dataset:
     from openpyxl import load_workbook
 
+    if _unpacked_size(content) > limits.uncompressed_bytes:
+        raise ImportFileError(
+            _(
+                "Excel ファイルの中身が大きすぎます（展開後の上限 %(size)s MB）。"
+                "ファイルを分けて取り込んでください。"
+            )
+            % {"size": _format_megabytes(limits.uncompressed_bytes)}
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
         raise ImportFileError(
             _("Excel ファイルを読み込めませんでした。xlsx 形式で保存し直してください。")
         ) from exc
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    try:
+        sheet = workbook.worksheets[0]
+        # The sheet's <dimension> is only a claim: with it, openpyxl pads every row to the
+        # declared width (A1:XFD1048576 makes each row 16,384 cells). Without it, each row
+        # holds the cells the file really has.
+        sheet.reset_dimensions()
+        rows = _bounded_rows(sheet.iter_rows(values_only=True), limits)
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(
+            _("Excel ファイルを読み込めませんでした。xlsx 形式で保存し直してください。")
+        ) from exc
+    finally:
+        workbook.close()
     return _dataset_from_rows(rows)
 
 
-def _dataset_from_text(content: bytes) -> tablib.Dataset:
+def _dataset_from_text(content: bytes, limits: ReadLimits) -> tablib.Dataset:
     import csv
 
     for encoding in TEXT_ENCODINGS:
@@ -131,7 +248,7 @@ def _dataset_from_text(content: bytes) -> tablib.Dataset:
     if "\x00" in text:
         raise ImportFileError(_("CSV ファイルとして読み込めませんでした。"))
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = _bounded_rows(csv.reader(io.StringIO(text, newline="")), limits)
     except csv.Error as exc:
         raise ImportFileError(_("CSV ファイルとして読み込めませんでした。")) from exc
     return _dataset_from_rows(rows)
@@ -154,29 +271,75 @@ def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
     if len(rows) < 2:
         raise ImportFileError(_("データの行がありません（見出しの行だけです）。"))
     dataset = tablib.Dataset(headers=headers)
+    # Cells right of the last header are not imported: say so instead of dropping them.
+    beyond = set()
     for row in rows[1:]:
+        if len(row) > width and not _is_empty(row[width:]):
+            beyond.update(i + 1 for i, v in enumerate(row) if i >= width and not _is_empty([v]))
         row = [_clean_cell(value) for value in row[:width]]
         row += [None] * (width - len(row))
         dataset.append(row)
+    dataset.read_warnings = []
+    if beyond:
+        from openpyxl.utils import get_column_letter
+
+        dataset.read_warnings.append(
+            _("見出しのない列（%(columns)s 列）にデータがあります。この列は取り込みません。")
+            % {"columns": "、".join(get_column_letter(i) for i in sorted(beyond))}
+        )
+    # Headerless columns inside the header row are not imported either.
+    unnamed = [i + 1 for i, h in enumerate(headers) if not h]
+    if unnamed:
+        from openpyxl.utils import get_column_letter
+
+        dataset.read_warnings.append(
+            _("見出しが空の列（%(columns)s 列）は取り込みません。")
+            % {"columns": "、".join(get_column_letter(i) for i in unnamed)}
+        )
     return dataset
 
 
-def read_dataset(uploaded_file, *, max_bytes: int | None = None) -> tablib.Dataset:
+def read_dataset(
+    uploaded_file, *, max_bytes: int | None = None, limits: ReadLimits | None = None
+) -> tablib.Dataset:
     """Read a CSV (UTF-8 with or without BOM, Shift_JIS/CP932) or XLSX upload into a Dataset.
 
     The first row holds the headers; trailing empty rows are dropped and cells are stripped.
-    Raises ``ImportFileError`` (a Japanese message) for files too large, unreadable or empty.
+    Raises ``ImportFileError`` (a Japanese message) for files too large (in bytes, unpacked
+    bytes, rows, columns or cells: ``ReadLimits``), unreadable or empty. What the file holds
+    but the import will not read (cells right of the headers) is listed, in Japanese, in the
+    dataset's ``read_warnings``.
     """
     max_bytes = max_import_bytes() if max_bytes is None else max_bytes
+    limits = ReadLimits.from_settings() if limits is None else limits
     content = _read_bytes(uploaded_file, max_bytes)
     if not content.strip():
         raise ImportFileError(_("ファイルが空です。"))
     if content.startswith(XLSX_MAGIC):
-        return _dataset_from_xlsx(content)
+        return _dataset_from_xlsx(content, limits)
     name = getattr(uploaded_file, "name", "") or ""
     if name.lower().endswith((".xls", ".xlsm", ".ods")):
         raise ImportFileError(_("xlsx 形式か CSV 形式で保存し直してください。"))
-    return _dataset_from_text(content)
+    return _dataset_from_text(content, limits)
+
+
+# Brackets of any width (after NFKC) and what they hold, and required marks: notes added to a
+# header (「（人）」, 「（公用）」, 「※必須」, 「*」), not part of its name.
+_HEADER_WRAPPED = re.compile(r"[(\[【〔<「『]([^)\]】〕>」』]*)[)\]】〕>」』]")
+_HEADER_NOTES = re.compile(r"[(\[【〔<「『][^)\]】〕>」』]*[)\]】〕>」』]|※.*$|[*＊]")
+
+
+def header_key(text, *, strip_notes: bool = False) -> str:
+    """A header as compared: NFKC (全角/半角 folded), lower case, no spaces; with
+    ``strip_notes``, without bracketed notes and required marks."""
+    text = unicodedata.normalize("NFKC", str(text or "")).lower()
+    if strip_notes:
+        # 「[職員番号]」: a header wrapped whole in brackets is that header.
+        wrapped = _HEADER_WRAPPED.fullmatch(text.strip())
+        if wrapped:
+            text = wrapped.group(1)
+        text = _HEADER_NOTES.sub("", text)
+    return "".join(text.split())
 
 
 def normalise_code(value) -> str:
@@ -231,6 +394,14 @@ class ImportOutcome:
     # The first rows, for the preview: (row number, import type, [values]) under these headers.
     preview: list = field(default_factory=list)
     preview_headers: list = field(default_factory=list)
+    # What the user should know before confirming (columns not imported, numbers matched only
+    # after normalisation...), in Japanese; shown prominently in the preview.
+    warnings: list[str] = field(default_factory=list)
+    # Checkboxes the user must tick to confirm: [(name, label)]. The resource refuses to
+    # write without them (``SpreadsheetResource.require_confirmation``).
+    confirmations: list[tuple[str, str]] = field(default_factory=list)
+    # Detail blocks of the preview: [(heading, [lines])], e.g. the people who would leave.
+    details: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
@@ -312,9 +483,27 @@ class SpreadsheetResource(resources.ModelResource):
     required_columns: list[str] = []
     extra_labels: dict = {}
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, confirmed=(), **kwargs):
         super().__init__()
         self.extra = {}
+        # Names of the confirmations the user ticked (the admin's confirm step, a command's
+        # flag); what this import asked for, and what to show in the preview.
+        self.confirmed = frozenset(confirmed)
+        self.confirmations: list[tuple[str, str]] = []
+        self.warnings: list[str] = []
+        self.details: list[tuple[str, list[str]]] = []
+
+    def require_confirmation(self, name: str, label: str, *, dry_run: bool) -> None:
+        """Ask for the confirmation ``name`` (its checkbox reads ``label``). A dry run lists
+        it for the preview; a real import without it raises ``ValidationError``, which
+        rolls the whole import back."""
+        if (name, label) not in self.confirmations:
+            self.confirmations.append((name, label))
+        if not dry_run and name not in self.confirmed:
+            raise ValidationError(
+                _("確認が必要です：%(label)s（確認画面でチェックしてから取り込んでください）")
+                % {"label": label}
+            )
 
     class Meta:
         abstract = True
@@ -352,20 +541,47 @@ class SpreadsheetResource(resources.ModelResource):
         field_ = self.fields.get(key)
         return field_.column_name if field_ is not None else key
 
+    def canonical_header(self, header: str) -> str | None:
+        """The column ``header`` names, or ``None`` when the import does not use it.
+
+        Headers are compared after NFKC (全角/半角), lower case and without spaces; a header
+        that is not known as written is tried again without its brackets and required
+        marks, so 「一般（人）」, 「メールアドレス（公用）」 and 「氏名 ※必須」 are found.
+        Brackets that change the meaning (「氏名（カナ）」) are listed as aliases and win."""
+        lookup = self._header_lookup()
+        found = lookup.get(header_key(header))
+        if found is None:
+            found = lookup.get(header_key(header, strip_notes=True))
+        return found
+
+    def _header_lookup(self) -> dict[str, str]:
+        lookup = getattr(self, "_lookup", None)
+        if lookup is None:
+            lookup = {}
+            for f in self.fields.values():
+                lookup[header_key(f.column_name)] = f.column_name
+            for canonical, aliases in self.header_aliases.items():
+                for alias in aliases:
+                    lookup[header_key(alias)] = canonical
+            self._lookup = lookup
+        return lookup
+
+    def unused_columns_warning(self, dataset: tablib.Dataset) -> list[str]:
+        """A warning naming every column of the file that the import does not read."""
+        known = set(self._header_lookup().values())
+        unused = [h for h in dataset.headers if h and h not in known]
+        if not unused:
+            return []
+        return [
+            _("次の列は取り込みません（見出しが分かりません）：%(columns)s")
+            % {"columns": "、".join(f"「{h}」" for h in unused)}
+        ]
+
     def normalise_headers(self, dataset: tablib.Dataset) -> list[RowError]:
         """Rename accepted header variants to the canonical ones; report missing and twice
         given columns (as errors of row 1)."""
-
-        def key(text):
-            return "".join(unicodedata.normalize("NFKC", str(text)).lower().split())
-
-        lookup = {}
-        for f in self.get_import_fields():
-            lookup[key(f.column_name)] = f.column_name
-        for canonical, aliases in self.header_aliases.items():
-            for alias in aliases:
-                lookup[key(alias)] = canonical
-        headers = [lookup.get(key(h), h) for h in dataset.headers]
+        lookup = self._header_lookup()
+        headers = [self.canonical_header(h) or h for h in dataset.headers]
         errors = []
         for header, count in Counter(h for h in headers if h).items():
             if count > 1 and header in lookup.values():
@@ -380,7 +596,9 @@ class SpreadsheetResource(resources.ModelResource):
 def _row_errors_from(resource, result) -> list[RowError]:
     errors = []
     for error in result.base_errors:
-        errors.append(RowError(1, _("（ファイル全体）"), str(error.error)))
+        exc = error.error
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        errors.append(RowError(1, _("（ファイル全体）"), message))
     for number, row_errors in result.row_errors():
         for error in row_errors:
             exc = error.error
@@ -400,8 +618,10 @@ def run_import(resource, dataset: tablib.Dataset, *, dry_run: bool) -> ImportOut
     """
     outcome = ImportOutcome(dry_run=dry_run, total_rows=len(dataset))
     outcome.extra_labels = dict(getattr(resource, "extra_labels", {}))
+    outcome.warnings = list(getattr(dataset, "read_warnings", []))
     if hasattr(resource, "normalise_headers"):
         outcome.errors = resource.normalise_headers(dataset)
+        outcome.warnings += resource.unused_columns_warning(dataset)
         if outcome.errors:
             return outcome
     result = resource.import_data(
@@ -419,6 +639,9 @@ def run_import(resource, dataset: tablib.Dataset, *, dry_run: bool) -> ImportOut
     outcome.unchanged = totals.get(RowResult.IMPORT_TYPE_SKIP, 0)
     outcome.deleted = totals.get(RowResult.IMPORT_TYPE_DELETE, 0)
     outcome.extra = dict(getattr(resource, "extra", {}))
+    outcome.warnings += list(getattr(resource, "warnings", []))
+    outcome.confirmations = list(getattr(resource, "confirmations", []))
+    outcome.details = list(getattr(resource, "details", []))
     headers = dataset.headers
     for number, row_result in enumerate(result.rows[:PREVIEW_ROWS], start=2):
         values = row_result.row_values or {}
@@ -428,7 +651,14 @@ def run_import(resource, dataset: tablib.Dataset, *, dry_run: bool) -> ImportOut
 
 
 def print_outcome(outcome: ImportOutcome, stdout, stderr, style=None) -> None:
-    """What an import command prints: one line per row error, then the totals."""
+    """What an import command prints: the warnings and details, one line per row error, then
+    the totals."""
+    for warning in outcome.warnings:
+        stderr.write(_("注意：") + warning)
+    for heading, lines in outcome.details:
+        stderr.write(heading)
+        for line in lines:
+            stderr.write("  " + line)
     for error in outcome.errors:
         stderr.write(str(error))
     figures = ", ".join(f"{label}: {value}" for label, value in outcome.totals())
@@ -510,8 +740,13 @@ class ImportView(WagtailAdminTemplateMixin, View):
         form.fields["file"] = form.fields.pop("file")
         return form
 
+    # Names of the confirmations ticked on the confirm step (empty for the preview).
+    confirmed = frozenset()
+
     def get_resource(self, data: dict):
-        return self.resource_class(**self.get_resource_kwargs(self.request, data))
+        return self.resource_class(
+            **self.get_resource_kwargs(self.request, data), confirmed=self.confirmed
+        )
 
     def run(self, dataset, data: dict, *, dry_run: bool) -> ImportOutcome:
         """Run the import; override to go through an app's service function instead."""
@@ -553,8 +788,8 @@ class ImportView(WagtailAdminTemplateMixin, View):
         )
         return context
 
-    def render(self, **context):
-        return self.render_to_response(self.get_context_data(**context))
+    def render(self, status=200, **context):
+        return self.render_to_response(self.get_context_data(**context), status=status)
 
     def get(self, request, *args, **kwargs):
         return self.render(form=self.get_form())
@@ -564,18 +799,19 @@ class ImportView(WagtailAdminTemplateMixin, View):
             return self.confirm(request.POST["token"])
         form = self.get_form(request.POST, request.FILES)
         if not form.is_valid():
-            return self.render(form=form)
+            # 400: the request is refused as it stands (the page says why, in Japanese).
+            return self.render(form=form, status=400)
         data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
         upload = form.cleaned_data["file"]
         try:
             dataset = read_dataset(upload)
         except ImportFileError as exc:
             form.add_error("file", str(exc))
-            return self.render(form=form)
+            return self.render(form=form, status=400)
         outcome = self.run(dataset, data, dry_run=True)
         token = None
         if outcome.is_valid:
-            token = self._store(upload, data)
+            token = self._store(upload, data, [name for name, _label in outcome.confirmations])
         return self.render(form=None, outcome=outcome, token=token, filename=upload.name)
 
     @staticmethod
@@ -595,7 +831,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
         except (FileNotFoundError, NotImplementedError, OSError):
             return
 
-    def _store(self, upload, data: dict) -> str:
+    def _store(self, upload, data: dict, confirmations: list[str]) -> str:
         self._purge_abandoned()
         upload.seek(0)
         name = default_storage.save(
@@ -607,6 +843,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
             "filename": upload.name,
             "user": self.request.user.pk,
             "data": {k: getattr(v, "pk", v) for k, v in data.items()},
+            "confirmations": confirmations,
         }
         return signing.dumps(payload, salt=SIGNING_SALT)
 
@@ -628,10 +865,22 @@ class ImportView(WagtailAdminTemplateMixin, View):
         if not form.is_valid():
             raise PermissionDenied
         data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+        self.confirmed = frozenset(self.request.POST.getlist("confirm"))
+        missing = [n for n in payload.get("confirmations", []) if n not in self.confirmed]
         try:
             with default_storage.open(payload["name"], "rb") as stored:
                 stored.name = payload["filename"]
                 dataset = read_dataset(stored)
+            if missing:
+                # Back to the same preview (same file, same token), saying what to tick.
+                outcome = self.run(dataset, data, dry_run=True)
+                return self.render(
+                    form=None,
+                    outcome=outcome,
+                    token=token,
+                    filename=payload["filename"],
+                    confirm_error=_("取り込む前に、下の確認の項目をすべてチェックしてください。"),
+                )
             outcome = self.run(dataset, data, dry_run=False)
         except ImportFileError as exc:
             messages.error(self.request, str(exc))

@@ -16,7 +16,7 @@ from elearning.imports import ImportView
 
 from .invitations import invitation_url, staff_needing_invitation, staff_send_invitations
 from .models import AdminScope, Department, StaffMember
-from .resources import StaffRosterResource
+from .resources import MASS_LEAVING, RosterMode, StaffRosterResource
 from .scopes import scope_for_user
 from .services import roster_import
 
@@ -38,8 +38,9 @@ class RosterImportView(ImportView):
     url_name = "staff_roster_import"
     template_filename = "staff-roster-template"
     help_text = gettext_lazy(
-        "職員番号で照合し、既存の職員は更新します。ファイルにいない職員は「退職・異動」に"
-        "します（削除はしません）。新しい所属は自動で作られます。"
+        "職員番号で照合し、既存の職員は更新します。「この名簿が全員分」を選ぶと、ファイルに"
+        "いない職員を「退職・異動」にします（削除はしません）。一部の人だけのファイルなら"
+        "「この人たちだけ更新する」を選んでください。新しい所属は自動で作られます。"
     )
 
     def check_permission(self, request):
@@ -52,18 +53,32 @@ class RosterImportView(ImportView):
                 label=_("市区町村"),
                 queryset=municipalities,
                 initial=self.scope.municipality_id,
-            )
+            ),
+            # No default: a partial file taken for the whole roster switches everyone else off.
+            "mode": forms.ChoiceField(
+                label=_("このファイルは"),
+                choices=RosterMode.CHOICES,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("ファイルが全員分か、一部の人だけかを選んでください。")
+                },
+            ),
         }
 
     def get_resource_kwargs(self, request, data):
         municipality = data["municipality"]
         if not self.scope.allows_municipality(municipality):
             raise PermissionDenied
-        return {"municipality": municipality}
+        return {"municipality": municipality, "mode": data["mode"]}
 
     def run(self, dataset, data, *, dry_run):
         return roster_import(
-            municipality=data["municipality"], dataset=dataset, dry_run=dry_run, scope=self.scope
+            municipality=data["municipality"],
+            dataset=dataset,
+            dry_run=dry_run,
+            scope=self.scope,
+            mode=data["mode"],
+            allow_mass_leaving=MASS_LEAVING in self.confirmed,
         )
 
     def get_breadcrumbs_items(self):

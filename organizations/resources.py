@@ -1,14 +1,30 @@
 """The staff roster (職員名簿) import: one row per staff member of one municipality.
 
-Matched by staff number within the municipality; departments are created when new; people
-missing from the file are marked as leaving (never deleted); accounts are created for new
-staff without passwords (they set one through a one-time link, ``organizations.invitations``).
-Run through ``elearning.imports.run_import`` by the admin view and ``import_roster``.
+Matched by staff number within the municipality; departments are created when new; accounts
+are created for new staff without passwords (they set one through a one-time link,
+``organizations.invitations``). Run through ``elearning.imports.run_import`` by the admin view
+and ``import_roster``.
+
+Who is not in the file depends on what the file is, which the uploader must say (``mode``):
+
+- ``whole`` (「この名簿が全員分」): people missing from the file are marked as leaving (never
+  deleted; their accounts are switched off). When that is more than
+  ``settings.ROSTER_MAX_LEAVING_SHARE`` of the active staff, the import needs the confirmation
+  ``allow_mass_leaving`` (a partial file uploaded as the whole roster).
+- ``changes`` (「この人たちだけ更新」): only the people in the file change.
+
+Staff numbers are matched the way offices write them (README, "Staff numbers"): exactly as
+written first (after NFKC and without spaces); then, for numbers of digits only, numerically
+(Excel stores 00123 as 123: that 123 is the existing 00123, when exactly one existing number
+has that value); a new number of digits shorter than the municipality's established width
+(every existing number of digits has the same length and some start with 0) is zero-padded
+to it. Each such match or padding is listed as a warning in the preview.
 """
 
 import secrets
 from collections import Counter
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -48,6 +64,26 @@ def _status_from(text: str) -> str | None:
     return None
 
 
+class RosterMode:
+    """What the uploaded file is (the uploader's explicit choice)."""
+
+    WHOLE = "whole"
+    CHANGES = "changes"
+    CHOICES = [
+        (WHOLE, gettext_lazy("この名簿が全員分（名簿にいない人を「退職・異動」にする）")),
+        (CHANGES, gettext_lazy("この人たちだけ更新する（名簿にいない人は変えない）")),
+    ]
+
+
+MASS_LEAVING = "allow_mass_leaving"
+# How many leavers (or normalised numbers) the preview names; the count is always complete.
+LIST_LIMIT = 200
+
+
+def max_leaving_share() -> float:
+    return float(getattr(settings, "ROSTER_MAX_LEAVING_SHARE", 0.2))
+
+
 def _same_municipality(code: str, municipality: Municipality) -> bool:
     # The 5-digit code without its check digit is also in common use.
     return code in (municipality.code, municipality.code[:5])
@@ -68,10 +104,32 @@ class StaffRosterResource(SpreadsheetResource):
     header_aliases = {
         STAFF_NUMBER: ["職員コード", "職員No", "職員NO.", "職員ID"],
         NAME: ["名前", "職員名", "氏 名"],
-        NAME_KANA: ["フリガナ", "カナ", "よみがな", "氏名カナ", "ふりがな（カナ）"],
-        DEPARTMENT: ["所属名", "部署", "部署名", "所属課"],
-        EMAIL: ["メール", "E-mail", "Email", "e-mail", "電子メール"],
-        STATUS: ["状態", "在職状況", "在籍区分"],
+        # Brackets that change the meaning are listed (others are ignored when matching).
+        NAME_KANA: [
+            "フリガナ",
+            "カナ",
+            "よみがな",
+            "読み仮名",
+            "氏名カナ",
+            "カナ氏名",
+            "氏名（カナ）",
+            "氏名（フリガナ）",
+            "氏名（ふりがな）",
+            "氏名（よみがな）",
+            "ふりがな（カナ）",
+        ],
+        DEPARTMENT: ["所属名", "部署", "部署名", "所属課", "所属部署", "課名"],
+        EMAIL: [
+            "メール",
+            "E-mail",
+            "Email",
+            "e-mail",
+            "電子メール",
+            "メールアドレス（公用）",
+            "公用メールアドレス",
+            "公用メール",
+        ],
+        STATUS: ["状態", "在職状況", "在籍区分", "在籍状況", "在籍", "在職", "状況", "区分"],
         MUNICIPALITY_CODE: ["市区町村コード", "全国地方公共団体コード", "自治体コード"],
     }
     required_columns = [STAFF_NUMBER, NAME, DEPARTMENT]
@@ -95,9 +153,12 @@ class StaffRosterResource(SpreadsheetResource):
         use_bulk = True
         batch_size = 1000
 
-    def __init__(self, *, municipality: Municipality, **kwargs):
+    def __init__(self, *, municipality: Municipality, mode: str, **kwargs):
         super().__init__(**kwargs)
+        if mode not in (RosterMode.WHOLE, RosterMode.CHANGES):
+            raise ValueError(f"unknown roster mode {mode!r}")
         self.municipality = municipality
+        self.mode = mode
 
     @classmethod
     def template_headers(cls) -> list[str]:
@@ -108,9 +169,10 @@ class StaffRosterResource(SpreadsheetResource):
 
     def before_import(self, dataset, **kwargs):
         headers = dataset.headers
+        self.active_before = self.get_queryset().filter(status=StaffMember.Status.ACTIVE).count()
         # Staff numbers and departments of the whole file are needed up front (duplicates, new
         # departments); the other cells are normalised row by row in ``before_import_row``.
-        self.numbers = _column(dataset, STAFF_NUMBER, normalise_code)
+        self.numbers = self._match_numbers(_column(dataset, STAFF_NUMBER, normalise_code))
         departments = _column(dataset, DEPARTMENT, normalise_text)
         self.normalisers = [
             (column, normalise)
@@ -144,6 +206,56 @@ class StaffRosterResource(SpreadsheetResource):
         self.departments_of_rows = departments
         self.extra["departments"] = len(new)
 
+    def _match_numbers(self, numbers: list[str]) -> list[str]:
+        """The file's staff numbers as the municipality writes them (the module's rule);
+        numbers that match only after normalisation are reported in ``self.warnings``, and
+        those that could be more than one person in ``self.ambiguous``."""
+        existing = set(self.get_queryset().values_list("staff_number", flat=True))
+        by_value: dict[int, list[str]] = {}
+        for number in existing:
+            if number.isascii() and number.isdigit():
+                by_value.setdefault(int(number), []).append(number)
+        digit_lengths = {len(n) for values in by_value.values() for n in values}
+        padded_width = None
+        if len(digit_lengths) == 1 and any(n.startswith("0") for n in existing if n.isdigit()):
+            padded_width = digit_lengths.pop()
+        self.ambiguous = {}
+        matched, padded = [], []
+        result = []
+        for number in numbers:
+            if number in existing or not (number.isascii() and number.isdigit()):
+                result.append(number)
+                continue
+            candidates = sorted(by_value.get(int(number), []), key=lambda n: (len(n), n))
+            if len(candidates) == 1:
+                matched.append((number, candidates[0]))
+                result.append(candidates[0])
+            elif len(candidates) > 1:
+                self.ambiguous[number] = candidates
+                result.append(number)
+            elif padded_width and len(number) < padded_width:
+                padded.append((number, number.zfill(padded_width)))
+                result.append(number.zfill(padded_width))
+            else:
+                result.append(number)
+        if matched:
+            self.warnings.append(
+                _(
+                    "%(count)s 人の職員番号は、先頭の 0 などを補って既存の職員と照合しました"
+                    "（Excel が 00123 を 123 として保存することがあります）：%(examples)s"
+                )
+                % {"count": len(matched), "examples": _pairs(matched)}
+            )
+        if padded:
+            self.warnings.append(
+                _(
+                    "%(count)s 人の新しい職員番号を、この市区町村の桁数（%(width)s 桁）に"
+                    "そろえて先頭に 0 を補いました：%(examples)s"
+                )
+                % {"count": len(padded), "width": padded_width, "examples": _pairs(padded)}
+            )
+        return result
+
     def before_import_row(self, row, **kwargs):
         # Normalised in place: the preview shows the row as it is imported.
         index = kwargs["row_number"] - 1
@@ -159,6 +271,11 @@ class StaffRosterResource(SpreadsheetResource):
             errors["staff_number"] = _("職員番号がありません。")
         elif len(number) > 30:
             errors["staff_number"] = _("職員番号は 30 文字以内にしてください。")
+        elif number in self.ambiguous:
+            errors["staff_number"] = _(
+                "職員番号 %(number)s は %(candidates)s のどの人か決められません。"
+                "名簿どおりの桁数（先頭の 0 を含めて）で書いてください。"
+            ) % {"number": number, "candidates": "、".join(self.ambiguous[number])}
         elif number in self.duplicates:
             others = ", ".join(str(n) for n in self.row_of[number])
             errors["staff_number"] = _(
@@ -223,17 +340,64 @@ class StaffRosterResource(SpreadsheetResource):
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
-        active = self.get_queryset().filter(status=StaffMember.Status.ACTIVE)
-        leavers = [
-            pk for pk, number in active.values_list("pk", "staff_number") if number not in self.seen
-        ]
-        for chunk in chunks(leavers):
-            StaffMember.objects.filter(pk__in=chunk).update(status=StaffMember.Status.LEAVING)
-        self.extra["leaving"] = len(leavers)
-        if kwargs.get("dry_run"):
+        dry_run = bool(kwargs.get("dry_run"))
+        if self.mode == RosterMode.WHOLE:
+            self._mark_leavers(dry_run=dry_run)
+        else:
+            self.extra["leaving"] = 0
+        if dry_run:
             return
         roster_sync_accounts(municipality=self.municipality)
         roster_imported.send(sender=StaffMember, municipality=self.municipality)
+
+    def _mark_leavers(self, *, dry_run: bool) -> None:
+        """Mark the active staff missing from the file as leaving; say who, prominently, and
+        ask for a second confirmation when they are more than the allowed share."""
+        active = self.get_queryset().filter(status=StaffMember.Status.ACTIVE)
+        leavers = [
+            row
+            for row in active.order_by("staff_number").values_list(
+                "pk", "staff_number", "name", "department__name"
+            )
+            if row[1] not in self.seen
+        ]
+        for chunk in chunks([row[0] for row in leavers]):
+            StaffMember.objects.filter(pk__in=chunk).update(status=StaffMember.Status.LEAVING)
+        self.extra["leaving"] = len(leavers)
+        if not leavers:
+            return
+        # The share of the staff who were active before this import (``before_import``).
+        share = len(leavers) / self.active_before if self.active_before else 1.0
+        self.warnings.insert(
+            0,
+            _(
+                "この名簿にいない %(count)s 人（在職者の %(share)s%%）を「退職・異動」にします。"
+                "この人たちのアカウントは使えなくなります。一部の人だけのファイルなら、"
+                "「この人たちだけ更新する」を選んでください。"
+            )
+            % {"count": len(leavers), "share": f"{share * 100:.0f}"},
+        )
+        lines = [f"{number} {name}（{department}）" for _pk, number, name, department in leavers]
+        if len(lines) > LIST_LIMIT:
+            rest = len(lines) - LIST_LIMIT
+            lines = lines[:LIST_LIMIT] + [_("ほか %(count)s 人") % {"count": rest}]
+        self.details.append(
+            (_("「退職・異動」になる人（%(count)s 人）") % {"count": len(leavers)}, lines)
+        )
+        if share > max_leaving_share():
+            self.require_confirmation(
+                MASS_LEAVING,
+                _("在職者の %(share)s%%（%(count)s 人）を「退職・異動」にすることを確認しました")
+                % {"share": f"{share * 100:.0f}", "count": len(leavers)},
+                dry_run=dry_run,
+            )
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    shown = "、".join(f"{given} → {used}" for given, used in pairs[:10])
+    if len(pairs) > 10:
+        shown += _(" ほか %(count)s 件") % {"count": len(pairs) - 10}
+    return shown
 
 
 def _column(dataset, header: str, normalise) -> list[str]:

@@ -255,9 +255,21 @@ def learners_purge_inactive(*, days: int | None = None, dry_run: bool = False) -
     return deleted
 
 
-def roster_import(*, municipality: Municipality, dataset, dry_run: bool, scope):
+def roster_import(
+    *,
+    municipality: Municipality,
+    dataset,
+    dry_run: bool,
+    scope,
+    mode: str,
+    allow_mass_leaving: bool = False,
+):
     """Import a municipality's staff roster (``organizations.resources.StaffRosterResource``):
     one transaction, nothing written when any row is invalid or on a dry run.
+
+    ``mode`` is what the file is (``RosterMode``: the whole roster, whose absentees leave, or
+    only changes). With ``mode="whole"``, marking more than ``ROSTER_MAX_LEAVING_SHARE`` of
+    the active staff as leaving is refused unless ``allow_mass_leaving``.
 
     Refused (PermissionDenied) unless ``scope`` covers the whole municipality: department
     managers see their staff but do not keep the roster.
@@ -275,7 +287,14 @@ def roster_import(*, municipality: Municipality, dataset, dry_run: bool, scope):
         or not scope.allows_municipality(municipality)
     ):
         raise PermissionDenied
-    return run_import(StaffRosterResource(municipality=municipality), dataset, dry_run=dry_run)
+    from .resources import MASS_LEAVING
+
+    resource = StaffRosterResource(
+        municipality=municipality,
+        mode=mode,
+        confirmed={MASS_LEAVING} if allow_mass_leaving else (),
+    )
+    return run_import(resource, dataset, dry_run=dry_run)
 
 
 @transaction.atomic

@@ -274,10 +274,11 @@ class QuestionnairePage(AbstractForm):
     the questions. Answers are anonymous: a submission stores the answers only, never who sent
     them. A child page of the course; its aggregates are under レポート → アンケートの集計."""
 
+    # Text answers bounded as the page says (``quizzes.questionnaire_forms``).
+    form_builder = QuestionnaireFormBuilder
+
     intro = RichTextField(_("はじめに"), features=RICH_TEXT_FEATURES, blank=True)
     thank_you_text = RichTextField(_("送信後のお礼"), features=RICH_TEXT_FEATURES, blank=True)
-
-    form_builder = QuestionnaireFormBuilder
 
     content_panels = [
         *AbstractForm.content_panels,

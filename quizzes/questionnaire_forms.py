@@ -1,63 +1,59 @@
-"""The questionnaire's form: Wagtail's form builder with limits the page states and messages
-in plain Japanese.
+"""The questionnaire's form: Wagtail's form builder with the limits the page states and
+messages in plain Japanese.
 
-Wagtail builds each answer field from the editor's questions. Out of the box a multi-line
-answer has no length limit at all, and errors read like Django's defaults
-(「この値は 60 文字以下でなければなりません( 5000 文字になっています)」, 「999999 は候補にありません」).
-Here every text answer is bounded (the same limit is shown next to the box and enforced on the
-server), and every error says in plain words what to do.
+Wagtail's builder limits one-line answers to 255 characters and multi-line answers not at
+all (a 9,000-character answer was accepted), and its errors read like Django's defaults
+(「999999 は候補にありません」). Here both kinds of text answer have a stated limit, kept by the
+server with line breaks counted as the browser counts them, and every error says in plain
+words what to do.
 """
 
 from django import forms
-from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.contrib.forms.forms import FormBuilder
 
-SINGLE_LINE_MAX = 200
+from elearning.text_limits import LimitedTextField
 
+# A one-line answer (a name of a place, a word); a free comment of a few paragraphs, as long as
+# the summary of opinions a session report holds.
+SINGLELINE_MAX_LENGTH = 200
+MULTILINE_MAX_LENGTH = 2000
 
-def multiline_max() -> int:
-    """Longest free-text answer (``QUESTIONNAIRE_ANSWER_MAX_LENGTH``, 2,000 characters)."""
-    return int(getattr(settings, "QUESTIONNAIRE_ANSWER_MAX_LENGTH", 2000))
-
-
+# Django's own wordings replaced on every field (the length message comes from LimitedTextField).
 ERROR_MESSAGES = {
-    "required": _("この質問は必須です。答えてから送信してください。"),
-    "invalid_choice": _("選択肢の中から選んでください。"),
-    "invalid_list": _("選択肢の中から選んでください。"),
-    "invalid": _("形が正しくありません。例にならって書いてください。"),
-    "max_length": _("%(limit_value)d文字以内で書いてください（いまは%(show_value)d文字です）。"),
-    "max_digits": _("数字が長すぎます。"),
-    "max_decimal_places": _("数字が長すぎます。"),
-    "max_whole_digits": _("数字が長すぎます。"),
+    "required": gettext_lazy("この質問は必須です。答えてから送信してください。"),
+    "invalid_choice": gettext_lazy("選択肢の中から選んでください。"),
+    "invalid_list": gettext_lazy("選択肢の中から選んでください。"),
+    "invalid": gettext_lazy("書き方が正しくありません。例にならって書いてください。"),
+    "max_digits": gettext_lazy("数字が長すぎます。"),
+    "max_decimal_places": gettext_lazy("数字が長すぎます。"),
+    "max_whole_digits": gettext_lazy("数字が長すぎます。"),
 }
 
 
+def _with_limit(options: dict, limit: int) -> dict:
+    note = _("%(limit)s 文字まで") % {"limit": f"{limit:,}"}
+    help_text = options.get("help_text") or ""
+    options["help_text"] = f"{help_text}（{note}）" if help_text else note
+    options["max_length"] = limit
+    return options
+
+
 class QuestionnaireFormBuilder(FormBuilder):
-    """Bounded text answers; Japanese messages on every field."""
+    """Text answers bounded (``SINGLELINE_MAX_LENGTH``, ``MULTILINE_MAX_LENGTH``); the limit is
+    in each field's help text and its ``maxlength``; Japanese messages on every field."""
 
     def create_singleline_field(self, field, options):
-        options["max_length"] = SINGLE_LINE_MAX
-        return forms.CharField(**options)
+        return LimitedTextField(**_with_limit(options, SINGLELINE_MAX_LENGTH))
 
     def create_multiline_field(self, field, options):
-        options["max_length"] = multiline_max()
         options.setdefault("widget", forms.Textarea(attrs={"rows": 5}))
-        return forms.CharField(**options)
+        return LimitedTextField(**_with_limit(options, MULTILINE_MAX_LENGTH))
 
     @property
     def formfields(self):
         formfields = super().formfields
-        for name, formfield in formfields.items():
+        for formfield in formfields.values():
             formfield.error_messages = {**formfield.error_messages, **ERROR_MESSAGES}
-            limit = getattr(formfield, "max_length", None)
-            if limit:
-                # Browsers stop typing at the limit; the server checks it again.
-                formfield.widget.attrs["maxlength"] = str(limit)
-                formfield.limit_note = _("%(limit)s文字まで") % {"limit": f"{limit:,}"}
-                # The page template prints the help and the limit under these ids.
-                described_by = [f"id_{name}-limit"]
-                if formfield.help_text:
-                    described_by.insert(0, f"id_{name}_helptext")
-                formfield.widget.attrs["aria-describedby"] = " ".join(described_by)
         return formfields

@@ -23,6 +23,13 @@ from organizations.models import AttendeeType, Municipality, Prefecture
 # The つながりサポーター養成講座 began in FY2024; cumulative totals count from here.
 PROGRAMME_START = dt.date(2024, 4, 1)
 
+# The most people one session can report, per count and in total. The course is a 90-minute
+# lecture; the largest halls of Japanese cities seat a few thousand (and a live-online session
+# of one organiser rarely more), so 10,000 is above any real session and still stops a typo
+# of extra digits (99,999,999,999 attendees once made 大阪市's progress 108,695,652,338%).
+# Above ``reports.effects.PLAUSIBLE_SESSION_ATTENDEES`` a report needs a confirmation.
+MAX_SESSION_COUNT = 10_000
+
 # The attendee-count field of a session for each attendee type, in the order of AttendeeType.
 ATTENDEE_COUNT_FIELDS = {
     AttendeeType.GENERAL: "attendees_general",
@@ -240,7 +247,28 @@ class TrainingSession(models.Model):
             errors["held_on"] = _("開催日が未来の日付です。開催後に報告してください。")
         if self.held_on and self.held_on < PROGRAMME_START:
             errors["held_on"] = _("2024年4月（養成講座の開始）より前の開催は登録できません。")
+        for name in [
+            *ATTENDEE_COUNT_FIELDS.values(),
+            *AGE_BAND_FIELDS,
+            *GENDER_FIELDS,
+            "questionnaire_responses",
+            "questionnaire_positive",
+        ]:
+            value = getattr(self, name)
+            if value is not None and value > MAX_SESSION_COUNT:
+                errors[name] = _(
+                    "1回の講座の人数は %(max)s 人までです（入力：%(value)s）。"
+                    "桁を間違えていないか確かめてください。"
+                ) % {"max": f"{MAX_SESSION_COUNT:,}", "value": f"{value:,}"}
         total = self.total_attendees
+        general = ATTENDEE_COUNT_FIELDS[AttendeeType.GENERAL]
+        if total > MAX_SESSION_COUNT and not errors:
+            errors[general] = _(
+                "1回の講座の受講者数の合計は %(max)s 人までです（合計：%(total)s 人）。"
+            ) % {"max": f"{MAX_SESSION_COUNT:,}", "total": f"{total:,}"}
+        if errors:
+            # Sums of absurd counts say nothing more; the other checks read the counts.
+            raise ValidationError(errors)
         if total == 0:
             errors[ATTENDEE_COUNT_FIELDS[AttendeeType.GENERAL]] = _(
                 "受講者数を1人以上入力してください。"

@@ -7,6 +7,7 @@ per file, not per row.
 """
 
 import datetime as dt
+from collections import Counter
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -21,10 +22,12 @@ from organizations.models import Municipality, Prefecture
 from organizations.scopes import AreaScope
 
 from . import tallies
+from .effects import PLAUSIBLE_SESSION_ATTENDEES, kpi_effects
 from .models import (
     AGE_BAND_FIELDS,
     ATTENDEE_COUNT_FIELDS,
     GENDER_FIELDS,
+    MAX_SESSION_COUNT,
     PROGRAMME_START,
     TARGET_MONTH_FIELDS,
     KpiTarget,
@@ -50,7 +53,10 @@ def parse_count(value, *, required=False, limit=100_000) -> int | None:
         raise ValueError(_("人数は0以上の整数で書いてください：%(value)s") % {"value": value})
     number = int(text)
     if number > limit:
-        raise ValueError(_("人数が大きすぎます：%(value)s") % {"value": value})
+        raise ValueError(
+            _("人数が大きすぎます（上限 %(limit)s）：%(value)s")
+            % {"limit": f"{limit:,}", "value": value}
+        )
     return number
 
 
@@ -75,9 +81,12 @@ def parse_date(value) -> dt.date:
 
 
 class Words:
-    """The words accepted for each choice of a column (case-insensitive, spaces folded)."""
+    """The words accepted for each choice of a column (case-insensitive, spaces folded).
 
-    def __init__(self, options: dict[str, set[str]], label):
+    ``options`` maps each choice to its words, the usual word first, in the order the error
+    message lists them (a tuple: the message is the same every time)."""
+
+    def __init__(self, options: dict[str, tuple[str, ...]], label):
         self.options = options
         self.label = label
         self.lookup = {}
@@ -85,6 +94,15 @@ class Words:
             for word in words:
                 # Plain strings: what the database stores and compares.
                 self.lookup.setdefault(word.lower(), str(choice))
+
+    def allowed(self) -> str:
+        """Every accepted word, choice by choice in a fixed order: 「対面（会場・集合・空欄）、…」."""
+        parts = []
+        for words in self.options.values():
+            shown = [word or _("空欄") for word in words]
+            first, rest = shown[0], shown[1:]
+            parts.append(f"{first}（{'・'.join(rest)}）" if rest else first)
+        return "、".join(parts)
 
     def parse(self, value) -> str:
         """The choice ``value`` names; ``ValueError`` (a Japanese message) when none."""
@@ -94,7 +112,7 @@ class Words:
                 _("%(label)sは次のいずれかで書いてください：%(options)s（入力：%(value)s）")
                 % {
                     "label": self.label,
-                    "options": "、".join(sorted(next(iter(w)) for w in self.options.values())),
+                    "options": self.allowed(),
                     "value": value,
                 }
             )
@@ -140,6 +158,9 @@ def _municipalities_by_code() -> dict[str, Municipality]:
 
 # --- in-person sessions --------------------------------------------------------------------------
 
+# How many municipalities the preview names in the KPI effect (a national file has hundreds).
+EFFECT_LINES = 50
+
 HELD_ON = "開催日"
 MUNICIPALITY = "市区町村コード"
 ORGANISER_TYPE = "主催者の種別"
@@ -154,25 +175,25 @@ SUMMARY = "主な意見"
 
 ORGANISER_WORDS = Words(
     {
-        TrainingSession.OrganiserType.MUNICIPALITY: {"自治体", "市区町村", "都道府県", "行政"},
-        TrainingSession.OrganiserType.COMPANY: {"企業", "会社", "事業所"},
-        TrainingSession.OrganiserType.SCHOOL: {"学校", "大学", "教育機関"},
-        TrainingSession.OrganiserType.NPO: {"NPO", "NPO法人", "社会福祉協議会", "社協"},
-        TrainingSession.OrganiserType.OTHER: {"その他"},
+        TrainingSession.OrganiserType.MUNICIPALITY: ("自治体", "市区町村", "都道府県", "行政"),
+        TrainingSession.OrganiserType.COMPANY: ("企業", "会社", "事業所"),
+        TrainingSession.OrganiserType.SCHOOL: ("学校", "大学", "教育機関"),
+        TrainingSession.OrganiserType.NPO: ("NPO", "NPO法人", "社会福祉協議会", "社協"),
+        TrainingSession.OrganiserType.OTHER: ("その他",),
     },
     gettext_lazy("主催者の種別"),
 )
 DELIVERY_WORDS = Words(
     {
-        TrainingSession.Delivery.IN_PERSON: {"対面", "会場", "集合", ""},
-        TrainingSession.Delivery.LIVE_ONLINE: {"ライブ配信", "オンライン", "Web", "ウェブ", "Zoom"},
+        TrainingSession.Delivery.IN_PERSON: ("対面", "会場", "集合", ""),
+        TrainingSession.Delivery.LIVE_ONLINE: ("ライブ配信", "オンライン", "Web", "ウェブ", "Zoom"),
     },
     gettext_lazy("実施方法"),
 )
 COURSE_WORDS = Words(
     {
-        Audience.CITIZEN: {"一般向け", "一般", "市民向け", "大人向け"},
-        Audience.CHILDREN: {"こども向け", "子ども向け", "子供向け", "こども", "子ども"},
+        Audience.CITIZEN: ("一般向け", "一般", "市民向け", "大人向け"),
+        Audience.CHILDREN: ("こども向け", "子ども向け", "子供向け", "こども", "子ども"),
     },
     gettext_lazy("講座の種類"),
 )
@@ -265,8 +286,8 @@ class TrainingSessionResource(ReportsResource):
         super().__init__(**kwargs)
         self.scope = scope
         self.user = user
-        count_or_zero = memoised(lambda value: parse_count(value) or 0)
-        count = memoised(parse_count)
+        count_or_zero = memoised(lambda value: parse_count(value, limit=MAX_SESSION_COUNT) or 0)
+        count = memoised(partial(parse_count, limit=MAX_SESSION_COUNT))
         # (attribute, column, parser) for every cell of a row, built once per import: the
         # parsers remember the values they have read (dates, codes, counts repeat).
         self.parsers = [
@@ -321,6 +342,7 @@ class TrainingSessionResource(ReportsResource):
             self.user if self.user is not None and self.user.is_authenticated else None
         )
         self.extra["attendees"] = 0
+        self.large = []
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -350,6 +372,8 @@ class TrainingSessionResource(ReportsResource):
                 % {"row": self.in_file[instance.fingerprint]}
             )
         self.in_file[instance.fingerprint] = (number or 0) + 1
+        if instance.total_attendees > PLAUSIBLE_SESSION_ATTENDEES:
+            self.large.append(((number or 0) + 1, instance.total_attendees))
         if self.created_by is not None:
             instance.created_by = self.created_by
         self.created.append(instance)
@@ -388,8 +412,37 @@ class TrainingSessionResource(ReportsResource):
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
+        dry_run = bool(kwargs.get("dry_run"))
+        if dry_run:
+            self._describe_effect()
+        if self.large:
+            rows = "、".join(f"{row} 行目（{n:,} 人）" for row, n in self.large[:20])
+            if len(self.large) > 20:
+                rows += _(" ほか %(count)s 件") % {"count": len(self.large) - 20}
+            self.require_confirmation(
+                "large_sessions",
+                _(
+                    "受講者が %(limit)s 人を超える開催報告 %(count)s 件の人数に間違いがないことを"
+                    "確認しました：%(rows)s"
+                )
+                % {"limit": PLAUSIBLE_SESSION_ATTENDEES, "count": len(self.large), "rows": rows},
+                dry_run=dry_run,
+            )
         # Counted once for the whole file; in a dry run this is rolled back with the sessions.
         tallies.apply(tallies.sessions_counts(self.created))
+
+    def _describe_effect(self) -> None:
+        """The file's effect on each municipality's KPI figures (before → after), for the
+        preview; read before the file's sessions are counted."""
+        deltas = Counter()
+        for session in self.created:
+            deltas[(session.municipality_id, session.fiscal_year)] += session.total_attendees
+        effects = kpi_effects(deltas)
+        lines = [str(effect) for effect in effects[:EFFECT_LINES]]
+        if len(effects) > EFFECT_LINES:
+            lines.append(_("ほか %(count)s 市区町村") % {"count": len(effects) - EFFECT_LINES})
+        if lines:
+            self.details.append((_("KPI への影響（取り込む前 → 取り込んだ後）"), lines))
 
 
 # --- KPI targets ---------------------------------------------------------------------------------

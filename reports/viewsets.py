@@ -1,5 +1,8 @@
 """Admin screens of the reports app: session reports, targets, population (edited, scoped)."""
 
+import hashlib
+from collections import Counter
+
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -12,13 +15,15 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from elearning.dates import fiscal_year_of
 from elearning.spreadsheets import ExcelCsvMixin
 from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.scopes import require_scope, scope_for_user
 from organizations.viewsets import ScopedIndexView
 
 from . import services
-from .models import KpiTarget, Population, TrainingSession
+from .effects import PLAUSIBLE_SESSION_ATTENDEES, kpi_effects
+from .models import ATTENDEE_COUNT_FIELDS, KpiTarget, Population, TrainingSession
 
 
 class ImportableIndexView(ExcelCsvMixin, ScopedIndexView):
@@ -67,7 +72,64 @@ class ServiceSaveMixin:
             return self.form_invalid(form)
 
 
-class TrainingSessionCreateView(ServiceSaveMixin, generic.CreateView):
+def _effect_key(session: TrainingSession) -> str:
+    """What the KPI effect shown depends on: shown again when any of it changes."""
+    counted = [
+        session.pk,
+        session.municipality_id,
+        session.held_on.isoformat() if session.held_on else "",
+        *(getattr(session, name) or 0 for name in ATTENDEE_COUNT_FIELDS.values()),
+    ]
+    return hashlib.sha256(repr(counted).encode()).hexdigest()[:32]
+
+
+class KpiEffectStepMixin:
+    """A session report is saved only once its effect on the municipality's KPI figures
+    (before → after) has been shown for these very counts, and, above
+    ``PLAUSIBLE_SESSION_ATTENDEES`` attendees, the administrator has ticked that the number is
+    right. Until then the valid form comes back with the effect and the checkbox."""
+
+    template_name = "reports/training_session_form.html"
+    kpi_effect = None
+
+    def form_valid(self, form):
+        session = form.instance
+        key = _effect_key(session)
+        large = session.total_attendees > PLAUSIBLE_SESSION_ATTENDEES
+        seen = self.request.POST.get("kpi_effect_key") == key
+        ticked = self.request.POST.get("confirm_large") == "1"
+        if seen and (ticked or not large):
+            return super().form_valid(form)
+        self.kpi_effect = {
+            "lines": [str(effect) for effect in kpi_effects(self._deltas(session))],
+            "key": key,
+            "large": large,
+            "total": session.total_attendees,
+            "limit": PLAUSIBLE_SESSION_ATTENDEES,
+            "missing_tick": seen and large and not ticked,
+        }
+        self.form = form
+        return self.render_to_response(self.get_context_data(form=form))
+
+    @staticmethod
+    def _deltas(session: TrainingSession) -> Counter:
+        deltas = Counter()
+        deltas[(session.municipality_id, fiscal_year_of(session.held_on))] += (
+            session.total_attendees
+        )
+        if session.pk:
+            previous = TrainingSession.objects.filter(pk=session.pk).first()
+            if previous is not None:
+                deltas[(previous.municipality_id, previous.fiscal_year)] -= previous.total_attendees
+        return deltas
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["kpi_effect"] = self.kpi_effect
+        return context
+
+
+class TrainingSessionCreateView(KpiEffectStepMixin, ServiceSaveMixin, generic.CreateView):
     def save_instance(self):
         return services.training_session_save(
             session=self.form.instance,
@@ -76,7 +138,7 @@ class TrainingSessionCreateView(ServiceSaveMixin, generic.CreateView):
         )
 
 
-class TrainingSessionEditView(ServiceSaveMixin, scoped(generic.EditView)):
+class TrainingSessionEditView(KpiEffectStepMixin, ServiceSaveMixin, scoped(generic.EditView)):
     def save_instance(self):
         return services.training_session_save(
             session=self.form.instance, scope=require_scope(self.request.user)

@@ -216,6 +216,20 @@ TRAINING_MANAGER_ESCALATION_DAYS = int(os.environ.get("TRAINING_MANAGER_ESCALATI
 TRAINING_WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("TRAINING_WEEKLY_SUMMARY_WEEKDAY", "0"))
 STAFF_INVITATION_DAYS = int(os.environ.get("STAFF_INVITATION_DAYS", "14"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# What a spreadsheet may hold once read, whatever its header claims (README, "Imports"): a
+# 74 KB XLSX can declare a million rows of 16,384 columns. 100,000 rows is twice the largest
+# roster (50,000 staff); 1,000,000 cells is that roster with 20 columns; 50 MB of unpacked
+# XML is more than twice what such a roster unpacks to (about 20 MB), and keeps the shared
+# strings openpyxl holds in memory to a few hundred MB at worst.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "100"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "1000000"))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024))
+)
+# A whole-roster import that would mark more than this share of the municipality's active
+# staff as leaving needs a second confirmation (a partial file uploaded as the whole roster).
+ROSTER_MAX_LEAVING_SHARE = float(os.environ.get("ROSTER_MAX_LEAVING_SHARE", "0.2"))
 
 # Login throttling (django-axes) for the admin, staff and learner logins: after
 # AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked out for

@@ -22,7 +22,15 @@ def roster(municipality, rows: list[tuple[str, str, str]], *, emails=True):
         for number, name, dept in rows
     )
     dataset = read_dataset(SimpleUploadedFile("r.csv", text.encode()), max_bytes=10_000_000)
-    outcome = roster_import(municipality=municipality, dataset=dataset, dry_run=False, scope=NATION)
+    # The whole roster each time: tests re-import it to move people out.
+    outcome = roster_import(
+        municipality=municipality,
+        dataset=dataset,
+        dry_run=False,
+        scope=NATION,
+        mode="whole",
+        allow_mass_leaving=True,
+    )
     assert outcome.errors == [], outcome.errors
     return {s.staff_number: s for s in StaffMember.objects.filter(municipality=municipality)}
 

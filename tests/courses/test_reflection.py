@@ -43,3 +43,16 @@ def test_saving_to_an_unknown_block_is_refused(client, reflection_lesson):
     assert response.status_code == 400
     assert not ReflectionNote.objects.exists()
     assert client.get("/my/reflections/999999/").status_code == 405
+
+
+def test_an_answer_longer_than_the_box_is_refused_not_cut(client, reflection_lesson):
+    lesson, block_id = reflection_lesson
+    url = f"/my/reflections/{lesson.pk}/"
+    response = client.post(url, {"block_id": block_id, "text": "あ" * 5000})
+    assert response.status_code == 400
+    assert "4,000 文字以内で書いてください（いま 5,000 文字です）。" in response.content.decode()
+    assert not ReflectionNote.objects.exists()
+    # A box filled to its 4,000 characters with line breaks (sent as CR LF) is kept whole.
+    text = "あ\r\n" * 2000
+    assert client.post(url, {"block_id": block_id, "text": text}).status_code == 302
+    assert ReflectionNote.objects.get().text == ("あ\n" * 2000).strip()

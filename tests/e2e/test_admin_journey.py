@@ -12,6 +12,7 @@ from django.core.management import call_command
 from courses.models import StaffAssignee, StaffAssignment
 from organizations.models import StaffMember
 from organizations.scopes import NATION
+from reports.models import TrainingSession
 from reports.queries import kpi_report
 
 from .conftest import ARTIFACTS, axe_violations
@@ -50,6 +51,7 @@ def test_municipal_administrator_imports_records_and_reports(
         bad.write_text(ROSTER_BAD, encoding="cp932")
         page.goto(live_server.url + "/admin/staff-roster/import/")
         page.set_input_files("input[type=file]", str(bad))
+        page.get_by_label("この人たちだけ更新する", exact=False).check()
         page.get_by_role("button", name="確認する（まだ書き込みません）").click()
         page.get_by_role("heading", name="取り込めない行があります").wait_for()
         errors = page.locator("table", has=page.locator("caption", has_text="エラーの一覧"))
@@ -60,6 +62,8 @@ def test_municipal_administrator_imports_records_and_reports(
         good.write_text(ROSTER_GOOD, encoding="utf-8-sig")
         page.goto(live_server.url + "/admin/staff-roster/import/")
         page.set_input_files("input[type=file]", str(good))
+        # A file of two new people: "only these people", so nobody else on the roster leaves.
+        page.get_by_label("この人たちだけ更新する", exact=False).check()
         page.get_by_role("button", name="確認する（まだ書き込みません）").click()
         page.get_by_role("button", name="この内容で取り込む").click()
         page.wait_for_url(re.compile(r"/admin/staff-roster/import/$"))
@@ -96,6 +100,13 @@ def test_municipal_administrator_imports_records_and_reports(
         page.get_by_label("講座の種類").select_option(index=1)
         page.get_by_label("講師名").fill("試験 講師")
         page.locator("#id_attendees_general").fill("21")
+        page.get_by_role("button", name=re.compile("^(作成|保存)$")).first.click()
+        # Before saving, the form shows what the report does to 大阪市's KPI figures.
+        effect = page.locator("#kpi-effect")
+        effect.get_by_role("heading", name="保存する前に：KPI への影響").wait_for()
+        assert "大阪市 2025年度の養成者数" in effect.inner_text()
+        assert "（+21）" in effect.inner_text()
+        assert not TrainingSession.objects.filter(organiser_name="大阪市 e2e 講座").exists()
         page.get_by_role("button", name=re.compile("^(作成|保存)$")).first.click()
         page.wait_for_url(re.compile(r"/admin/trainingsession/$"))
         after = kpi_report(scope=NATION, fiscal_year=fiscal_year, municipality="271004")

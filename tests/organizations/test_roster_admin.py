@@ -62,6 +62,7 @@ def test_upload_previews_then_confirmation_writes(client, areas):
         url,
         {
             "municipality": areas["osaka"].pk,
+            "mode": "whole",
             "file": csv_file(
                 HEADER + "1001,大阪 花子,,福祉局,h@example.jp,在職\n", encoding="cp932"
             ),
@@ -87,6 +88,7 @@ def test_invalid_rows_are_listed_in_japanese_and_cannot_be_confirmed(client, are
         reverse("staff_roster_import"),
         {
             "municipality": areas["osaka"].pk,
+            "mode": "whole",
             "file": csv_file(HEADER + "1001,,,福祉局,,在職\n1001,大阪 太郎,,福祉局,,在職\n"),
         },
     )
@@ -110,9 +112,13 @@ def test_municipal_administrator_cannot_import_for_another_municipality(client, 
     client.force_login(administrator("municipality", municipality=areas["sakai"]))
     response = client.post(
         reverse("staff_roster_import"),
-        {"municipality": areas["osaka"].pk, "file": csv_file(HEADER + "1,大阪,,福祉局,,在職\n")},
+        {
+            "municipality": areas["osaka"].pk,
+            "mode": "whole",
+            "file": csv_file(HEADER + "1,大阪,,福祉局,,在職\n"),
+        },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "有効な選択肢" in response.content.decode() or "正しく選択" in response.content.decode()
     assert not StaffMember.objects.exists()
 
@@ -138,7 +144,13 @@ def import_osaka_and_sakai(client, areas):
         (areas["sakai"], "9001,堺 次郎,,健康福祉局,,在職\n"),
     ):
         dataset = read_dataset(csv_file(HEADER + text), max_bytes=100_000)
-        roster_import(municipality=municipality, dataset=dataset, dry_run=False, scope=NATION)
+        roster_import(
+            municipality=municipality,
+            dataset=dataset,
+            dry_run=False,
+            scope=NATION,
+            mode="whole",
+        )
 
 
 def test_roster_list_and_records_stay_inside_the_area(client, areas):
@@ -230,6 +242,7 @@ def test_file_over_the_size_limit_is_refused_with_a_message(client, areas, setti
         reverse("staff_roster_import"),
         {
             "municipality": areas["osaka"].pk,
+            "mode": "whole",
             "file": csv_file(HEADER + "1001,大阪 花子,,福祉局,,在職\n"),
         },
     )
@@ -271,3 +284,65 @@ def test_uploads_previewed_but_never_confirmed_are_purged(monkeypatch):
     monkeypatch.setattr(imports, "TOKEN_MAX_AGE", -60)
     imports.ImportView._purge_abandoned()
     assert not default_storage.exists(name)
+
+
+def test_the_uploader_must_say_whether_the_file_is_the_whole_roster(client, areas):
+    client.force_login(administrator("municipality", municipality=areas["osaka"]))
+    response = client.post(
+        reverse("staff_roster_import"),
+        {"municipality": areas["osaka"].pk, "file": csv_file(HEADER + "1,大阪,,福祉局,,在職\n")},
+    )
+    assert response.status_code == 400
+    assert "ファイルが全員分か、一部の人だけかを選んでください。" in response.content.decode()
+    assert not StaffMember.objects.exists()
+
+
+def test_a_partial_file_as_the_whole_roster_lists_the_leavers_and_needs_a_second_tick(
+    client, areas
+):
+    import_osaka_and_sakai(client, areas)
+    client.force_login(administrator("municipality", municipality=areas["osaka"]))
+    url = reverse("staff_roster_import")
+    response = client.post(
+        url,
+        {
+            "municipality": areas["osaka"].pk,
+            "mode": "whole",
+            "file": csv_file(HEADER + "1001,大阪 花子,,福祉局,,在職\n"),
+        },
+    )
+    html = response.content.decode()
+    assert "この名簿にいない 1 人（在職者の 50%）を「退職・異動」にします。" in html
+    assert "「退職・異動」になる人（1 人）" in html and "1002 大阪 太郎（市民局）" in html
+    assert 'name="confirm" value="allow_mass_leaving" required' in html
+    token = response.context["token"]
+
+    # Confirming without the tick: the same preview again, saying what to tick; nothing written.
+    response = client.post(url, {"token": token})
+    assert response.status_code == 200
+    assert "下の確認の項目をすべてチェックしてください" in response.content.decode()
+    assert StaffMember.objects.get(staff_number="1002").status == "active"
+
+    response = client.post(url, {"token": token, "confirm": "allow_mass_leaving"})
+    assert response.status_code == 302
+    assert StaffMember.objects.get(staff_number="1002").status == "leaving"
+    # 堺市 is another municipality: untouched.
+    assert StaffMember.objects.get(staff_number="9001").status == "active"
+
+
+def test_only_these_people_changes_nobody_else(client, areas):
+    import_osaka_and_sakai(client, areas)
+    client.force_login(administrator("municipality", municipality=areas["osaka"]))
+    url = reverse("staff_roster_import")
+    response = client.post(
+        url,
+        {
+            "municipality": areas["osaka"].pk,
+            "mode": "changes",
+            "file": csv_file(HEADER + "1003,大阪 三郎,,福祉局,,在職\n"),
+        },
+    )
+    assert "退職・異動」になる人" not in response.content.decode()
+    response = client.post(url, {"token": response.context["token"]})
+    assert response.status_code == 302
+    assert StaffMember.objects.filter(municipality=areas["osaka"], status="active").count() == 3

@@ -26,9 +26,16 @@ def upload(text: str, *, encoding="utf-8", name="roster.csv"):
     return SimpleUploadedFile(name, text.encode(encoding))
 
 
-def run(osaka, text, *, dry_run=False, encoding="utf-8", scope=NATION):
+def run(osaka, text, *, dry_run=False, encoding="utf-8", scope=NATION, mode="whole", allow=True):
     dataset = read_dataset(upload(text, encoding=encoding), max_bytes=1_000_000)
-    return roster_import(municipality=osaka, dataset=dataset, dry_run=dry_run, scope=scope)
+    return roster_import(
+        municipality=osaka,
+        dataset=dataset,
+        dry_run=dry_run,
+        scope=scope,
+        mode=mode,
+        allow_mass_leaving=allow,
+    )
 
 
 def test_utf8_roster_with_bom_creates_staff_departments_and_accounts(osaka):
@@ -77,7 +84,9 @@ def test_xlsx_roster_with_numbers_stored_as_floats(osaka):
     dataset.append([None, None, None])
     content = dataset.export("xlsx")
     read = read_dataset(SimpleUploadedFile("r.xlsx", content), max_bytes=1_000_000)
-    outcome = roster_import(municipality=osaka, dataset=read, dry_run=False, scope=NATION)
+    outcome = roster_import(
+        municipality=osaka, dataset=read, dry_run=False, scope=NATION, mode="whole"
+    )
     assert outcome.errors == []
     assert StaffMember.objects.get().staff_number == "1234"
 
@@ -177,16 +186,28 @@ def test_import_roster_command_prints_row_errors_and_exits_1(osaka, tmp_path):
     path.write_text(HEADER + "1001,,,福祉局,,在職\n", encoding="cp932")
     err = io.StringIO()
     with pytest.raises(SystemExit) as exit_info:
-        call_command("import_roster", "--municipality", "271004", str(path), stderr=err)
+        call_command(
+            "import_roster", "--municipality", "271004", "--whole-roster", str(path), stderr=err
+        )
     assert exit_info.value.code == 1
     assert "row 2, column 氏名: 氏名がありません。" in err.getvalue()
     assert not StaffMember.objects.exists()
 
     path.write_text(HEADER + "1001,大阪 花子,,福祉局,,在職\n", encoding="utf-8")
     out = io.StringIO()
-    call_command("import_roster", "--municipality", "271004", str(path), "--dry-run", stdout=out)
+    call_command(
+        "import_roster",
+        "--municipality",
+        "271004",
+        "--whole-roster",
+        str(path),
+        "--dry-run",
+        stdout=out,
+    )
     assert not StaffMember.objects.exists()
-    call_command("import_roster", "--municipality", "271004", str(path), stdout=out)
+    call_command(
+        "import_roster", "--municipality", "271004", "--whole-roster", str(path), stdout=out
+    )
     assert StaffMember.objects.filter(staff_number="1001").exists()
 
 
@@ -233,7 +254,9 @@ def test_a_large_roster_is_written_in_a_bounded_number_of_statements(
     dataset = read_dataset(upload(HEADER + staff_rows(3000)), max_bytes=1_000_000)
     # Row by row this would be five statements a row (15,000); here a few per 1,000 rows.
     with django_assert_max_num_queries(60):
-        outcome = roster_import(municipality=osaka, dataset=dataset, dry_run=False, scope=NATION)
+        outcome = roster_import(
+            municipality=osaka, dataset=dataset, dry_run=False, scope=NATION, mode="whole"
+        )
     assert outcome.errors == [] and outcome.new == 3000
     staff = StaffMember.objects.filter(municipality=osaka).select_related("learner__user")
     assert staff.count() == 3000
@@ -270,3 +293,146 @@ def test_the_preview_shows_the_cells_as_they_will_be_imported(osaka):
     outcome = run(osaka, text, dry_run=True)
     assert outcome.preview_headers == ["職員番号", "氏名", "所属", "在職区分"]
     assert outcome.preview == [(2, "new", ["1234", "堺 次郎", "建設局 福祉課", "在職"])]
+
+
+# --- partial rosters, explicit mode, mass leaving ----------------------------------------------
+
+
+def five_active(osaka):
+    run(osaka, HEADER + "".join(f"100{i},職員 {i},,福祉局,,在職\n" for i in range(1, 6)))
+    assert StaffMember.objects.filter(status="active").count() == 5
+
+
+def test_changes_only_updates_the_people_in_the_file_and_nobody_else(osaka):
+    five_active(osaka)
+    outcome = run(osaka, HEADER + "1001,職員 1 改,,市民局,,在職\n", mode="changes", allow=False)
+    assert outcome.errors == [] and outcome.updated == 1
+    assert outcome.extra["leaving"] == 0 and outcome.confirmations == []
+    assert StaffMember.objects.filter(status="active").count() == 5
+    assert StaffMember.objects.get(staff_number="1001").name == "職員 1 改"
+
+
+def test_a_partial_file_as_the_whole_roster_names_the_leavers_and_needs_a_second_confirmation(
+    osaka,
+):
+    five_active(osaka)
+    preview = run(osaka, HEADER + "1001,職員 1,,福祉局,,在職\n", dry_run=True, allow=False)
+    assert preview.is_valid and preview.extra["leaving"] == 4
+    assert preview.warnings[0].startswith("この名簿にいない 4 人（在職者の 80%）を「退職・異動」")
+    heading, lines = preview.details[0]
+    assert heading == "「退職・異動」になる人（4 人）"
+    assert lines == [f"100{i} 職員 {i}（福祉局）" for i in range(2, 6)]
+    assert [name for name, _label in preview.confirmations] == ["allow_mass_leaving"]
+
+    refused = run(osaka, HEADER + "1001,職員 1,,福祉局,,在職\n", allow=False)
+    assert not refused.is_valid
+    assert "確認が必要です" in refused.errors[0].message
+    assert StaffMember.objects.filter(status="active").count() == 5
+
+    done = run(osaka, HEADER + "1001,職員 1,,福祉局,,在職\n", allow=True)
+    assert done.is_valid
+    assert StaffMember.objects.filter(status="active").count() == 1
+    assert not StaffMember.objects.get(staff_number="1002").learner.user.is_active
+
+
+def test_a_few_leavers_below_the_share_need_no_second_confirmation(osaka, settings):
+    settings.ROSTER_MAX_LEAVING_SHARE = 0.2
+    five_active(osaka)
+    rows = "".join(f"100{i},職員 {i},,福祉局,,在職\n" for i in range(1, 5))
+    outcome = run(osaka, HEADER + rows, allow=False)
+    assert outcome.is_valid and outcome.extra["leaving"] == 1
+    assert outcome.confirmations == []
+    assert StaffMember.objects.get(staff_number="1005").status == "leaving"
+
+
+def test_the_command_needs_a_mode_and_refuses_mass_leaving_without_the_flag(osaka, tmp_path):
+    five_active(osaka)
+    path = tmp_path / "roster.csv"
+    path.write_text(HEADER + "1001,職員 1,,福祉局,,在職\n", encoding="utf-8")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("import_roster", "--municipality", "271004", str(path))
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command(
+            "import_roster", "--municipality", "271004", "--whole-roster", str(path), stderr=err
+        )
+    assert "退職・異動" in err.getvalue() and "1005 職員 5（福祉局）" in err.getvalue()
+    assert StaffMember.objects.filter(status="active").count() == 5
+    call_command(
+        "import_roster",
+        "--municipality",
+        "271004",
+        "--changes-only",
+        str(path),
+        stdout=io.StringIO(),
+    )
+    assert StaffMember.objects.filter(status="active").count() == 5
+    call_command(
+        "import_roster",
+        "--municipality",
+        "271004",
+        "--whole-roster",
+        "--allow-mass-leaving",
+        str(path),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert StaffMember.objects.filter(status="active").count() == 1
+
+
+# --- header variants and Excel's numbers -------------------------------------------------------
+
+
+def test_header_variants_of_the_issue_are_read_and_unknown_columns_reported(osaka):
+    text = (
+        "職員番号,氏名,氏名（カナ）,所属,メールアドレス（公用）,在籍状況,備考\n"
+        "1001,大阪 花子,オオサカ ハナコ,福祉局,hanako@example.jp,退職,産休\n"
+    )
+    outcome = run(osaka, text)
+    assert outcome.errors == []
+    hanako = StaffMember.objects.get(staff_number="1001")
+    assert hanako.name_kana == "オオサカ ハナコ"
+    assert hanako.email == "hanako@example.jp"
+    assert hanako.status == "leaving"
+    assert not hanako.learner.user.is_active
+    assert outcome.warnings == ["次の列は取り込みません（見出しが分かりません）：「備考」"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["職員番号", "職員番号（必須）", "職員 番号", "職員番号 ※必須", "[職員番号]", "*職員番号"],
+)
+def test_staff_number_header_with_brackets_spaces_and_marks(osaka, header):
+    outcome = run(osaka, f"{header},氏名,所属\n1001,大阪 花子,福祉局\n")
+    assert outcome.errors == [] and outcome.new == 1
+
+
+def test_excel_dropping_leading_zeros_matches_the_existing_person_and_warns(osaka):
+    run(osaka, HEADER + "00123,大阪 花子,,福祉局,,在職\n00124,大阪 太郎,,福祉局,,在職\n")
+    dataset = tablib.Dataset(headers=["職員番号", "氏名", "所属"])
+    dataset.append([123, "大阪 花子", "市民局"])
+    dataset.append([124, "大阪 太郎", "福祉局"])
+    dataset.append([7, "新人 一郎", "福祉局"])
+    read = read_dataset(SimpleUploadedFile("r.xlsx", dataset.export("xlsx")), max_bytes=10**6)
+    outcome = roster_import(
+        municipality=osaka, dataset=read, dry_run=False, scope=NATION, mode="whole"
+    )
+    assert outcome.errors == []
+    assert outcome.new == 1 and outcome.extra["leaving"] == 0
+    assert sorted(StaffMember.objects.values_list("staff_number", flat=True)) == [
+        "00007",
+        "00123",
+        "00124",
+    ]
+    assert StaffMember.objects.get(staff_number="00123").department.name == "市民局"
+    assert any("123 → 00123" in w and "2 人" in w for w in outcome.warnings)
+    assert any("5 桁" in w and "7 → 00007" in w for w in outcome.warnings)
+
+
+def test_a_number_that_could_be_two_people_is_refused(osaka):
+    run(osaka, HEADER + "0123,甲,,福祉局,,在職\n00123,乙,,福祉局,,在職\n")
+    outcome = run(osaka, HEADER + "123,甲,,福祉局,,在職\n", mode="changes")
+    assert not outcome.is_valid
+    assert "0123、00123 のどの人か決められません" in outcome.errors[0].message

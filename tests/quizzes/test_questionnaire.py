@@ -113,7 +113,7 @@ def test_each_question_says_whether_it_must_be_answered(client, questionnaire):
     assert html.count('<fieldset class="question') == 2
     assert html.count('class="tag tag--required"') == 1
     assert html.count('class="tag tag--optional"') == 2
-    assert 'maxlength="2000"' in html and "2,000文字まで" in html
+    assert 'maxlength="2000"' in html and "2,000 文字まで" in html
 
 
 def test_errors_are_plain_japanese_and_nothing_is_saved(client, questionnaire):
@@ -126,7 +126,7 @@ def test_errors_are_plain_japanese_and_nothing_is_saved(client, questionnaire):
     html = response.content.decode()
     assert response.status_code == 200
     assert "選択肢の中から選んでください。" in html
-    assert "2000文字以内で書いてください（いまは9000文字です）。" in html
+    assert "2,000 文字以内で書いてください（いま 9,000 文字です）。" in html
     # None of Django's default wordings reach the visitor.
     assert "候補にありません" not in html and "でなければなりません" not in html
     assert not FormSubmission.objects.exists()
@@ -139,3 +139,23 @@ def test_a_required_question_left_empty_is_named(client, questionnaire):
     assert "この質問は必須です。答えてから送信してください。" in html
     assert "満足度：この質問は必須です" in html
     assert not FormSubmission.objects.exists()
+
+
+def test_a_comment_longer_than_the_form_says_is_refused_in_japanese(client, questionnaire):
+    _course, page = questionnaire
+    satisfaction, _plans, comment = names(page)
+    html = client.get(page.url).content.decode()
+    assert "2,000 文字まで" in html and 'maxlength="2000"' in html
+    response = client.post(page.url, {satisfaction: "満足", comment: "あ" * 9000})
+    assert "2,000 文字以内で書いてください（いま 9,000 文字です）。" in response.content.decode()
+    assert not FormSubmission.objects.exists()
+
+
+def test_line_breaks_count_as_one_character_as_in_the_browser(client, questionnaire):
+    _course, page = questionnaire
+    satisfaction, _plans, comment = names(page)
+    # 2,000 characters in the box (1,000 of them line breaks), sent as CR LF: 3,000 bytes.
+    text = "あ\r\n" * 1000
+    response = client.post(page.url, {satisfaction: "満足", comment: text})
+    assert response.status_code == 200
+    assert FormSubmission.objects.count() == 1

@@ -62,19 +62,32 @@ def session_form(setting, **overrides):
     return data
 
 
+def post_session(client, url, data, **extra):
+    """Post the session form through its KPI-effect step: the first post shows the effect
+    (nothing saved), the second, with the key of what was shown, saves."""
+    count = TrainingSession.objects.count()
+    response = client.post(url, data)
+    effect = response.context and response.context.get("kpi_effect")
+    if response.status_code != 200 or not effect:
+        return response
+    assert TrainingSession.objects.count() == count  # shown, not saved
+    return client.post(url, {**data, "kpi_effect_key": effect["key"], **extra})
+
+
 def test_an_administrator_reports_a_session_and_it_counts(client, setting):
     client.force_login(setting["user"])
-    response = client.post(reverse("trainingsession:add"), session_form(setting))
+    response = post_session(client, reverse("trainingsession:add"), session_form(setting))
     assert response.status_code == 302
     session = TrainingSession.objects.get(organiser_name="大阪市 地域福祉課")
     assert session.created_by == setting["user"]
     assert kpi_report(scope=NATION, fiscal_year=2025, municipality="271004").total.in_person == 20
 
-    again = client.post(reverse("trainingsession:add"), session_form(setting))
+    again = post_session(client, reverse("trainingsession:add"), session_form(setting))
     assert again.status_code == 200
     assert "すでに登録されています" in again.content.decode()
 
-    empty = client.post(
+    empty = post_session(
+        client,
         reverse("trainingsession:add"),
         session_form(
             setting, organiser_name="別の会", attendees_general="0", attendees_government="0"
@@ -96,7 +109,8 @@ def test_another_municipalitys_sessions_are_out_of_reach(client, setting):
     assert response.status_code in (302, 403, 404)
     assert TrainingSession.objects.filter(pk=pk).exists()
     # Nor can a new report be filed for a municipality outside the area.
-    response = client.post(
+    response = post_session(
+        client,
         reverse("trainingsession:add"),
         session_form(setting, municipality=setting["tokyo_session"].municipality_id),
     )
@@ -106,7 +120,7 @@ def test_another_municipalitys_sessions_are_out_of_reach(client, setting):
 
 def test_deleting_a_session_takes_its_attendees_out(client, setting):
     client.force_login(setting["user"])
-    client.post(reverse("trainingsession:add"), session_form(setting))
+    post_session(client, reverse("trainingsession:add"), session_form(setting))
     session = TrainingSession.objects.get(municipality=setting["osaka"])
     response = client.post(reverse("trainingsession:delete", args=[session.pk]))
     assert response.status_code == 302
@@ -127,3 +141,70 @@ def test_a_municipal_administrator_sets_their_target_but_not_the_nations(client,
     response = client.post(reverse("kpitarget:add"), nation)
     assert response.status_code == 200
     assert not KpiTarget.objects.filter(level="nation").exists()
+
+
+def test_the_form_shows_the_effect_on_the_kpi_before_saving(client, setting):
+    KpiTarget.objects.create(
+        fiscal_year=2025, level="municipality", municipality=setting["osaka"], target=400
+    )
+    client.force_login(setting["user"])
+    url = reverse("trainingsession:add")
+    post_session(client, url, session_form(setting, organiser_name="最初の会"))
+    response = client.post(url, session_form(setting, attendees_general="38"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "保存する前に：KPI への影響" in html
+    assert "2025年度の養成者数：20 人 → 60 人（+40）" in html
+    assert "目標 400 人に対する進捗率 5.0% → 15.0%" in html
+    assert TrainingSession.objects.count() == 2  # 最初の会 and 新宿の会 only
+    # Counts changed after the effect was shown: shown again, still not saved.
+    key = response.context["kpi_effect"]["key"]
+    response = client.post(
+        url, {**session_form(setting, attendees_general="39"), "kpi_effect_key": key}
+    )
+    assert response.status_code == 200 and "20 人 → 61 人" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            **session_form(setting, attendees_general="39"),
+            "kpi_effect_key": response.context["kpi_effect"]["key"],
+        },
+    )
+    assert response.status_code == 302
+    assert kpi_report(scope=NATION, fiscal_year=2025, municipality="271004").total.actual == 61
+
+
+def test_a_correction_shows_the_difference_not_the_sum(client, setting):
+    client.force_login(setting["user"])
+    post_session(client, reverse("trainingsession:add"), session_form(setting))
+    session = TrainingSession.objects.get(municipality=setting["osaka"])
+    url = reverse("trainingsession:edit", args=[session.pk])
+    response = client.post(url, session_form(setting, attendees_general="28"))
+    assert "20 人 → 30 人（+10）" in response.content.decode()
+
+
+def test_an_absurd_count_is_refused_with_the_maximum(client, setting):
+    client.force_login(setting["user"])
+    response = client.post(
+        reverse("trainingsession:add"), session_form(setting, attendees_general="99999999999")
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1回の講座の人数は 10,000 人までです（入力：99,999,999,999）" in html
+    assert not TrainingSession.objects.filter(municipality=setting["osaka"]).exists()
+
+
+def test_a_total_above_the_plausible_size_needs_a_tick(client, setting):
+    client.force_login(setting["user"])
+    url = reverse("trainingsession:add")
+    data = session_form(setting, attendees_general="600")
+    response = post_session(client, url, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "受講者数を確かめて、チェックを入れてください。" in html
+    assert "受講者数 602 人（500 人を超えています）に間違いがないことを確認しました" in html
+    assert not TrainingSession.objects.filter(municipality=setting["osaka"]).exists()
+    key = response.context["kpi_effect"]["key"]
+    response = client.post(url, {**data, "kpi_effect_key": key, "confirm_large": "1"})
+    assert response.status_code == 302
+    assert TrainingSession.objects.get(municipality=setting["osaka"]).total_attendees == 602

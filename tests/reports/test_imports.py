@@ -298,3 +298,120 @@ def test_a_long_session_file_is_written_and_counted_in_a_bounded_number_of_state
         1,
     )
     assert tenth.organiser_type == TrainingSession.OrganiserType.MUNICIPALITY
+
+
+# --- bounds, confirmations, header variants, messages --------------------------------------------
+
+
+def test_a_count_beyond_the_session_maximum_is_refused_with_the_limit(places):
+    text = sessions_csv("2025-05-10,271004,自治体,大阪市,一般向け,講師,対面,,99999999999,0,0")
+    outcome = run_import(
+        TrainingSessionResource(scope=NATION), read_dataset(upload(text)), dry_run=False
+    )
+    assert not outcome.is_valid
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "一般")]
+    assert "上限 10,000" in outcome.errors[0].message
+    assert not TrainingSession.objects.exists()
+
+
+def test_a_large_session_needs_a_confirmation_and_the_preview_shows_the_kpi_effect(places):
+    KpiTarget.objects.create(
+        fiscal_year=2025, level="municipality", municipality=places["osaka"], target=1000
+    )
+    text = sessions_csv(GOOD[0], "2025-05-11,271004,自治体,大阪市 大会,一般向け,講師,対面,,800,0,0")
+    preview = run_import(
+        TrainingSessionResource(scope=NATION), read_dataset(upload(text)), dry_run=True
+    )
+    assert preview.is_valid
+    assert [name for name, _label in preview.confirmations] == ["large_sessions"]
+    assert "3 行目（800 人）" in preview.confirmations[0][1]
+    heading, lines = preview.details[0]
+    assert heading == "KPI への影響（取り込む前 → 取り込んだ後）"
+    assert lines == [
+        "大阪府大阪市 2025年度の養成者数：0 人 → 835 人（+835）、"
+        "目標 1,000 人に対する進捗率 0.0% → 83.5%"
+    ]
+
+    refused = run_import(
+        TrainingSessionResource(scope=NATION), read_dataset(upload(text)), dry_run=False
+    )
+    assert not refused.is_valid and "確認が必要です" in refused.errors[0].message
+    assert not TrainingSession.objects.exists()
+
+    done = run_import(
+        TrainingSessionResource(scope=NATION, confirmed={"large_sessions"}),
+        read_dataset(upload(text)),
+        dry_run=False,
+    )
+    assert done.is_valid and TrainingSession.objects.count() == 2
+    assert kpi_report(scope=NATION, fiscal_year=2025, municipality="271004").total.actual == 835
+
+
+def test_the_command_refuses_a_large_session_without_confirm_large(places, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(
+        sessions_csv("2025-05-11,271004,自治体,大阪市 大会,一般向け,講師,対面,,800,0,0"),
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit):
+        call_command("import_sessions", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    assert not TrainingSession.objects.exists()
+    call_command(
+        "import_sessions", str(path), "--confirm-large", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    assert TrainingSession.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "header", ["一般（人）", "一般(人)", "一般 （人）", "一般【人】", "一般[人数]"]
+)
+def test_count_headers_with_units_are_read_not_dropped(places, header):
+    text = (
+        f"開催日,市区町村コード,主催者の種別,主催者名,講座の種類,講師名,{header},備考\n"
+        "2025-05-10,271004,自治体,大阪市,一般向け,講師,42,メモ\n"
+    )
+    outcome = run_import(
+        TrainingSessionResource(scope=NATION), read_dataset(upload(text)), dry_run=False
+    )
+    assert outcome.is_valid, outcome.errors
+    assert TrainingSession.objects.get().attendees_general == 42
+    assert outcome.warnings == ["次の列は取り込みません（見出しが分かりません）：「備考」"]
+
+
+def test_a_wrong_choice_lists_every_allowed_word_in_a_fixed_order(places):
+    text = sessions_csv("2025-05-10,271004,自治体,大阪市,一般向け,講師,テレビ,,10,0,0")
+    messages = set()
+    for _i in range(3):
+        outcome = run_import(
+            TrainingSessionResource(scope=NATION), read_dataset(upload(text)), dry_run=True
+        )
+        messages.add(outcome.errors[0].message)
+    assert messages == {
+        "実施方法は次のいずれかで書いてください：対面（会場・集合・空欄）、"
+        "ライブ配信（オンライン・Web・ウェブ・Zoom）（入力：テレビ）"
+    }
+
+
+def test_the_admin_screen_shows_the_effect_and_asks_for_the_tick_on_a_large_session(
+    client, places, django_user_model
+):
+    user = django_user_model.objects.create_user("osaka-admin", password="pw-Secret-1")
+    user.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="add_trainingsession"),
+    )
+    AdminScope.objects.create(user=user, level="municipality", municipality=places["osaka"])
+    client.force_login(user)
+    url = reverse("training_session_import")
+    text = sessions_csv("2025-05-11,271004,自治体,大阪市 大会,一般向け,講師,対面,,800,0,0")
+    response = client.post(url, {"file": upload(text)})
+    html = response.content.decode()
+    assert "大阪府大阪市 2025年度の養成者数：0 人 → 800 人（+800）" in html
+    assert 'name="confirm" value="large_sessions" required' in html
+    token = response.context["token"]
+    again = client.post(url, {"token": token})
+    assert "下の確認の項目をすべてチェックしてください" in again.content.decode()
+    assert not TrainingSession.objects.exists()
+    done = client.post(url, {"token": token, "confirm": "large_sessions"})
+    assert done.status_code == 302
+    assert TrainingSession.objects.get().total_attendees == 800

@@ -1,9 +1,15 @@
 """Import a municipality's staff roster from CSV or XLSX (the same rules as the admin screen).
 
-    python manage.py import_roster --municipality 271004 roster.xlsx [--dry-run]
+    python manage.py import_roster --municipality 271004 (--whole-roster | --changes-only) \
+        [--allow-mass-leaving] [--dry-run] roster.xlsx
 
-Prints one line per invalid row (``row N, column C: message``) and exits with status 1 without
-writing anything when any row is invalid.
+``--whole-roster``: the file is everyone; active staff missing from it are marked as leaving
+(refused when that is more than ROSTER_MAX_LEAVING_SHARE of them, unless
+``--allow-mass-leaving``). ``--changes-only``: only the people in the file change. One of the
+two is required.
+
+Prints the warnings, one line per invalid row (``row N, column C: message``) and exits with
+status 1 without writing anything when any row is invalid.
 """
 
 from pathlib import Path
@@ -12,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from elearning.imports import ImportFileError, print_outcome, read_dataset
 from organizations.models import Municipality
+from organizations.resources import RosterMode
 from organizations.scopes import NATION
 from organizations.services import roster_import
 
@@ -26,6 +33,26 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Check the file and write nothing."
+        )
+        mode = parser.add_mutually_exclusive_group(required=True)
+        mode.add_argument(
+            "--whole-roster",
+            dest="mode",
+            action="store_const",
+            const=RosterMode.WHOLE,
+            help="The file is the whole roster: active staff missing from it leave.",
+        )
+        mode.add_argument(
+            "--changes-only",
+            dest="mode",
+            action="store_const",
+            const=RosterMode.CHANGES,
+            help="Update only the people in the file; nobody else changes.",
+        )
+        parser.add_argument(
+            "--allow-mass-leaving",
+            action="store_true",
+            help="With --whole-roster: allow more than ROSTER_MAX_LEAVING_SHARE to leave.",
         )
 
     def handle(self, *args, **options):
@@ -42,7 +69,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         # The operator who runs commands on the server acts for the whole installation.
         outcome = roster_import(
-            municipality=municipality, dataset=dataset, dry_run=options["dry_run"], scope=NATION
+            municipality=municipality,
+            dataset=dataset,
+            dry_run=options["dry_run"],
+            scope=NATION,
+            mode=options["mode"],
+            allow_mass_leaving=options["allow_mass_leaving"],
         )
         print_outcome(outcome, self.stdout, self.stderr)
         if not outcome.is_valid:

@@ -1,8 +1,10 @@
 """Import in-person session reports (開催報告) from CSV or XLSX, as the admin screen does.
 
-    python manage.py import_sessions FILE [--dry-run]
+    python manage.py import_sessions FILE [--dry-run] [--confirm-large]
 
-Prints one line per invalid row (``row N, column C: message``); exits with status 1 and writes
+A session of more than ``reports.effects.PLAUSIBLE_SESSION_ATTENDEES`` attendees is refused
+unless ``--confirm-large`` says its counts were checked. Prints the effect on each
+municipality's KPI figures and one line per invalid row (``row N, column C: message``); exits with status 1 and writes
 nothing when any row is invalid.
 """
 
@@ -21,8 +23,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="確認だけして書き込まない")
+        parser.add_argument(
+            "--confirm-large",
+            action="store_true",
+            help="受講者が 500 人を超える報告の人数を確認済み（ないと取り込まない）",
+        )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, confirm_large, **options):
         try:
             with file.open("rb") as handle:
                 dataset = read_dataset(handle)
@@ -31,7 +38,10 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(str(error)) from error
         # An operator on the server acts for the whole installation.
-        outcome = run_import(TrainingSessionResource(scope=NATION), dataset, dry_run=dry_run)
+        resource = TrainingSessionResource(
+            scope=NATION, confirmed={"large_sessions"} if confirm_large else ()
+        )
+        outcome = run_import(resource, dataset, dry_run=dry_run)
         print_outcome(outcome, self.stdout, self.stderr)
         if not outcome.is_valid:
             raise SystemExit(1)
