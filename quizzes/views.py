@@ -176,6 +176,10 @@ def result_view(request, quiz, attempt_id):
         "explanations": level >= REVIEW_ORDER.index(ReviewLevel.EXPLANATIONS),
         "answer_key": level >= REVIEW_ORDER.index(ReviewLevel.ANSWER_KEY),
     }
+    # Promise the key for later only when the quiz will show it then.
+    review["key_later"] = (
+        not final and not review["answer_key"] and quiz.review_after_final == ReviewLevel.ANSWER_KEY
+    )
     answers = list(
         attempt.answers.select_related("question", "question__review_lesson").prefetch_related(
             "question__choices", "selected_choices"

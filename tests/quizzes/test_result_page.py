@@ -99,6 +99,7 @@ def test_per_quiz_review_settings(client, course):
     passed, _url = sit(client, quiz, right=True)
     assert passed.count("正解") >= 2 and f"あなたの回答：{RIGHT}" in passed
     assert "（正解）" not in passed and WRONG not in passed and "解説その1" not in passed
+    assert "正解の選択肢は、合格したあと" not in failed + passed  # no promise it will not keep
 
 
 def test_the_review_settings_are_edited_on_the_quiz_page_in_the_admin(admin_client, course):
