@@ -233,3 +233,38 @@ def test_login_merge_and_a_start_in_the_other_browser_never_pass_the_limit(postg
         target, errors = _merge_while_starting(quiz, account)
         assert errors == []
         assert Attempt.objects.filter(learner=target).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_starts_at_the_last_allowed_attempt_open_one(postgres_only):
+    """Two tabs press 「もう一度受ける」 at once with one attempt left: one attempt opens."""
+    course = factories.course(lessons=1)
+    quiz = factories.quiz(course, pass_mark=100, attempt_limit=2)
+    learner = Learner.objects.create()
+    attempt = services.attempt_start(learner=learner, quiz=quiz)
+    wrong = {
+        a.question_id: [a.question.choices.filter(is_correct=False).first().pk]
+        for a in attempt.answers.select_related("question")
+    }
+    services.attempt_submit(learner=learner, attempt_id=attempt.public_id, selections=wrong)
+    barrier = threading.Barrier(3)
+    started, errors = [], []
+
+    def start():
+        try:
+            barrier.wait()
+            started.append(services.attempt_start(learner=learner, quiz=quiz).pk)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(started)) == 1
+    assert Attempt.objects.filter(learner=learner).count() == 2
