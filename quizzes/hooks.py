@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from courses.outline import OutlineItem
 from organizations.learners import current_learner
 
+from .models import Attempt
 from .queries import has_passed, quiz_for_course
 
 
@@ -28,7 +29,18 @@ def quiz_outline_item(request, course) -> list[OutlineItem]:
     if quiz is None:
         return []
     learner = current_learner(request)
-    passed = has_passed(learner, quiz)
+    # One query for both: whether the learner passed, and whether they tried at all (before a
+    # first try the quiz is 「未受験」, not 「未合格」).
+    results = (
+        set(
+            Attempt.objects.filter(
+                quiz=quiz, learner=learner, submitted_at__isnull=False
+            ).values_list("passed", flat=True)
+        )
+        if learner is not None
+        else set()
+    )
+    passed = True in results
     if course.quiz_required:
         description = _("合格すると修了です。")
     else:
@@ -37,7 +49,7 @@ def quiz_outline_item(request, course) -> list[OutlineItem]:
         OutlineItem(
             title=quiz.title,
             url=quiz.url,
-            status=_("合格") if passed else _("未合格"),
+            status=_("合格") if passed else (_("未合格") if results else _("未受験")),
             done=passed,
             action_label=_("結果を見る・もう一度受ける") if passed else _("確認テストへ進む"),
             required=course.quiz_required,
@@ -49,8 +61,6 @@ def quiz_outline_item(request, course) -> list[OutlineItem]:
 def quiz_attempts_export(learner) -> dict:
     """The learner's quiz attempts: when, score and result (not the answers' correct keys)."""
     from courses.ruby import strip_ruby
-
-    from .models import Attempt
 
     attempts = Attempt.objects.filter(learner=learner, submitted_at__isnull=False)
     return {

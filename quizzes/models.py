@@ -29,6 +29,18 @@ class QuestionKind(models.TextChoices):
     TRUE_FALSE = "true_false", _("○×")
 
 
+class ReviewLevel(models.TextChoices):
+    """What a learner sees of their answers on the result page (Moodle's review options)."""
+
+    SCORE = "score", _("得点だけ")
+    MARKS = "marks", _("どの問題が正解・不正解だったか")
+    EXPLANATIONS = "explanations", _("正解・不正解と解説（正解の選択肢は見せない）")
+    ANSWER_KEY = "answer_key", _("正解の選択肢と解説（解答をすべて見せる）")
+
+
+REVIEW_ORDER = list(ReviewLevel.values)
+
+
 class QuizPage(SharedPageMixin, RoutablePageMixin, Page):
     """A course's comprehension check. A child page of the course; its questions are
     ``Question`` snippets (スニペット → 確認テストの問題) so that answers can be analysed."""
@@ -51,7 +63,23 @@ class QuizPage(SharedPageMixin, RoutablePageMixin, Page):
     retry_wait_minutes = models.PositiveIntegerField(
         _("不合格のあと再受験までの待ち時間（分）"), default=0
     )
-    show_explanations = models.BooleanField(_("解答後に解説を表示する"), default=True)
+    review_after_failure = models.CharField(
+        _("不合格のあと（まだ受けられるとき）に見せるもの"),
+        max_length=16,
+        choices=ReviewLevel.choices,
+        default=ReviewLevel.EXPLANATIONS,
+        help_text=_(
+            "正解の選択肢まで見せると、次の回は読まずに合格できてしまいます。"
+            "解説に正解そのものを書かないようにすると、見直しの助けになります。"
+        ),
+    )
+    review_after_final = models.CharField(
+        _("合格したあと・最後の回を終えたあとに見せるもの"),
+        max_length=16,
+        choices=ReviewLevel.choices,
+        default=ReviewLevel.ANSWER_KEY,
+        help_text=_("受験できる回数を使い切ったときも、こちらの設定で見せます。"),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -64,9 +92,12 @@ class QuizPage(SharedPageMixin, RoutablePageMixin, Page):
                 FieldPanel("shuffle_choices"),
                 FieldPanel("attempt_limit"),
                 FieldPanel("retry_wait_minutes"),
-                FieldPanel("show_explanations"),
             ],
             heading=_("出題と採点の設定"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("review_after_failure"), FieldPanel("review_after_final")],
+            heading=_("結果ページで見せるもの"),
         ),
         HelpPanel(
             content=_("問題は「スニペット → 確認テストの問題」で、このテストを選んで登録します。")
@@ -92,6 +123,11 @@ class QuizPage(SharedPageMixin, RoutablePageMixin, Page):
         if isinstance(parent, CoursePage) and parent.path == self.path[: -self.steplen]:
             return parent
         return CoursePage.objects.get(path=self.path[: -self.steplen])
+
+    def review_level(self, *, final: bool) -> str:
+        """The review level for a result: ``final`` once the learner passed or has no attempt
+        left, when the answers can no longer help anyone pass without reading."""
+        return self.review_after_final if final else self.review_after_failure
 
     @path("")
     def quiz(self, request):

@@ -279,8 +279,78 @@ def _save_grades(answers: list[AttemptAnswer]) -> None:
 
 
 def merge_attempts(*, source: Learner, target: Learner) -> None:
-    """Attempts follow an anonymous learner into their account (a pass may complete a course
-    whose lessons were finished in the other browser)."""
-    Attempt.objects.filter(learner=source).update(learner=target)
+    """Attempts follow an anonymous learner into their account, within the quiz's limits.
+
+    The account's own attempts stand as they are (a pass there may already have issued a
+    certificate). The other browser's attempts join them in the order they were started, and
+    each one only if the account could have started it at that moment: the attempt limit counts
+    both browsers' attempts together, and no attempt may fall inside the wait after a failure
+    (in either direction). An attempt that does not fit is detached from the learner: it stays
+    in the quiz statistics, like the attempts of a learner who deleted their data, but it is
+    neither a pass nor a used attempt of the account. An unsubmitted attempt that does not fit
+    (or meets one already open in the account) is dropped, since it holds no grade.
+
+    A course completed in the other browser before logging in stays completed (its records
+    move with ``courses.services.merge_learning_records``); what the merge itself credits never
+    goes beyond the limits. A credited pass may complete a course whose lessons were finished
+    in the other browser.
+    """
+    # Lock the moving attempts: a submission of one of them in the other browser waits for
+    # the merge and then grades the attempt where the merge left it.
+    moving = list(
+        Attempt.objects.select_for_update(of=("self",))
+        .filter(learner=source)
+        .select_related("quiz")
+        .order_by("started_at", "pk")
+    )
+    by_quiz: dict[int, list[Attempt]] = {}
+    for attempt in moving:
+        by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
+    keep, detach, drop = [], [], []
+    for quiz_attempts in by_quiz.values():
+        quiz = quiz_attempts[0].quiz
+        credited = list(Attempt.objects.filter(quiz=quiz, learner=target))
+        target_has_open = any(a.submitted_at is None for a in credited)
+        # Graded attempts first, then the open one (it would be the latest in any case).
+        for attempt in sorted(quiz_attempts, key=lambda a: a.submitted_at is None):
+            fits = _fits(quiz, attempt, credited)
+            if attempt.submitted_at is None:
+                fits = fits and not target_has_open
+                (keep if fits else drop).append(attempt.pk)
+                target_has_open = target_has_open or fits
+            else:
+                (keep if fits else detach).append(attempt.pk)
+            if fits:
+                credited.append(attempt)
+    Attempt.objects.filter(pk__in=keep).update(learner=target)
+    Attempt.objects.filter(pk__in=detach).update(learner=None)
+    Attempt.objects.filter(pk__in=drop).delete()
     for enrollment in Enrollment.objects.filter(learner=target, completed_at__isnull=True):
         course_services.enrollment_try_complete(enrollment=enrollment)
+
+
+def _fits(quiz: QuizPage, attempt: Attempt, credited: list[Attempt]) -> bool:
+    """Whether ``attempt`` could have been started next to the ``credited`` attempts of one
+    learner: within the attempt limit, and clear of the wait after every failure."""
+    if quiz.attempt_limit and len(credited) >= quiz.attempt_limit:
+        return False
+    if not quiz.retry_wait_minutes:
+        return True
+    wait = timedelta(minutes=quiz.retry_wait_minutes)
+    before = [
+        a for a in credited if a.submitted_at is not None and a.submitted_at <= attempt.started_at
+    ]
+    if before:
+        last = max(before, key=lambda a: a.submitted_at)
+        if not last.passed and attempt.started_at < last.submitted_at + wait:
+            return False
+    # A failure here would have kept the learner waiting: an attempt the account started in
+    # that time was allowed then and stands, so this failure is the one left out.
+    return not (
+        attempt.submitted_at is not None
+        and not attempt.passed
+        and any(
+            attempt.submitted_at <= other.started_at < attempt.submitted_at + wait
+            for other in credited
+        )
+    )

@@ -1,8 +1,10 @@
 """The quiz page: intro and start, the questions of the attempt in progress, the result."""
 
+import math
 import uuid
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,7 +15,8 @@ from organizations.learners import current_learner, learner_for_update
 
 from . import services
 from .labels import choice_label
-from .models import Attempt, Choice
+from .models import REVIEW_ORDER, Attempt, Choice, QuestionnairePage, ReviewLevel
+from .queries import has_passed
 from .tokens import choice_token
 
 
@@ -79,9 +82,12 @@ def quiz_view(request, quiz):
     history = []
     if learner is not None:
         history = list(
-            Attempt.objects.filter(quiz=quiz, learner=learner, submitted_at__isnull=False).order_by(
-                "-submitted_at"
+            Attempt.objects.filter(quiz=quiz, learner=learner, submitted_at__isnull=False)
+            .annotate(
+                question_total=Count("answers"),
+                correct_total=Count("answers", filter=Q(answers__is_correct=True)),
             )
+            .order_by("-submitted_at")
         )
     return TemplateResponse(
         request,
@@ -156,25 +162,59 @@ def result_view(request, quiz, attempt_id):
     )
     if attempt is None:
         raise Http404
+    eligibility = services.eligibility(learner=learner, quiz=quiz)
+    # The answer key helps nobody pass without reading once the learner passed or has no
+    # attempt left; until then the quiz's review setting for a failure applies.
+    final = (
+        attempt.passed
+        or has_passed(learner, quiz)
+        or bool(quiz.attempt_limit and eligibility.attempts_used >= quiz.attempt_limit)
+    )
+    level = REVIEW_ORDER.index(quiz.review_level(final=final))
+    review = {
+        "marks": level >= REVIEW_ORDER.index(ReviewLevel.MARKS),
+        "explanations": level >= REVIEW_ORDER.index(ReviewLevel.EXPLANATIONS),
+        "answer_key": level >= REVIEW_ORDER.index(ReviewLevel.ANSWER_KEY),
+    }
+    # Promise the key for later only when the quiz will show it then.
+    review["key_later"] = (
+        not final and not review["answer_key"] and quiz.review_after_final == ReviewLevel.ANSWER_KEY
+    )
     answers = list(
         attempt.answers.select_related("question", "question__review_lesson").prefetch_related(
             "question__choices", "selected_choices"
         )
     )
-    review = []
+    review_lessons = []
     for answer in answers:
         lesson = answer.question.review_lesson
-        if not answer.is_correct and lesson is not None and lesson not in review:
-            review.append(lesson)
-        # Show the choices in the order the learner saw them.
+        if not answer.is_correct and lesson is not None and lesson not in review_lessons:
+            review_lessons.append(lesson)
+        # The choices in the order the learner saw them, labelled as they were shown.
         position = {cid: i for i, cid in enumerate(answer.choice_order)}
-        answer.ordered_choices = sorted(
-            answer.question.choices.all(), key=lambda c: position.get(c.pk, len(position))
-        )
-        answer.selected_ids = {choice.pk for choice in answer.selected_choices.all()}
-    review.sort(key=lambda lesson: lesson.path)
+        selected = {choice.pk for choice in answer.selected_choices.all()}
+        answer.shown_choices = [
+            {
+                "label": choice_label(answer.question, choice.text),
+                "correct": choice.is_correct,
+                "selected": choice.pk in selected,
+            }
+            for choice in sorted(
+                answer.question.choices.all(), key=lambda c: position.get(c.pk, len(position))
+            )
+        ]
+        answer.selected_labels = [c["label"] for c in answer.shown_choices if c["selected"]]
+    review_lessons.sort(key=lambda lesson: lesson.path)
     course = quiz.course
     enrollment = course.enrollments.filter(learner=learner).first()
+    total = len(answers)
+    questionnaire = QuestionnairePage.objects.live().child_of(course).first()
+    next_steps = [
+        item for item in outline_items(request, course) if not item.done and item.url != quiz.url
+    ]
+    # The certificate (or whatever is still required) first; the questionnaire is an
+    # optional favour and comes last.
+    next_steps.sort(key=lambda item: questionnaire is not None and item.url == questionnaire.url)
     return TemplateResponse(
         request,
         "quizzes/quiz_result.html",
@@ -183,13 +223,14 @@ def result_view(request, quiz, attempt_id):
             "course": course,
             "attempt": attempt,
             "answers": answers,
-            "review_lessons": review,
+            "review": review,
+            "total": total,
+            "correct_count": sum(1 for a in answers if a.is_correct),
+            "partial_count": sum(1 for a in answers if not a.is_correct and a.score),
+            "needed": math.ceil(quiz.pass_mark * total / 100),
+            "review_lessons": review_lessons,
             "course_completed": bool(enrollment and enrollment.completed_at),
-            "next_steps": [
-                item
-                for item in outline_items(request, course)
-                if not item.done and item.url != quiz.url
-            ],
-            "eligibility": services.eligibility(learner=learner, quiz=quiz),
+            "next_steps": next_steps,
+            "eligibility": eligibility,
         },
     )
