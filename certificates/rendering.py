@@ -8,7 +8,6 @@ from datetime import datetime, time
 from functools import cached_property
 
 from django.core.cache import cache
-from django.urls import reverse
 from wagtail.models import Site
 
 from courses.ruby import strip_ruby
@@ -116,7 +115,7 @@ def certificate_text(certificate: Certificate):
         issuer_name=issuer_name or (site.site_name if site else ""),
         issuer_title=issuer_title,
         serial=certificate.serial,
-        verify_url=absolute_url(reverse("certificate-verify", args=[certificate.code])),
+        verify_url=absolute_url(certificate.get_absolute_url()),
         document_id=hashlib.sha256(
             f"{certificate.serial}:{certificate.version}".encode()
         ).hexdigest()[:32],
