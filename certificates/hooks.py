@@ -60,3 +60,35 @@ def learner_by_certificate(identifier: str):
         .first()
     )
     return certificate.completion.learner if certificate and certificate.completion else None
+
+
+def certificates_follow_display_name(learner, user) -> list[str]:
+    """``learner_display_name_changed`` hook: reissue the learner's certificates with the new
+    name, and say what happened (shown on the page after saving the profile)."""
+    from .services import certificates_follow_profile_name
+
+    result = certificates_follow_profile_name(learner=learner, user=user)
+    notes = []
+    if result.reissued:
+        serials = "、".join(c.serial for c in result.reissued)
+        if learner.display_name.strip():
+            note = _(
+                "修了証（修了証番号 %(serials)s）を新しい氏名「%(name)s」で再発行しました。"
+            ) % {"serials": serials, "name": learner.display_name.strip()}
+        else:
+            note = _("修了証（修了証番号 %(serials)s）を氏名なしで再発行しました。") % {
+                "serials": serials
+            }
+        notes.append(
+            note
+            + _(
+                "修了証番号は変わりません。以前に保存・印刷した修了証は差し替え前の版になるので、"
+                "マイページから新しい PDF を保存してください。"
+            )
+        )
+    if result.revoked:
+        notes.append(
+            _("失効している修了証（修了証番号 %(serials)s）の氏名は変更していません。")
+            % {"serials": "、".join(c.serial for c in result.revoked)}
+        )
+    return notes
