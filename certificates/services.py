@@ -116,6 +116,9 @@ def certificate_reissue(
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.is_revoked:
         raise CertificateError("revoked")
+    from .rendering import forget_cached_pdf
+
+    forget_cached_pdf(certificate)  # the old name must not linger in the cache
     old = certificate.name_printed
     certificate.name_printed = name.strip()
     certificate.version += 1

@@ -49,11 +49,15 @@ def test_changing_the_profile_name_reissues_the_certificate_with_the_same_serial
     certificate = receive(client, course, "旧姓 花子")
     serial, code = certificate.serial, certificate.code
     old_url = certificate.get_absolute_url()
+    client.get(f"/certificates/{code}.pdf")
+    old_pdf_key = _pdf_cache_key(*certificate_text(certificate))
+    assert cache.get(old_pdf_key) is not None
 
     page = save_profile(client, "新姓 花子")
     assert "登録内容を保存しました" in page
     assert f"修了証（修了証番号 {serial}）を新しい氏名「新姓 花子」で再発行しました" in page
     assert "修了証番号は変わりません" in page
+    assert cache.get(old_pdf_key) is None  # the PDF with the old name is not kept
 
     certificate.refresh_from_db()
     assert (certificate.serial, certificate.code, certificate.version) == (serial, code, 2)
