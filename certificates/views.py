@@ -169,7 +169,7 @@ def verify_lookup(request):
     in sequence, so it is easy to guess: its answer never shows the name (nor the code or a PDF
     link); the person may type the name they read on the paper to have it compared.
     Both count against the same per-client rate limit as the QR code lookups."""
-    query = _normalise_query(request.GET.get("q", ""))
+    query = _normalise_query(request.GET.get("q", "")[:200])
     typed_name = request.GET.get("name", "").strip()[:60]
     if not query:
         return render(request, "certificates/lookup.html", {"typed_name": typed_name})
