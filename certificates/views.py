@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from courses.forms import LearnerProfileForm
-from elearning.client_address import client_address
+from elearning.client_address import budget_key, client_address
 from organizations.learners import current_learner
 
 from . import services
@@ -48,7 +48,7 @@ def _rate_limited(request) -> bool:
     # A window opens at a client's first request and closes a minute later. The key is the
     # citizen's own address (behind the load balancer, read from X-Forwarded-For), so each
     # citizen has their own budget and a forged header does not buy a fresh one.
-    key = f"certificate-verify-rate:{client_address(request)}"
+    key = f"certificate-verify-rate:{budget_key(client_address(request))}"
     cache.add(key, 0, 60)
     try:
         return cache.incr(key) > VERIFY_LIMIT_PER_MINUTE

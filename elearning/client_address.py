@@ -13,10 +13,31 @@ from django.conf import settings
 
 
 def _valid(address: str) -> str | None:
+    """The address in an X-Forwarded-For entry (some load balancers add the client's port:
+    ``203.0.113.9:51234``, ``[2001:db8::1]:51234``), or None when it is not one."""
+    address = address.strip()
+    if address.startswith("[") and "]" in address:
+        address = address[1 : address.index("]")]
+    elif address.count(":") == 1:
+        address = address.split(":")[0]
     try:
-        return str(ipaddress.ip_address(address.strip()))
+        return str(ipaddress.ip_address(address))
     except ValueError:
         return None
+
+
+def budget_key(address: str) -> str:
+    """What one rate-limit budget belongs to: an IPv4 address, or an IPv6 /64 network (one
+    household or phone gets a whole /64 and could otherwise take a fresh address at will)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is that IPv4 client
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 def client_address(request) -> str:

@@ -228,3 +228,26 @@ def test_client_address_reads_from_the_right_end_of_the_header(settings, rf):
     assert client_address(short) == "10.0.0.2"
     garbage = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="x, not-an-ip, 10.0.0.1")
     assert client_address(garbage) == "10.0.0.2"
+
+
+def test_forwarded_entries_with_ports_and_ipv6_networks_are_one_client(settings, rf):
+    from elearning.client_address import budget_key, client_address
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    with_port = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9:51234")
+    assert client_address(with_port) == "203.0.113.9"
+    v6 = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="[2001:db8:1:2::7]:443")
+    assert client_address(v6) == "2001:db8:1:2::7"
+    # A phone may pick any address of its /64: they all share one budget.
+    assert budget_key("2001:db8:1:2::7") == budget_key("2001:db8:1:2:ffff::1")
+    assert budget_key("2001:db8:1:2::7") != budget_key("2001:db8:1:3::7")
+    assert budget_key("203.0.113.9") != budget_key("203.0.113.10")
+
+
+@pytest.mark.django_db
+def test_rotating_ipv6_addresses_of_one_network_does_not_reset_the_budget():
+    url = "/certificates/verify/ABCDEFGHJKMNPQRSTW/"
+    for index in range(30):
+        assert Client(REMOTE_ADDR=f"2001:db8:5:6::{index + 1:x}").get(url).status_code == 404
+    assert Client(REMOTE_ADDR="2001:db8:5:6::abcd").get(url).status_code == 429
+    assert Client(REMOTE_ADDR="2001:db8:5:7::1").get(url).status_code == 404
