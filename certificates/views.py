@@ -165,10 +165,10 @@ def _verify_page(request, certificate: Certificate, held_version: int | None):
 def verify_lookup(request):
     """The verification form: a person types the code or the printed serial number.
 
-    A code shows the page the QR code opens (with the name). A serial is printed on the paper and numbered
-    in sequence, so it is easy to guess: its answer never shows the name (nor the code or a PDF
-    link); the person may type the name they read on the paper to have it compared.
-    Both count against the same per-client rate limit as the QR code lookups."""
+    A code shows the page the QR code opens (with the name). A serial is printed on the paper
+    and numbered in sequence, so it is easy to guess: its answer never shows the name (nor the
+    code or a PDF link); the person may type the name they read on the paper to have it
+    compared. Both count against the same per-client rate limit as the QR code lookups."""
     query = _normalise_query(request.GET.get("q", "")[:200])
     typed_name = request.GET.get("name", "").strip()[:60]
     if not query:

@@ -251,3 +251,14 @@ def test_rotating_ipv6_addresses_of_one_network_does_not_reset_the_budget():
         assert Client(REMOTE_ADDR=f"2001:db8:5:6::{index + 1:x}").get(url).status_code == 404
     assert Client(REMOTE_ADDR="2001:db8:5:6::abcd").get(url).status_code == 429
     assert Client(REMOTE_ADDR="2001:db8:5:7::1").get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_serial_lookup_with_the_name_of_a_replaced_copy_says_it_was_replaced(client):
+    certificate = issue(name="旧 氏名")
+    services.certificate_reissue(certificate=certificate, name="新 氏名", user=None)
+    html = client.get(
+        "/certificates/verify/", {"q": certificate.serial, "name": "旧 氏名"}
+    ).content.decode()
+    assert "一致しません" in html and "差し替え前の版" in html
+    assert "新 氏名" not in html and "旧 氏名" in html  # only what the visitor typed
