@@ -92,3 +92,42 @@ def certificates_follow_display_name(learner, user) -> list[str]:
             % {"serials": "、".join(c.serial for c in result.revoked)}
         )
     return notes
+
+
+def certificates_export(learner) -> dict:
+    """``learner_data_export`` hook: the learner's certificates and their history (the
+    administrator's internal revocation reason is not part of it, as on every public page)."""
+    certificates = (
+        Certificate.objects.filter(completion__learner=learner)
+        .select_related("completion__course")
+        .prefetch_related("events")
+        .order_by("issued_at", "pk")
+    )
+    return {
+        "certificates": [
+            {
+                "serial": certificate.serial,
+                "verification_code": certificate.code,
+                "course": certificate.completion.course.plain_title,
+                "issued_at": certificate.issued_at.isoformat(),
+                "name_printed": certificate.name_printed,
+                "version": certificate.version,
+                "revoked_at": certificate.revoked_at.isoformat()
+                if certificate.revoked_at
+                else None,
+                "history": [
+                    {
+                        "event": event.get_kind_display(),
+                        "at": event.at.isoformat(),
+                        **{
+                            key: event.detail[key]
+                            for key in ("old_name", "new_name", "version")
+                            if key in event.detail
+                        },
+                    }
+                    for event in certificate.events.all()
+                ],
+            }
+            for certificate in certificates
+        ]
+    }

@@ -6,6 +6,7 @@ from organizations.permissions import ScopedModelPermissionPolicy
 
 from .hooks import (
     certificate_outline_item,
+    certificates_export,
     certificates_follow_display_name,
     learner_by_certificate,
     my_certificates_section,
@@ -38,6 +39,7 @@ hooks.register("course_outline_items", certificate_outline_item)
 hooks.register("my_learning_sections", my_certificates_section)
 hooks.register("learner_lookup", learner_by_certificate)
 hooks.register("learner_display_name_changed", certificates_follow_display_name)
+hooks.register("learner_data_export", certificates_export)
 
 
 @hooks.register("register_admin_viewset")

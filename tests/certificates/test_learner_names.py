@@ -132,3 +132,18 @@ def test_deleting_learner_data_removes_their_names_from_certificate_history(clie
     html = client.get(kept.get_absolute_url()).content.decode()
     assert "有効な修了証です" in html and "氏名非表示" in html and "山田" not in html
     assert "山田" not in pdf_text(client.get(f"/certificates/{kept.code}.pdf").content)
+
+
+@pytest.mark.django_db
+def test_the_learner_data_export_lists_certificates_and_their_history(client):
+    course = factories.course(lessons=1)
+    certificate = receive(client, course, "書出 一郎")
+    save_profile(client, "書出 二郎")
+    services.certificate_revoke(certificate=certificate, reason="内部の理由", user=None)
+    document = client.get("/my/data.json").json()
+    [exported] = document["certificates"]
+    assert exported["serial"] == certificate.serial and exported["version"] == 2
+    assert exported["name_printed"] == "書出 二郎" and exported["revoked_at"]
+    reissue = next(e for e in exported["history"] if "new_name" in e)
+    assert (reissue["old_name"], reissue["new_name"]) == ("書出 一郎", "書出 二郎")
+    assert "内部の理由" not in json.dumps(document, ensure_ascii=False)
