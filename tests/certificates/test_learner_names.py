@@ -53,6 +53,8 @@ def test_changing_the_profile_name_reissues_the_certificate_with_the_same_serial
     old_pdf_key = _pdf_cache_key(*certificate_text(certificate))
     assert cache.get(old_pdf_key) is not None
 
+    form = client.get("/my/profile/").content.decode()
+    assert "すでに受け取った修了証もその氏名で再発行します" in form
     page = save_profile(client, "新姓 花子")
     assert "登録内容を保存しました" in page
     assert f"修了証（修了証番号 {serial}）を新しい氏名「新姓 花子」で再発行しました" in page
