@@ -177,9 +177,13 @@ class Certificate(models.Model):
         return self.serial
 
     def get_absolute_url(self):
+        """The verification page of this version. A reissued version's URL (and so its QR code)
+        names the version, so a copy of an earlier version shows as replaced (差し替え済み);
+        a URL without ``v`` is the first version."""
         from django.urls import reverse
 
-        return reverse("certificate-verify", args=[self.code])
+        path = reverse("certificate-verify", args=[self.code])
+        return path if self.version == 1 else f"{path}?v={self.version}"
 
     @property
     def is_revoked(self) -> bool:

@@ -7,8 +7,7 @@ from courses.signals import course_completed
 from organizations.models import Learner
 from organizations.signals import learner_deleting
 
-from .models import Certificate
-from .services import certificate_issue
+from .services import certificate_issue, certificate_withhold_names
 
 
 @receiver(course_completed, sender=Completion)
@@ -20,6 +19,4 @@ def issue_on_completion(sender, completion, **kwargs):
 @receiver(learner_deleting, sender=Learner)
 def withhold_names(sender, learner, **kwargs):
     """A learner who deletes their data keeps verifiable certificates, without their name."""
-    Certificate.objects.filter(completion__learner=learner).update(
-        name_printed="", name_withheld=True
-    )
+    certificate_withhold_names(learner=learner)

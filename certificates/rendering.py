@@ -8,7 +8,6 @@ from datetime import datetime, time
 from functools import cached_property
 
 from django.core.cache import cache
-from django.urls import reverse
 from wagtail.models import Site
 
 from courses.ruby import strip_ruby
@@ -116,7 +115,7 @@ def certificate_text(certificate: Certificate):
         issuer_name=issuer_name or (site.site_name if site else ""),
         issuer_title=issuer_title,
         serial=certificate.serial,
-        verify_url=absolute_url(reverse("certificate-verify", args=[certificate.code])),
+        verify_url=absolute_url(certificate.get_absolute_url()),
         document_id=hashlib.sha256(
             f"{certificate.serial}:{certificate.version}".encode()
         ).hexdigest()[:32],
@@ -136,14 +135,25 @@ def certificate_content(certificate: Certificate):
     return replace(content, logo_png=_read_image(logo), seal_png=_read_image(seal))
 
 
+def _pdf_cache_key(content, images) -> str:
+    # Images are named by their stored files, so replacing one changes the key.
+    files = tuple(str(image.file) if image else "" for image in images)
+    return "certificate-pdf:" + hashlib.sha256(repr((content, files)).encode()).hexdigest()
+
+
+def forget_cached_pdf(certificate: Certificate) -> None:
+    """Drop the cached PDF of the certificate as it is now (before its name is removed: the
+    cached file prints the name, and must not outlive the learner's deletion)."""
+    content, images = certificate_text(certificate)
+    cache.delete(_pdf_cache_key(content, images))
+
+
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The PDF, rendered once per certificate version and wording, then served from cache."""
     from .pdf import render_certificate
 
     content, images = certificate_text(certificate)
-    # Images are named by their stored files, so replacing one changes the key.
-    files = tuple(str(image.file) if image else "" for image in images)
-    key = "certificate-pdf:" + hashlib.sha256(repr((content, files)).encode()).hexdigest()
+    key = _pdf_cache_key(content, images)
     pdf = cache.get(key)
     if pdf is None:
         logo, seal = images

@@ -4,6 +4,8 @@ Each is one transaction. Numbering locks the per-course, per-year counter row, s
 numbers have no gaps and no duplicates however many completions happen at once.
 """
 
+from dataclasses import dataclass, field
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -104,11 +106,19 @@ def certificate_confirm_details(
 
 
 @transaction.atomic
-def certificate_reissue(*, certificate: Certificate, name: str, user) -> Certificate:
-    """Correct the printed name: same serial and code, a new version, the change logged."""
+def certificate_reissue(
+    *, certificate: Certificate, name: str, user, source: str = "admin"
+) -> Certificate:
+    """Correct the printed name: same serial and code, a new version, the change logged.
+
+    ``source``: who asked — ``"admin"`` (the certificate screen) or ``"learner"`` (the
+    learner changed 「修了証に印字する氏名」 on /my/profile/)."""
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.is_revoked:
         raise CertificateError("revoked")
+    from .rendering import forget_cached_pdf
+
+    forget_cached_pdf(certificate)  # the old name must not linger in the cache
     old = certificate.name_printed
     certificate.name_printed = name.strip()
     certificate.version += 1
@@ -122,9 +132,46 @@ def certificate_reissue(*, certificate: Certificate, name: str, user) -> Certifi
             "old_name": old,
             "new_name": certificate.name_printed,
             "version": certificate.version,
+            "source": source,
         },
     )
     return certificate
+
+
+@dataclass
+class ProfileNameResult:
+    """What changing the profile name did to the learner's certificates."""
+
+    reissued: list[Certificate] = field(default_factory=list)
+    revoked: list[Certificate] = field(default_factory=list)
+
+
+@transaction.atomic
+def certificates_follow_profile_name(*, learner, user=None) -> ProfileNameResult:
+    """The learner changed the name to print on /my/profile/: their received certificates are
+    reissued with it (same serial and code, a new version, logged), revoked ones are left as
+    they are, and ones not yet received simply take the new name (it is confirmed on receipt).
+    """
+    result = ProfileNameResult()
+    name = learner.display_name.strip()
+    certificates = (
+        Certificate.objects.select_for_update()
+        .filter(completion__learner=learner, name_withheld=False)
+        .order_by("issued_at", "pk")
+    )
+    for certificate in certificates:
+        if certificate.name_printed == name:
+            continue
+        if certificate.is_revoked:
+            result.revoked.append(certificate)
+        elif certificate.name_confirmed_at is None:
+            certificate.name_printed = name
+            certificate.save(update_fields=["name_printed"])
+        else:
+            result.reissued.append(
+                certificate_reissue(certificate=certificate, name=name, user=user, source="learner")
+            )
+    return result
 
 
 @transaction.atomic
@@ -146,3 +193,55 @@ def certificate_revoke(*, certificate: Certificate, reason: str, user) -> Certif
     )
     certificate_revoked.send(sender=Certificate, certificate=certificate)
     return certificate
+
+
+WITHHELD = "（削除済み）"
+NAME_KEYS = ("old_name", "new_name")
+
+
+def _without_names(text: str, names: set[str]) -> str:
+    # Longest first, so that "山田 花子" goes before "山田" leaves " 花子" behind.
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, WITHHELD)
+    return text
+
+
+@transaction.atomic
+def certificate_withhold_names(*, learner) -> int:
+    """Remove a deleted learner's names from their certificates and everything copied from
+    them: the printed name, the names logged by reissues, administrators' free-text revocation
+    reasons that quote a name, and the cached PDFs. The certificates stay verifiable (serial,
+    course, date). Returns how many certificates were changed."""
+    from .rendering import forget_cached_pdf
+
+    certificates = list(
+        Certificate.objects.select_for_update()
+        .filter(completion__learner=learner)
+        .select_related("completion__course")
+    )
+    events = list(CertificateEvent.objects.filter(certificate__in=certificates))
+    names = {learner.display_name, *(c.name_printed for c in certificates)}
+    for event in events:
+        names.update(str(event.detail.get(key, "")) for key in NAME_KEYS)
+    # Also as typed without the space between family and given name.
+    names = {n.strip() for n in names} | {"".join(n.split()) for n in names}
+    names = {n for n in names if len(n) >= 2}
+    for certificate in certificates:
+        forget_cached_pdf(certificate)
+        certificate.name_printed = ""
+        certificate.name_withheld = True
+        certificate.revoke_reason = _without_names(certificate.revoke_reason, names)
+    Certificate.objects.bulk_update(
+        certificates, ["name_printed", "name_withheld", "revoke_reason"]
+    )
+    for event in events:
+        detail = dict(event.detail)
+        for key in NAME_KEYS:
+            if key in detail:
+                detail[key] = ""
+                detail["name_withheld"] = True
+        if "reason" in detail:
+            detail["reason"] = _without_names(str(detail["reason"]), names)
+        event.detail = detail
+    CertificateEvent.objects.bulk_update(events, ["detail"])
+    return len(certificates)

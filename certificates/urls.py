@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("verify/", views.verify_lookup, name="certificate-lookup"),
     path("verify/<str:code>/", views.verify, name="certificate-verify"),
     path("<str:code>.pdf", views.pdf, name="certificate-pdf"),
     path("<str:code>.json", views.credential, name="certificate-credential"),

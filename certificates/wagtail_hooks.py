@@ -4,7 +4,13 @@ from wagtail.snippets.models import register_snippet
 
 from organizations.permissions import ScopedModelPermissionPolicy
 
-from .hooks import certificate_outline_item, learner_by_certificate, my_certificates_section
+from .hooks import (
+    certificate_outline_item,
+    certificates_export,
+    certificates_follow_display_name,
+    learner_by_certificate,
+    my_certificates_section,
+)
 from .models import Certificate
 from .viewsets import (
     CertificateExportViewSet,
@@ -32,6 +38,8 @@ register_snippet(CourseCertificateOptionsViewSet)
 hooks.register("course_outline_items", certificate_outline_item)
 hooks.register("my_learning_sections", my_certificates_section)
 hooks.register("learner_lookup", learner_by_certificate)
+hooks.register("learner_display_name_changed", certificates_follow_display_name)
+hooks.register("learner_data_export", certificates_export)
 
 
 @hooks.register("register_admin_viewset")

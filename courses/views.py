@@ -20,7 +20,7 @@ from organizations.services import (
     learner_delete,
     learner_export,
     learner_may_delete_self,
-    learner_update_profile,
+    learner_save_profile,
 )
 
 from . import services
@@ -147,15 +147,19 @@ def profile(request):
     if request.method == "POST":
         form = LearnerProfileForm(request.POST)
         if form.is_valid():
+            user = request.user if request.user.is_authenticated else None
             with transaction.atomic():
                 learner = learner_for_update(request)
-                learner_update_profile(
+                notes = learner_save_profile(
                     learner=learner,
                     municipality=form.cleaned_data["municipality"],
                     attendee_type=form.cleaned_data["attendee_type"],
                     display_name=form.cleaned_data["display_name"],
+                    user=user,
                 )
             messages.success(request, _("登録内容を保存しました。"))
+            for note in notes:  # e.g. the certificates reissued with the new name
+                messages.info(request, note)
             return redirect("my-learning")
     else:
         initial = {}

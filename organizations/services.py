@@ -160,6 +160,32 @@ def learner_update_profile(
 
 
 @transaction.atomic
+def learner_save_profile(
+    *,
+    learner: Learner,
+    municipality: Municipality | None,
+    attendee_type: str,
+    display_name: str,
+    user=None,
+) -> list[str]:
+    """The learner edits /my/profile/. When the name to print changes, the apps that printed
+    it follow (``learner_display_name_changed`` hooks: certificates are reissued), in the same
+    transaction. Returns what they did, as sentences to show the learner."""
+    old_name = learner.display_name
+    learner_update_profile(
+        learner=learner,
+        municipality=municipality,
+        attendee_type=attendee_type,
+        display_name=display_name,
+    )
+    notes: list[str] = []
+    if learner.display_name != old_name:
+        for follow in hooks.get_hooks("learner_display_name_changed"):
+            notes.extend(follow(learner, user))
+    return notes
+
+
+@transaction.atomic
 def learner_attach_to_user(*, learner: Learner, user) -> Learner:
     """Give an anonymous learner's data to ``user``'s account (at login or sign-up).
 

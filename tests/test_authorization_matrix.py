@@ -142,7 +142,8 @@ RULES = {
         lambda w: reverse("staff-set-password", args=["MQ", "bad-token"]),
         EVERYONE,  # an invalid link answers with a page saying so
     ),
-    # Certificates: whoever holds the code
+    # Certificates: whoever holds the code (the verify form is for anyone)
+    "certificate-lookup": (lambda w: reverse("certificate-lookup"), EVERYONE),
     "certificate-verify": (lambda w: reverse("certificate-verify", args=[w["code"]]), EVERYONE),
     "certificate-pdf": (lambda w: reverse("certificate-pdf", args=[w["code"]]), EVERYONE),
     "certificate-credential": (

@@ -244,8 +244,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# Behind a load balancer, set AXES_IPWARE_PROXY_COUNT so the client address is used.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
+# Behind a load balancer, set TRUSTED_PROXY_COUNT (or its older name AXES_IPWARE_PROXY_COUNT)
+# to the number of proxies in front of the site: login throttling and the certificate
+# verification rate limit then key on the client's address read from the right end of
+# X-Forwarded-For (elearning/client_address.py), one budget per citizen.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", os.environ.get("AXES_IPWARE_PROXY_COUNT", "0"))
+)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+# django-ipware is not installed, so without this axes would key on REMOTE_ADDR (the proxy).
+AXES_CLIENT_IP_CALLABLE = "elearning.client_address.client_address"
 
 # Staff sign-in through the municipality's identity provider (OpenID Connect), only when
 # configured; see README ("Sign-in through the municipality's identity provider").
