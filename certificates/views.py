@@ -4,7 +4,7 @@ import time
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -129,29 +129,6 @@ def card(request, code: str):
     )
     response["Content-Disposition"] = f'inline; filename="{certificate.serial}-card.pdf"'
     return response
-
-
-def credential(request, code: str):
-    """The certificate as a signed Open Badges 3.0 credential (JSON-LD)."""
-    from .credentials import signed_credential
-
-    if _rate_limited(request):
-        return HttpResponse(status=429, headers={"Retry-After": "60"})
-    certificate = _lookup(code)
-    if certificate is None:
-        raise Http404
-    return JsonResponse(
-        signed_credential(certificate),
-        content_type="application/ld+json",
-        json_dumps_params={"ensure_ascii": False, "indent": 2},
-    )
-
-
-def signing_key_document(request):
-    """The public key that verifies every credential of this site."""
-    from .credentials import key_document
-
-    return JsonResponse(key_document(), json_dumps_params={"indent": 2})
 
 
 def export_download(request, pk: int):
