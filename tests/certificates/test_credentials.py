@@ -152,15 +152,17 @@ def test_after_key_rotation_old_credentials_still_verify(client, certificate, se
     settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [old_key]
 
     new_credential = served_credential(client, certificate)
-    assert new_credential["proof"]["verificationMethod"] != (
-        old_credential["proof"]["verificationMethod"]
+    assert (
+        new_credential["proof"]["verificationMethod"]
+        != (old_credential["proof"]["verificationMethod"])
     )
     for held in (old_credential, new_credential):
         key = public_key_for(client, held["proof"]["verificationMethod"])
         assert credentials.verify(held, key)
     # The key URL and did.json name the new key first.
-    assert client.get("/certificates/keys/ed25519.json").json()["id"] == (
-        new_credential["proof"]["verificationMethod"]
+    assert (
+        client.get("/certificates/keys/ed25519.json").json()["id"]
+        == (new_credential["proof"]["verificationMethod"])
     )
 
 
