@@ -56,7 +56,7 @@ def served(transactional_db, live_server, settings):
 def test_served_credential_verifies_and_tampered_copies_do_not(served, tmp_path):
     certificate, url = served
     result = run_verifier(url)
-    assert result == {"verified": True, "revoked": False, "errors": []}
+    assert result == {"verified": True, "revoked": False, "expanded": True, "errors": []}
 
     import urllib.request
 
@@ -75,6 +75,13 @@ def test_served_credential_verifies_and_tampered_copies_do_not(served, tmp_path)
         path = tmp_path / f"{label}.json"
         path.write_text(json.dumps(tampered, ensure_ascii=False))
         assert run_verifier(str(path))["verified"] is False, label
+
+    # A member that no context defines fails JSON-LD safe-mode expansion.
+    undefined = copy.deepcopy(credential)
+    undefined["identifier"] = [{"type": "IdentityObject", "identityHash": certificate.serial}]
+    path = tmp_path / "undefined.json"
+    path.write_text(json.dumps(undefined, ensure_ascii=False))
+    assert run_verifier(str(path))["expanded"] is False
 
     untouched = tmp_path / "copy.json"
     untouched.write_text(json.dumps(credential, ensure_ascii=False))

@@ -10,13 +10,17 @@
  * Open Badges context (never from the network); the issuer's did:web document and the
  * Bitstring Status List are fetched from the site, as any verifier must.
  *
- * Prints one JSON line: {"verified": bool, "revoked": bool|null, "errors": [...]} and exits 0
- * when verified and not revoked, 1 otherwise.
+ * Also expands the credential in JSON-LD safe mode (jsonld.js): a member no context defines
+ * makes it unverified.
+ *
+ * Prints one JSON line: {"verified": bool, "revoked": bool|null, "expanded": bool,
+ * "errors": [...]} and exits 0 when verified and not revoked, 1 otherwise.
  */
 import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import path from 'node:path';
 
+import jsonld from 'jsonld';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
@@ -123,12 +127,28 @@ async function main() {
       return status;
     }
   });
+  // JSON-LD safe mode: no term may be dropped or left relative; and none may fall through to
+  // the VC 2.0 "issuer-dependent" vocabulary (a term no context defines).
+  let expanded = false;
+  try {
+    const expansion = await jsonld.expand(credential, {documentLoader, safe: true});
+    const undefinedTerms = JSON.stringify(expansion).match(
+      /https:\/\/www\.w3\.org\/ns\/credentials\/issuer-dependent#[^"]*/g);
+    if(undefinedTerms) {
+      throw new Error(`terms defined by no context: ${undefinedTerms.join(', ')}`);
+    }
+    expanded = true;
+  } catch(error) {
+    result.verified = false;
+    result.expansionError = error;
+  }
   const errors = [
+    ...messages(result.expansionError),
     ...messages(result.error),
     ...(result.results || []).flatMap(r => messages(r.error)),
     ...messages(result.statusResult?.error)
   ];
-  console.log(JSON.stringify({verified: result.verified, revoked, errors}));
+  console.log(JSON.stringify({verified: result.verified, revoked, expanded, errors}));
   process.exit(result.verified && revoked === false ? 0 : 1);
 }
 
