@@ -171,7 +171,9 @@ def sign(document: dict, *, created: str) -> dict:
     if "@context" in document:
         proof["@context"] = document["@context"]
     signature = signing_key().sign(_hash_data(proof, document))
-    return {**document, "proof": {**proof, "proofValue": "z" + base58btc(signature)}}
+    # A set of one proof: VC 2.0 allows an object or a set, Open Badges 3.0's JSON schema
+    # accepts only an array (1EdTech openbadges-specification issue #473).
+    return {**document, "proof": [{**proof, "proofValue": "z" + base58btc(signature)}]}
 
 
 def verify(signed: dict, public_key: Ed25519PublicKey) -> bool:
@@ -179,7 +181,12 @@ def verify(signed: dict, public_key: Ed25519PublicKey) -> bool:
     3.3.2): the credential as published, no member added back. Used by tests and operators;
     the independent check is tests/verifier/."""
     try:
-        proof = dict(signed["proof"])
+        proofs = signed["proof"]
+        if isinstance(proofs, list):
+            if len(proofs) != 1:
+                return False
+            proofs = proofs[0]
+        proof = dict(proofs)
         if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
             return False
         proof_value = proof.pop("proofValue")

@@ -67,7 +67,7 @@ def test_served_credential_verifies_and_tampered_copies_do_not(served, tmp_path)
         "subject": lambda c: c["credentialSubject"].__setitem__("name", "別人 太郎"),
         "issuer": lambda c: c["issuer"].__setitem__("name", "偽の市長"),
         "validFrom": lambda c: c.__setitem__("validFrom", "2020-01-01T00:00:00Z"),
-        "proof-created": lambda c: c["proof"].__setitem__("created", "2020-01-01T00:00:00Z"),
+        "proof-created": lambda c: c["proof"][0].__setitem__("created", "2020-01-01T00:00:00Z"),
     }
     for label, change in changes.items():
         tampered = copy.deepcopy(credential)
