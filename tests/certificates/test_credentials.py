@@ -143,7 +143,9 @@ def test_issuer_and_key_are_the_sites_did_web(client, certificate, settings):
     settings.BASE_URL = "https://kyoiku.example.lg.jp"
     credential = served_credential(client, certificate)
     assert credential["issuer"]["id"] == "did:web:kyoiku.example.lg.jp"
-    assert credential["proof"][0]["verificationMethod"].startswith("did:web:kyoiku.example.lg.jp#key-")
+    assert credential["proof"][0]["verificationMethod"].startswith(
+        "did:web:kyoiku.example.lg.jp#key-"
+    )
     assert did_document(client)["id"] == "did:web:kyoiku.example.lg.jp"
     assert credential["id"].startswith("https://kyoiku.example.lg.jp/certificates/verify/")
 
