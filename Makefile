@@ -30,9 +30,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## Serve the site with demo content on http://127.0.0.1:$(PORT)/
+## Serve the site with demo content on http://127.0.0.1:$(PORT)/ (BASE_URL follows PORT, so
+## printed URLs, QR codes and credentials point at this server).
 run: seed
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Lint, Django checks and the whole test suite (PostgreSQL when DATABASE_URL is set).
 test: install-test
