@@ -82,3 +82,24 @@ def public_base_url_deploy(app_configs, **kwargs):
     if getattr(settings, "BASE_URL_MUST_BE_PUBLIC", False):
         return []  # already reported by public_base_url
     return _base_url_errors()
+
+
+@checks.register(checks.Tags.security)
+def retired_keys_well_formed(app_configs, **kwargs):
+    """A retired key that cannot be read would break /.well-known/did.json for everyone."""
+    from .credentials import public_key_from_multibase
+
+    errors = []
+    for multibase in getattr(settings, "CERTIFICATE_RETIRED_PUBLIC_KEYS", []):
+        try:
+            public_key_from_multibase(multibase.strip())
+        except ValueError as error:
+            errors.append(
+                checks.Error(
+                    f"CERTIFICATE_RETIRED_PUBLIC_KEYS: {multibase!r} is not an Ed25519 "
+                    f"publicKeyMultibase ({error}).",
+                    hint="Copy the key's publicKeyMultibase from /.well-known/did.json.",
+                    id="certificates.E003",
+                )
+            )
+    return errors

@@ -3,8 +3,9 @@ signing key and the revocation status lists. Wallets and verifiers on other orig
 them from the browser, so they are served with ``Access-Control-Allow-Origin: *`` (they are
 public and carry no cookies' worth of private data)."""
 
-from django.http import Http404, HttpResponse, JsonResponse
-from django.views.decorators.http import require_safe
+from functools import wraps
+
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from .did import did_document
 from .status_list import list_exists, signed_status_list
@@ -21,6 +22,24 @@ def allow_any_origin(response):
     return response
 
 
+def public_document(view):
+    """GET and HEAD answer with the document; OPTIONS (a browser's CORS preflight) answers
+    204 with the CORS headers; anything else is 405."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = allow_any_origin(HttpResponse(status=204))
+            response["Access-Control-Allow-Headers"] = "Accept"
+            response["Access-Control-Max-Age"] = "86400"
+            return response
+        if request.method not in ("GET", "HEAD"):
+            return allow_any_origin(HttpResponseNotAllowed(["GET", "HEAD", "OPTIONS"]))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def public_json(document: dict, *, content_type: str, max_age: int) -> JsonResponse:
     """A public JSON document, cacheable for ``max_age`` seconds, readable from any origin."""
     response = JsonResponse(
@@ -32,13 +51,13 @@ def public_json(document: dict, *, content_type: str, max_age: int) -> JsonRespo
     return allow_any_origin(response)
 
 
-@require_safe
+@public_document
 def did_json(request):
     """The controller document of the site's did:web, listing every key by id."""
     return public_json(did_document(), content_type="application/did+json", max_age=DID_MAX_AGE)
 
 
-@require_safe
+@public_document
 def status_list(request, number: int):
     """The signed BitstringStatusListCredential of list ``number`` (bit set = revoked)."""
     if not list_exists(number):
@@ -50,7 +69,7 @@ def status_list(request, number: int):
     )
 
 
-@require_safe
+@public_document
 def credential(request, code: str):
     """The certificate as a signed Open Badges 3.0 credential (JSON-LD), for whoever holds
     the code; a revoked one still answers, with its status-list bit set and ``validUntil``."""
@@ -70,7 +89,7 @@ def credential(request, code: str):
     return response
 
 
-@require_safe
+@public_document
 def signing_key_document(request):
     """The current signing key as a Multikey (kept for verifiers that read the key URL)."""
     from .credentials import key_document

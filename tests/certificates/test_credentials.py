@@ -238,3 +238,30 @@ def test_each_certificate_has_its_own_bit(db):
 def test_unknown_status_list_and_code_are_404(client, db):
     assert client.get("/certificates/status/999.json").status_code == 404
     assert client.get("/certificates/ABCDEFGHJKMNPQRSTW.json").status_code == 404
+
+
+def test_browsers_on_other_origins_may_read_every_verification_document(client, certificate):
+    credential = served_credential(client, certificate)
+    status = credential["credentialStatus"]["statusListCredential"].removeprefix(
+        "http://testserver"
+    )
+    for url in (f"/certificates/{certificate.code}.json", "/.well-known/did.json", status):
+        preflight = client.options(url, HTTP_ORIGIN="https://wallet.example")
+        assert preflight.status_code == 204, url
+        assert preflight["Access-Control-Allow-Origin"] == "*"
+        assert client.get(url, HTTP_ORIGIN="https://wallet.example")[
+            "Access-Control-Allow-Origin"
+        ] == ("*")
+        assert client.post(url).status_code == 405
+
+
+def test_a_malformed_retired_key_is_a_system_check_error(settings):
+    from certificates.checks import retired_keys_well_formed
+
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = ["z6MkNotAKey0OIl"]
+    [error] = retired_keys_well_formed(None)
+    assert error.id == "certificates.E003"
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [
+        credentials.public_key_multibase(Ed25519PrivateKey.generate().public_key())
+    ]
+    assert retired_keys_well_formed(None) == []
