@@ -40,8 +40,13 @@ def run_verifier(source: str) -> dict:
     return result
 
 
+# The live server reads the database from another thread, so the test commits; serialized
+# rollback leaves the database as the next (serialized_rollback) test expects it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
-def served(transactional_db, live_server, settings):
+def served(live_server, settings):
     """A certificate issued on a live server whose public URL is the server's own."""
     settings.BASE_URL = live_server.url
     course = factories.course(lessons=1)
