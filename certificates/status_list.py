@@ -74,6 +74,10 @@ def bit_is_set(bitstring: bytes, index: int) -> bool:
 
 
 def list_exists(number: int) -> bool:
+    """Whether list ``number`` holds any certificate (a number past any database integer is
+    simply not a list, rather than an overflow)."""
+    if not 1 <= number <= 2**31 - 1:
+        return False
     return Certificate.objects.filter(status_list=number).exists()
 
 

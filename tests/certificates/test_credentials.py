@@ -237,6 +237,8 @@ def test_each_certificate_has_its_own_bit(db):
 
 def test_unknown_status_list_and_code_are_404(client, db):
     assert client.get("/certificates/status/999.json").status_code == 404
+    assert client.get("/certificates/status/0.json").status_code == 404
+    assert client.get(f"/certificates/status/{10**30}.json").status_code == 404
     assert client.get("/certificates/ABCDEFGHJKMNPQRSTW.json").status_code == 404
 
 
