@@ -267,3 +267,25 @@ def test_a_malformed_retired_key_is_a_system_check_error(settings):
         credentials.public_key_multibase(Ed25519PrivateKey.generate().public_key())
     ]
     assert retired_keys_well_formed(None) == []
+
+
+def test_certificates_issued_before_status_lists_get_their_position_from_the_migration(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "certificates.migrations.0004_certificate_status_list_position"
+    )
+    course = factories.course(lessons=1)
+    for number in range(2):
+        learner = Learner.objects.create(display_name=f"受講者 {number}")
+        course_services.enrollment_complete_lesson(
+            learner=learner, lesson=factories.lessons_of(course)[0]
+        )
+    expected = {c.pk: (c.status_list, c.status_list_index) for c in Certificate.objects.all()}
+    Certificate.objects.update(status_list=None, status_list_index=None)
+    migration.assign_positions(apps, None)
+    found = {c.pk: (c.status_list, c.status_list_index) for c in Certificate.objects.all()}
+    assert found == expected
+    assert None not in {position for pair in found.values() for position in pair}
