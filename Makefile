@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The independent credential verifier (Node; tests/verifier/README.md), pinned by its lockfile.
+VERIFIER_STAMP := tests/verifier/node_modules/.installed
 
 .PHONY: run test install install-test lint format migrate seed bench clean messages
 
@@ -22,7 +24,11 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 
 install: $(STAMP)
 
-install-test: $(TEST_STAMP)
+$(VERIFIER_STAMP): tests/verifier/package-lock.json
+	cd tests/verifier && npm ci --no-audit --no-fund --silent
+	touch $@
+
+install-test: $(TEST_STAMP) $(VERIFIER_STAMP)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -30,9 +36,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## Serve the site with demo content on http://127.0.0.1:$(PORT)/
+## Serve the site with demo content on http://127.0.0.1:$(PORT)/ (BASE_URL follows PORT, so
+## printed URLs, QR codes and credentials point at this server).
 run: seed
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Lint, Django checks and the whole test suite (PostgreSQL when DATABASE_URL is set).
 test: install-test

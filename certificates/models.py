@@ -162,6 +162,12 @@ class Certificate(models.Model):
     version = models.PositiveSmallIntegerField(_("版"), default=1)
     revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
     revoke_reason = models.CharField(_("失効の理由"), max_length=200, blank=True)
+    # Where the certificate's revocation bit sits in the published Bitstring Status List
+    # (certificates.status_list): list number and bit index, fixed at issue, never reused.
+    status_list = models.PositiveIntegerField(_("失効リスト番号"), null=True, editable=False)
+    status_list_index = models.PositiveIntegerField(
+        _("失効リスト内の位置"), null=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("修了証")
@@ -170,7 +176,11 @@ class Certificate(models.Model):
             models.UniqueConstraint(
                 fields=["course_code", "fiscal_year", "sequence"],
                 name="certificate_sequence_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["status_list", "status_list_index"],
+                name="certificate_status_list_position_unique",
+            ),
         ]
 
     def __str__(self):

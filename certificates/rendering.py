@@ -21,7 +21,7 @@ PDF_CACHE_SECONDS = 7 * 24 * 3600
 def absolute_url(path: str) -> str:
     from django.conf import settings
 
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return settings.BASE_URL.rstrip("/") + path
 
 
 class _Wording:

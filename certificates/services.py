@@ -12,6 +12,7 @@ from django.utils import timezone
 from courses import services as course_services
 from courses.models import Completion
 
+from . import status_list
 from .models import Certificate, CertificateEvent, SerialCounter
 from .signals import certificate_revoked
 
@@ -70,6 +71,7 @@ def certificate_issue(*, completion: Completion, completion_is_new: bool = False
         name_printed=learner.display_name if learner else "",
         issued_at=completion.completed_at,
     )
+    status_list.assign_position(certificate)
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
     return certificate
 

@@ -11,7 +11,7 @@ import unicodedata
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -44,7 +44,7 @@ def noindex(view):
     return wrapped
 
 
-def _rate_limited(request) -> bool:
+def rate_limited(request) -> bool:
     # A window opens at a client's first request and closes a minute later. The key is the
     # citizen's own address (behind the load balancer, read from X-Forwarded-For), so each
     # citizen has their own budget and a forged header does not buy a fresh one.
@@ -67,7 +67,7 @@ def _certificates():
     return Certificate.objects.select_related("completion__course", "completion__municipality")
 
 
-def _lookup(code: str) -> Certificate | None:
+def lookup_certificate(code: str) -> Certificate | None:
     code = code.upper()
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
@@ -126,9 +126,9 @@ def verify(request, code: str):
     Printed certificates of a reissued version carry ``?v=N`` in their QR code and URL
     (``rendering.certificate_text``), so a copy that was replaced shows as 差し替え済み."""
     started = time.monotonic()
-    if _rate_limited(request):
+    if rate_limited(request):
         return _too_many(request)
-    certificate = _lookup(code)
+    certificate = lookup_certificate(code)
     _pad(started)
     if certificate is None:
         return render(request, "certificates/not_found.html", status=404)
@@ -174,11 +174,11 @@ def verify_lookup(request):
     if not query:
         return render(request, "certificates/lookup.html", {"typed_name": typed_name})
     started = time.monotonic()
-    if _rate_limited(request):
+    if rate_limited(request):
         return _too_many(request)
     plain = query.replace("-", "")
     if len(plain) == CODE_LENGTH and all(c in CODE_ALPHABET for c in plain):
-        certificate = _lookup(plain)
+        certificate = lookup_certificate(plain)
         _pad(started)
         if certificate is not None:
             # A typed code says nothing about which printed version the person holds.
@@ -215,9 +215,9 @@ def verify_lookup(request):
 @noindex
 def pdf(request, code: str):
     """The PDF, for whoever holds the code; a revoked certificate answers 410."""
-    if _rate_limited(request):
+    if rate_limited(request):
         return _too_many(request)
-    certificate = _lookup(code)
+    certificate = lookup_certificate(code)
     if certificate is None:
         raise Http404
     if certificate.is_revoked:
@@ -261,9 +261,9 @@ def card(request, code: str):
     revoked certificate answers 410 like its PDF."""
     from .rendering import cards_pdf
 
-    if _rate_limited(request):
+    if rate_limited(request):
         return _too_many(request)
-    certificate = _lookup(code)
+    certificate = lookup_certificate(code)
     if certificate is None:
         raise Http404
     if certificate.is_revoked:
@@ -274,30 +274,6 @@ def card(request, code: str):
     )
     response["Content-Disposition"] = f'inline; filename="{certificate.serial}-card.pdf"'
     return response
-
-
-@noindex
-def credential(request, code: str):
-    """The certificate as a signed Open Badges 3.0 credential (JSON-LD)."""
-    from .credentials import signed_credential
-
-    if _rate_limited(request):
-        return HttpResponse(status=429, headers={"Retry-After": "60"})
-    certificate = _lookup(code)
-    if certificate is None:
-        raise Http404
-    return JsonResponse(
-        signed_credential(certificate),
-        content_type="application/ld+json",
-        json_dumps_params={"ensure_ascii": False, "indent": 2},
-    )
-
-
-def signing_key_document(request):
-    """The public key that verifies every credential of this site."""
-    from .credentials import key_document
-
-    return JsonResponse(key_document(), json_dumps_params={"indent": 2})
 
 
 def export_download(request, pk: int):

@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates.credential_views import did_json
 from courses import views as course_views
 from organizations import password_reset
 from reports import views as report_views
@@ -16,6 +17,8 @@ from .views import favicon, healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
+    # The issuer of credentials, as did:web:<host> (certificates/did.py).
+    path(".well-known/did.json", did_json, name="did-document"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),

@@ -13,7 +13,6 @@ Staff who sign in through the municipality's identity provider have no usable pa
 get no mail (Django's ``PasswordResetForm.get_users``).
 """
 
-from axes.helpers import get_client_ip_address
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -27,6 +26,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
+
+from elearning.client_address import budget_key, client_address
 
 
 def _setting(name: str, default: int) -> int:
@@ -100,7 +101,7 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         window = _setting("PASSWORD_RESET_WINDOW_MINUTES", 60) * 60
-        client = get_client_ip_address(self.request) or "unknown"
+        client = budget_key(client_address(self.request))
         email = form.cleaned_data["email"].strip().lower()
         # Both counters move on every request, so a refused request still counts.
         too_many_from_client = _over_limit(

@@ -152,6 +152,11 @@ RULES = {
     ),
     "certificate-card": (lambda w: reverse("certificate-card", args=[w["code"]]), EVERYONE),
     "certificate-key": (lambda w: reverse("certificate-key"), EVERYONE),
+    "certificate-status-list": (
+        lambda w: reverse("certificate-status-list", args=[w["code_status_list"]]),
+        EVERYONE,
+    ),
+    "did-document": (lambda w: reverse("did-document"), EVERYONE),
     # Receiving a certificate is for the learner who completed (the citizen here).
     "certificate-claim": (
         lambda w: reverse("certificate-claim", args=[w["code"]]),
@@ -367,6 +372,7 @@ def world(django_user_model):
         "quiz": quiz,
         "questionnaire": questionnaire,
         "code": certificate.code,
+        "code_status_list": certificate.status_list,
         "certificate": certificate,
         "department": department,
         "staff_member": staff_member,

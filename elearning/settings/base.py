@@ -281,7 +281,12 @@ if OIDC_ENABLED:
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "つながりサポーター e-ラーニング")
-WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")
+# The one public address of the site (scheme://host[:port], no path). It drives every URL
+# that leaves the site: QR codes and URLs printed on certificates, credential ids, the issuer's
+# did:web, links in e-mails and the admin. Production must set an https URL (a system check
+# refuses anything else; see certificates/checks.py).
+BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 # No avatars from gravatar.com: the admin must work on LGWAN and leak no e-mail hashes.
@@ -344,6 +349,9 @@ LOGGING = {
 
 # Ed25519 private key (PEM) that signs Open Badges credentials; see docs/certificate-keys.md.
 CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "").replace("\\n", "\n")
+# Public keys (publicKeyMultibase, comma-separated) of retired signing keys: still listed in
+# /.well-known/did.json so that credentials signed with them keep verifying.
+CERTIFICATE_RETIRED_PUBLIC_KEYS = env_list("CERTIFICATE_RETIRED_PUBLIC_KEYS")
 
 # Password reset (organizations.password_reset): links work once and for this long; requests
 # are limited per client address and per address asked about within the window.

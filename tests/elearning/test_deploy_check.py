@@ -26,6 +26,7 @@ def run_check(**env_overrides):
         "DJANGO_SETTINGS_MODULE": "elearning.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "tsunagari.example.jp",
+        "BASE_URL": "https://tsunagari.example.jp",
         "CERTIFICATE_SIGNING_KEY": key.decode(),
         **env_overrides,
     }

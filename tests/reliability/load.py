@@ -81,7 +81,8 @@ def production_env(database_url: str, **extra) -> dict:
         "CERTIFICATE_SIGNING_KEY": signing_key_pem(),
         "STATIC_ROOT": str(CACHE / "static"),
         "MEDIA_ROOT": str(CACHE / "media"),
-        "BASE_URL": "http://127.0.0.1",
+        # Production refuses a local BASE_URL (certificates.E002); nothing here follows it.
+        "BASE_URL": "https://reliability.example.jp",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
