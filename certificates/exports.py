@@ -1,8 +1,11 @@
-"""Bulk export of certificates as one ZIP: which certificates, and the task that builds it."""
+"""Bulk export of certificates as one ZIP: which certificates, the task that builds it, and
+the retention that deletes it again."""
 
+import datetime
 import tempfile
 import zipfile
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +15,7 @@ from organizations.scopes import scope_for_user
 
 from .models import Certificate, CertificateExport
 from .rendering import certificate_pdf, wording_read_once
+from .storage import export_storage
 
 PROGRESS_EVERY = 10
 
@@ -79,7 +83,8 @@ def build_certificate_export(export_id: int) -> int:
                         CertificateExport.objects.filter(pk=export.pk).update(done=done)
             buffer.seek(0)
             export.refresh_from_db()
-            export.file.save(f"certificates-{export.pk}.zip", File(buffer), save=False)
+            # The storage is private and the name random (certificates/storage.py).
+            export.file.save("certificates.zip", File(buffer), save=False)
         export.done = done
         export.status = CertificateExport.Status.DONE
         export.finished_at = timezone.now()
@@ -90,3 +95,34 @@ def build_certificate_export(export_id: int) -> int:
         )
         raise
     return done
+
+
+def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
+    """Delete the ZIPs of exports finished more than ``days`` ago (default
+    ``CERTIFICATE_EXPORT_RETENTION_DAYS``); returns how many were deleted.
+
+    The export row stays, marked 削除済み, as the record of who exported what and when; its
+    download answers 404 from then on. Each export is its own transaction, and its file is
+    deleted only after the row says so, so a crash never leaves a row pointing at nothing.
+    """
+    days = settings.CERTIFICATE_EXPORT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    # Failed and queued exports older than the cutoff may still hold a partial file.
+    stale = CertificateExport.objects.exclude(status=CertificateExport.Status.EXPIRED).filter(
+        created_at__lt=cutoff
+    )
+    stale = stale.exclude(status=CertificateExport.Status.DONE) | stale.filter(
+        status=CertificateExport.Status.DONE, finished_at__lt=cutoff
+    )
+    count = 0
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            export = CertificateExport.objects.select_for_update().get(pk=pk)
+            name = export.file.name
+            export.file = ""
+            export.status = CertificateExport.Status.EXPIRED
+            export.save(update_fields=["file", "status"])
+            if name:
+                transaction.on_commit(lambda name=name: export_storage.delete(name))
+        count += 1
+    return count

@@ -45,15 +45,16 @@ def register_certificate_export_viewset():
 
 
 @hooks.register("register_admin_urls")
-def register_export_download_url():
+def register_certificate_admin_urls():
     from django.urls import path
 
-    from .views import export_download
+    from .admin_views import certificate_pdf_admin, export_download
 
     return [
         path(
             "certificate-exports/<id:pk>/download/",
             export_download,
             name="certificate_export_download",
-        )
+        ),
+        path("certificate/<id:pk>/pdf/", certificate_pdf_admin, name="certificate_admin_pdf"),
     ]

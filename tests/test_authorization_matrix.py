@@ -220,6 +220,10 @@ RULES = {
         lambda w: reverse("certificate_export_download", args=[w["export"].pk]),
         {"admin_a", "national"},  # the administrator who asked for it (and national)
     ),
+    "certificate_admin_pdf": (
+        lambda w: reverse("certificate_admin_pdf", args=[w["certificate"].pk]),
+        AREA_A,
+    ),
     # Viewsets
     **listing("trainingsession", ADMINS),
     **pk_routes("trainingsession", "session", OBJECT_VIEWS, AREA_A),
