@@ -1,4 +1,6 @@
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
@@ -34,6 +36,33 @@ hooks.register("my_learning_sections", my_certificates_section)
 hooks.register("learner_lookup", learner_by_certificate)
 
 
+@hooks.register("register_log_actions")
+def register_certificate_log_actions(actions):
+    """What the certificate history (履歴) says for each action of ``services``."""
+    actions.register_action("tsunagari.certificate.issue", _("発行"), _("修了証を発行しました"))
+    actions.register_action(
+        "tsunagari.certificate.name_confirm",
+        _("氏名の確認"),
+        _("受講者が印字する氏名を確認しました"),
+    )
+
+    @actions.register_action("tsunagari.certificate.reissue")
+    class Reissue(LogFormatter):
+        label = _("再発行（氏名の訂正）")
+
+        def format_message(self, log_entry):
+            version = log_entry.data.get("version")
+            if version:
+                return _("氏名を訂正して第%(version)s版を発行しました") % {"version": version}
+            return _("氏名を訂正して再発行しました")
+
+    actions.register_action(
+        "tsunagari.certificate.revoke",
+        _("失効"),
+        _("失効させました（確認ページに「失効」と失効日を表示）"),
+    )
+
+
 @hooks.register("register_admin_viewset")
 def register_certificate_viewset():
     return CertificateViewSet()
@@ -48,7 +77,7 @@ def register_certificate_export_viewset():
 def register_certificate_admin_urls():
     from django.urls import path
 
-    from .admin_views import certificate_pdf_admin, export_download
+    from .admin_views import export_download
 
     return [
         path(
@@ -56,5 +85,4 @@ def register_certificate_admin_urls():
             export_download,
             name="certificate_export_download",
         ),
-        path("certificate/<id:pk>/pdf/", certificate_pdf_admin, name="certificate_admin_pdf"),
     ]

@@ -220,10 +220,6 @@ RULES = {
         lambda w: reverse("certificate_export_download", args=[w["export"].pk]),
         {"admin_a", "national"},  # the administrator who asked for it (and national)
     ),
-    "certificate_admin_pdf": (
-        lambda w: reverse("certificate_admin_pdf", args=[w["certificate"].pk]),
-        AREA_A,
-    ),
     # Viewsets
     **listing("trainingsession", ADMINS),
     **pk_routes("trainingsession", "session", OBJECT_VIEWS, AREA_A),
@@ -249,7 +245,7 @@ RULES = {
     **listing("staff_assignments", ADMINS),
     **pk_routes("staff_assignments", "assignment", OBJECT_VIEWS, AREA_A),
     **listing("certificate", ADMINS, add=False),
-    **pk_routes("certificate", "certificate", ("edit", "inspect"), AREA_A),
+    **pk_routes("certificate", "certificate", ("edit", "inspect", "pdf", "revoke"), AREA_A),
     **listing("certificateexport", ADMINS),
     **snippet_listing(WINDOWS, ADMINS),
     **pk_routes(WINDOWS, "window", SNIPPET_VIEWS, AREA_A),
