@@ -8,6 +8,7 @@ which tells nothing about whether it exists.
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
+from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 
 from organizations.scopes import scope_for_user
@@ -55,5 +56,7 @@ def export_download(request, pk: int):
         handle = export.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    # Who took a copy of many people's names, and when: in the export's 履歴.
+    log(export, "tsunagari.certificate_export.download", user=user)
     filename = f"certificates-{export.created_at:%Y%m%d}-{export.pk}.zip"
     return _private(FileResponse(handle, as_attachment=True, filename=filename))

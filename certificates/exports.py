@@ -10,6 +10,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from wagtail.log_actions import log
 
 from organizations.scopes import scope_for_user
 
@@ -52,6 +53,7 @@ def certificate_export_request(
         date_from=date_from,
         date_to=date_to,
     )
+    log(export, "wagtail.create", user=user)
     transaction.on_commit(lambda: build_certificate_export.enqueue(export.pk))
     return export
 

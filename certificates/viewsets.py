@@ -1,6 +1,7 @@
 """Admin screens for certificates: list (scoped), inspect, reissue, revoke (with a
 confirmation step), PDF and history; and bulk exports."""
 
+import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -11,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -20,6 +22,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from courses.models import CoursePage
 from organizations.admin_scoping import ScopedAdminForm, ScopedObjectMixin, scoped
 from organizations.viewsets import ScopedIndexView
 
@@ -76,6 +79,33 @@ def certificate_columns():
         ),
         Column("pdf", label=_("PDF"), accessor=_pdf_link),
     ]
+
+
+class CertificateFilterSet(WagtailFilterSet):
+    """Find certificates by year, course and whether they are still valid."""
+
+    fiscal_year = django_filters.NumberFilter(label=_("年度"))
+    course = django_filters.ModelChoiceFilter(
+        label=_("コース"),
+        field_name="completion__course",
+        queryset=lambda request: CoursePage.objects.order_by("title"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状態"),
+        choices=[("valid", _("有効")), ("revoked", _("失効"))],
+        method="filter_status",
+    )
+
+    class Meta:
+        model = Certificate
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        if value == "valid":
+            return queryset.filter(revoked_at__isnull=True)
+        if value == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
 
 
 def _revoke_button(view, certificate):
@@ -263,7 +293,7 @@ class CertificateViewSet(ModelViewSet):
     menu_label = _("修了証")
     menu_order = 260
     add_to_admin_menu = True
-    list_filter = ["fiscal_year", "course_code"]
+    filterset_class = CertificateFilterSet
     search_fields = ["serial", "name_printed", "code"]
     inspect_view_enabled = True
     inspect_view_fields = [

@@ -57,6 +57,9 @@ def register_certificate_log_actions(actions):
             return _("氏名を訂正して再発行しました")
 
     actions.register_action(
+        "tsunagari.certificate_export.download", _("ダウンロード"), _("ZIP をダウンロードしました")
+    )
+    actions.register_action(
         "tsunagari.certificate.revoke",
         _("失効"),
         _("失効させました（確認ページに「失効」と失効日を表示）"),

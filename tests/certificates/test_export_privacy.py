@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from certificates.exports import build_certificate_export
 from certificates.models import Certificate, CertificateExport
@@ -207,3 +208,18 @@ def test_the_site_refuses_to_start_with_exports_under_media(settings, tmp_path):
     }
     assert "certificates.E010" not in [message.id for message in run_checks()]
     assert Path(export_storage.location) == tmp_path / "private"
+
+
+def test_every_download_is_in_the_exports_history(client, world, private_dir):
+    export = finished_export(world["osaka_admin"])
+    client.force_login(world["osaka_admin"])
+    assert client.get(download_url(export)).status_code == 200
+    client.force_login(world["sakai_admin"])
+    assert client.get(download_url(export)).status_code == 404  # refused: not logged
+    entries = ModelLogEntry.objects.filter(
+        object_id=str(export.pk), action="tsunagari.certificate_export.download"
+    )
+    assert [entry.user_id for entry in entries] == [world["osaka_admin"].pk]
+    client.force_login(world["osaka_admin"])
+    page = client.get(f"/admin/certificateexport/history/{export.pk}/").content.decode()
+    assert "ZIP をダウンロードしました" in page
