@@ -13,6 +13,7 @@ from wagtail.permissions import policy_registry
 
 from organizations.scopes import scope_for_user
 
+from .exports import scope_key
 from .models import Certificate, CertificateExport
 from .rendering import certificate_pdf
 
@@ -44,11 +45,15 @@ def certificate_pdf_admin(request, pk: int):
 @never_cache
 def export_download(request, pk: int):
     """The ZIP of a finished bulk export, only for the administrator who asked for it (and the
-    superuser), while they still administer an area; 404 once retention has deleted it."""
+    superuser), while they still administer the area they asked it for; 404 otherwise, and
+    once retention has deleted it."""
     export = get_object_or_404(CertificateExport, pk=pk)
     user = request.user
+    scope = scope_for_user(user)
     allowed = user.is_superuser or (
-        export.requested_by_id == user.pk and scope_for_user(user) is not None
+        export.requested_by_id == user.pk
+        and scope is not None
+        and export.requested_scope == scope_key(scope)
     )
     if not allowed or export.status != CertificateExport.Status.DONE or not export.file:
         raise Http404

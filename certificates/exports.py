@@ -1,6 +1,7 @@
 """Bulk export of certificates as one ZIP: which certificates, the task that builds it, and
 the retention that deletes it again."""
 
+import dataclasses
 import datetime
 import tempfile
 import zipfile
@@ -21,6 +22,13 @@ from .storage import export_storage
 PROGRESS_EVERY = 10
 
 
+def scope_key(scope) -> str:
+    """An area scope as a short string, to remember which area an export was made for."""
+    if scope is None:
+        return ""
+    return "|".join(str(value or "") for value in dataclasses.astuple(scope))
+
+
 def export_queryset(export: CertificateExport):
     """The certificates an export covers, never beyond its requester's area."""
     scope = scope_for_user(export.requested_by)
@@ -30,6 +38,8 @@ def export_queryset(export: CertificateExport):
         Certificate.objects.select_related("completion__course"),
         field="completion__municipality",
     ).filter(revoked_at__isnull=True)
+    # A department manager (管理監督者) exports only their own department's staff.
+    certificates = scope.filter_departments(certificates, field="completion__learner__department")
     if export.course_id:
         certificates = certificates.filter(completion__course_id=export.course_id)
     if export.department_id:
@@ -46,8 +56,10 @@ def certificate_export_request(
     *, user, course=None, department=None, date_from=None, date_to=None
 ) -> CertificateExport:
     """Record an export and queue the task that builds it (after the transaction commits)."""
+    scope = scope_for_user(user)
     export = CertificateExport.objects.create(
         requested_by=user,
+        requested_scope=scope_key(scope),
         course=course,
         department=department,
         date_from=date_from,

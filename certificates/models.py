@@ -235,6 +235,9 @@ class CertificateExport(models.Model):
         related_name="+",
         verbose_name=_("依頼者"),
     )
+    # The requester's area when they asked (``exports.scope_key``): the ZIP holds that area's
+    # names, so it is served only while they still administer exactly that area.
+    requested_scope = models.CharField(max_length=64, blank=True, editable=False)
     course = models.ForeignKey(
         CoursePage,
         on_delete=models.SET_NULL,

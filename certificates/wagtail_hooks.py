@@ -5,6 +5,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from organizations.permissions import ScopedModelPermissionPolicy
+from organizations.scopes import scope_for_user
 
 from .hooks import certificate_outline_item, learner_by_certificate, my_certificates_section
 from .models import Certificate
@@ -17,13 +18,31 @@ from .viewsets import (
 
 class CertificatePermissionPolicy(ScopedModelPermissionPolicy):
     """Certificates are made only by completing a course and are never deleted (revoked
-    instead), so nobody may add or delete them in the admin."""
+    instead), so nobody may add or delete them in the admin; area scope as everywhere, and a
+    department manager sees only their department's staff."""
 
     def user_has_permission(self, user, action):
         return action not in ("add", "delete") and super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
+
+    # A department manager (管理監督者) reaches only the certificates of their department's staff.
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not super().user_has_any_permission_for_instance(user, actions, instance):
+            return False
+        scope = scope_for_user(user)
+        if scope.department_id is None:
+            return True
+        learner = instance.completion.learner
+        return learner is not None and learner.department_id == scope.department_id
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        scope = scope_for_user(user)
+        if scope is None:
+            return instances
+        return scope.filter_departments(instances, field="completion__learner__department")
 
 
 register_permission_policy(

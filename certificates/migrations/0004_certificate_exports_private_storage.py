@@ -36,6 +36,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="certificateexport",
+            name="requested_scope",
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
         migrations.AlterField(
             model_name="certificateexport",
             name="file",

@@ -218,3 +218,32 @@ def test_the_list_filters_by_status_in_japanese(client, world):
     assert own.serial not in text(client.get("/admin/certificate/?status=valid").content.decode())
     revoked = text(client.get("/admin/certificate/?status=revoked").content.decode())
     assert own.serial in revoked and "失効（" in revoked
+
+
+def test_a_department_manager_sees_only_their_departments_staff(client, world):
+    from organizations.models import Department
+
+    osaka = world["osaka"].completion.municipality
+    welfare = Department.objects.create(municipality=osaka, name="福祉課")
+    parks = Department.objects.create(municipality=osaka, name="公園課")
+    course = world["osaka"].completion.course
+    lesson = factories.lessons_of(course)[0]
+    certificates = {}
+    for department, name in ((welfare, "福祉 一郎"), (parks, "公園 次郎")):
+        learner = Learner.objects.create(
+            municipality=osaka, department=department, display_name=name
+        )
+        course_services.enrollment_complete_lesson(learner=learner, lesson=lesson)
+        certificates[department.name] = Certificate.objects.get(completion__learner=learner)
+    manager = factories.user()
+    manager.groups.add(Group.objects.get(name="自治体管理者"))
+    AdminScope.objects.create(
+        user=manager, level="department", municipality=osaka, department=welfare
+    )
+    client.force_login(manager)
+    page = text(client.get("/admin/certificate/").content.decode())
+    assert certificates["福祉課"].serial in page
+    assert certificates["公園課"].serial not in page and world["osaka"].serial not in page
+    other = certificates["公園課"].pk
+    assert client.get(f"/admin/certificate/inspect/{other}/").status_code in REFUSED
+    assert client.get(f"/admin/certificate/pdf/{other}/").status_code == 404

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from certificates.exports import build_certificate_export
+from certificates.exports import build_certificate_export, certificate_export_request
 from certificates.models import Certificate, CertificateExport
 from certificates.storage import export_storage
 from courses import services as course_services
@@ -69,7 +69,7 @@ def world(db):
 
 
 def finished_export(user) -> CertificateExport:
-    export = CertificateExport.objects.create(requested_by=user)
+    export = certificate_export_request(user=user)  # its task is queued on commit: run it here
     build_certificate_export.call(export.pk)
     export.refresh_from_db()
     assert export.status == "done"
@@ -124,6 +124,17 @@ def test_an_administrator_who_lost_their_area_can_no_longer_download(client, wor
     AdminScope.objects.filter(user=world["osaka_admin"]).delete()
     client.force_login(world["osaka_admin"])
     assert client.get(download_url(export)).status_code in (302, 403, 404)
+
+
+def test_an_administrator_moved_to_another_area_no_longer_gets_the_old_areas_zip(client, world):
+    admin = world["osaka_admin"]
+    export = finished_export(admin)
+    client.force_login(admin)
+    assert client.get(download_url(export)).status_code == 200
+    AdminScope.objects.filter(user=admin).update(
+        municipality=factories.municipality("271403", "堺市")
+    )
+    assert client.get(download_url(export)).status_code == 404
 
 
 def test_old_exports_are_deleted_after_the_retention_period(
