@@ -113,7 +113,8 @@ def build_certificate_export(export_id: int) -> int:
 
 def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
     """Delete the ZIPs of exports finished more than ``days`` ago (default
-    ``CERTIFICATE_EXPORT_RETENTION_DAYS``); returns how many were deleted.
+    ``CERTIFICATE_EXPORT_RETENTION_DAYS``), and ZIPs of that age no export points at; returns
+    how many ZIPs were deleted.
 
     The export row stays, marked 削除済み, as the record of who exported what and when; its
     download answers 404 from then on. Each export is its own transaction, and its file is
@@ -138,5 +139,21 @@ def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
             export.save(update_fields=["file", "status"])
             if name:
                 transaction.on_commit(lambda name=name: export_storage.delete(name))
-        count += 1
+                count += 1
+    return count + _purge_orphans(cutoff)
+
+
+def _purge_orphans(cutoff) -> int:
+    """ZIPs no export points at (a crash between writing the file and recording it), once they
+    are older than the retention period too."""
+    try:
+        _directories, files = export_storage.listdir("")
+    except FileNotFoundError:  # nothing exported yet
+        return 0
+    referenced = set(CertificateExport.objects.exclude(file="").values_list("file", flat=True))
+    count = 0
+    for name in files:
+        if name not in referenced and export_storage.get_modified_time(name) < cutoff:
+            export_storage.delete(name)
+            count += 1
     return count

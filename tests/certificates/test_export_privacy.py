@@ -4,6 +4,7 @@ after the retention period (issue #13, point 5)."""
 import datetime
 import importlib
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -151,11 +152,17 @@ def test_old_exports_are_deleted_after_the_retention_period(
         finished_at=now - datetime.timedelta(days=6)
     )
     old_path = Path(old.file.path)
+    # A ZIP whose export never recorded it (a crash in between), as old as the export.
+    orphan = private_dir / "orphan.zip"
+    orphan.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    eight_days_ago = (now - datetime.timedelta(days=8)).timestamp()
+    os.utime(orphan, (eight_days_ago, eight_days_ago))
 
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("purge_certificate_exports", stdout=out)
-    assert "deleted 1 " in out.getvalue()
+    assert "deleted 2 " in out.getvalue()
+    assert not orphan.exists()
 
     old.refresh_from_db()
     assert old.status == "expired" and not old.file and not old_path.exists()
