@@ -1,19 +1,32 @@
-"""Bulk export of certificates as one ZIP: which certificates, and the task that builds it."""
+"""Bulk export of certificates as one ZIP: which certificates, the task that builds it, and
+the retention that deletes it again."""
 
+import dataclasses
+import datetime
 import tempfile
 import zipfile
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from wagtail.log_actions import log
 
 from organizations.scopes import scope_for_user
 
 from .models import Certificate, CertificateExport
 from .rendering import certificate_pdf, wording_read_once
+from .storage import export_storage
 
 PROGRESS_EVERY = 10
+
+
+def scope_key(scope) -> str:
+    """An area scope as a short string, to remember which area an export was made for."""
+    if scope is None:
+        return ""
+    return "|".join(str(value or "") for value in dataclasses.astuple(scope))
 
 
 def export_queryset(export: CertificateExport):
@@ -25,6 +38,8 @@ def export_queryset(export: CertificateExport):
         Certificate.objects.select_related("completion__course"),
         field="completion__municipality",
     ).filter(revoked_at__isnull=True)
+    # A department manager (管理監督者) exports only their own department's staff.
+    certificates = scope.filter_departments(certificates, field="completion__learner__department")
     if export.course_id:
         certificates = certificates.filter(completion__course_id=export.course_id)
     if export.department_id:
@@ -41,13 +56,16 @@ def certificate_export_request(
     *, user, course=None, department=None, date_from=None, date_to=None
 ) -> CertificateExport:
     """Record an export and queue the task that builds it (after the transaction commits)."""
+    scope = scope_for_user(user)
     export = CertificateExport.objects.create(
         requested_by=user,
+        requested_scope=scope_key(scope),
         course=course,
         department=department,
         date_from=date_from,
         date_to=date_to,
     )
+    log(export, "wagtail.create", user=user)
     transaction.on_commit(lambda: build_certificate_export.enqueue(export.pk))
     return export
 
@@ -79,7 +97,8 @@ def build_certificate_export(export_id: int) -> int:
                         CertificateExport.objects.filter(pk=export.pk).update(done=done)
             buffer.seek(0)
             export.refresh_from_db()
-            export.file.save(f"certificates-{export.pk}.zip", File(buffer), save=False)
+            # The storage is private and the name random (certificates/storage.py).
+            export.file.save("certificates.zip", File(buffer), save=False)
         export.done = done
         export.status = CertificateExport.Status.DONE
         export.finished_at = timezone.now()
@@ -90,3 +109,51 @@ def build_certificate_export(export_id: int) -> int:
         )
         raise
     return done
+
+
+def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
+    """Delete the ZIPs of exports finished more than ``days`` ago (default
+    ``CERTIFICATE_EXPORT_RETENTION_DAYS``), and ZIPs of that age no export points at; returns
+    how many ZIPs were deleted.
+
+    The export row stays, marked 削除済み, as the record of who exported what and when; its
+    download answers 404 from then on. Each export is its own transaction, and its file is
+    deleted only after the row says so, so a crash never leaves a row pointing at nothing.
+    """
+    days = settings.CERTIFICATE_EXPORT_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    # Failed and queued exports older than the cutoff may still hold a partial file.
+    stale = CertificateExport.objects.exclude(status=CertificateExport.Status.EXPIRED).filter(
+        created_at__lt=cutoff
+    )
+    stale = stale.exclude(status=CertificateExport.Status.DONE) | stale.filter(
+        status=CertificateExport.Status.DONE, finished_at__lt=cutoff
+    )
+    count = 0
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            export = CertificateExport.objects.select_for_update().get(pk=pk)
+            name = export.file.name
+            export.file = ""
+            export.status = CertificateExport.Status.EXPIRED
+            export.save(update_fields=["file", "status"])
+            if name:
+                transaction.on_commit(lambda name=name: export_storage.delete(name))
+                count += 1
+    return count + _purge_orphans(cutoff)
+
+
+def _purge_orphans(cutoff) -> int:
+    """ZIPs no export points at (a crash between writing the file and recording it), once they
+    are older than the retention period too."""
+    try:
+        _directories, files = export_storage.listdir("")
+    except FileNotFoundError:  # nothing exported yet
+        return 0
+    referenced = set(CertificateExport.objects.exclude(file="").values_list("file", flat=True))
+    count = 0
+    for name in files:
+        if name not in referenced and export_storage.get_modified_time(name) < cutoff:
+            export_storage.delete(name)
+            count += 1
+    return count

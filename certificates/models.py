@@ -10,6 +10,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from courses.models import Completion, CoursePage
 
+from .storage import certificate_export_storage, export_file_name
+
 # Letters and digits that cannot be mistaken for one another when read aloud or retyped
 # (no 0/O, 1/I/L, U/V): 29 symbols, so 18 of them carry 87 bits of randomness.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -227,13 +229,18 @@ class CertificateEvent(models.Model):
 
 
 class CertificateExport(models.Model):
-    """A ZIP of many certificates' PDFs, built by a background task with visible progress."""
+    """A ZIP of many certificates' PDFs, built by a background task with visible progress.
+
+    The ZIP is deleted ``CERTIFICATE_EXPORT_RETENTION_DAYS`` after it is finished; the row stays
+    (status 削除済み) as the record of who exported which certificates when.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
         RUNNING = "running", _("作成中")
         DONE = "done", _("完了")
         FAILED = "failed", _("失敗")
+        EXPIRED = "expired", _("削除済み（保存期間の経過）")
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -242,6 +249,9 @@ class CertificateExport(models.Model):
         related_name="+",
         verbose_name=_("依頼者"),
     )
+    # The requester's area when they asked (``exports.scope_key``): the ZIP holds that area's
+    # names, so it is served only while they still administer exactly that area.
+    requested_scope = models.CharField(max_length=64, blank=True, editable=False)
     course = models.ForeignKey(
         CoursePage,
         on_delete=models.SET_NULL,
@@ -267,7 +277,14 @@ class CertificateExport(models.Model):
     )
     total = models.PositiveIntegerField(_("件数"), default=0)
     done = models.PositiveIntegerField(_("作成済み"), default=0)
-    file = models.FileField(_("ZIP ファイル"), upload_to="certificate-exports/", blank=True)
+    # Private storage, random name: never reachable under MEDIA_URL (certificates/storage.py).
+    file = models.FileField(
+        _("ZIP ファイル"),
+        upload_to=export_file_name,
+        storage=certificate_export_storage,
+        blank=True,
+        max_length=200,
+    )
     error = models.TextField(_("エラー"), blank=True)
     created_at = models.DateTimeField(_("依頼日時"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)

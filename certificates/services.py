@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from courses import services as course_services
 from courses.models import Completion
@@ -73,6 +74,12 @@ def certificate_issue(*, completion: Completion, completion_is_new: bool = False
     )
     status_list.assign_position(certificate)
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
+    # The admin history (Wagtail log entries); never a name in it: names go when people go.
+    log(
+        certificate,
+        "tsunagari.certificate.issue",
+        user=learner.user if learner and learner.user_id else None,
+    )
     return certificate
 
 
@@ -104,6 +111,7 @@ def certificate_confirm_details(
     CertificateEvent.objects.create(
         certificate=certificate, kind=CertificateEvent.Kind.NAME_CONFIRMED
     )
+    log(certificate, "tsunagari.certificate.name_confirm", user=learner.user)
     return certificate
 
 
@@ -136,6 +144,12 @@ def certificate_reissue(
             "version": certificate.version,
             "source": source,
         },
+    )
+    log(
+        certificate,
+        "tsunagari.certificate.reissue",
+        user=user,
+        data={"version": certificate.version},
     )
     return certificate
 
@@ -193,6 +207,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str, user) -> Certif
         user=user,
         detail={"reason": certificate.revoke_reason},
     )
+    # The reason is internal: it stays on the certificate, not in the shared history.
+    log(certificate, "tsunagari.certificate.revoke", user=user)
     certificate_revoked.send(sender=Certificate, certificate=certificate)
     return certificate
 

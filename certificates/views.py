@@ -274,20 +274,3 @@ def card(request, code: str):
     )
     response["Content-Disposition"] = f'inline; filename="{certificate.serial}-card.pdf"'
     return response
-
-
-def export_download(request, pk: int):
-    """The ZIP of a finished bulk export, for the administrator who asked for it."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import FileResponse
-
-    from .models import CertificateExport
-
-    export = get_object_or_404(CertificateExport, pk=pk, status=CertificateExport.Status.DONE)
-    if not (request.user.is_superuser or export.requested_by_id == request.user.pk):
-        raise PermissionDenied
-    if not export.file:
-        raise Http404  # finished but its file was removed (e.g. by retention)
-    return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=f"certificates-{export.pk}.zip"
-    )

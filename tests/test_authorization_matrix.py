@@ -15,10 +15,12 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
 from courses.models import ConsultationWindow, StaffAssignment
 from elearning.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 from organizations.models import AdminScope, Department, Learner, StaffMember
+from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
 from reports.models import KpiTarget, Population
 from tests import factories
@@ -261,7 +263,7 @@ RULES = {
     **listing("staff_assignments", ADMINS),
     **pk_routes("staff_assignments", "assignment", OBJECT_VIEWS, AREA_A),
     **listing("certificate", ADMINS, add=False),
-    **pk_routes("certificate", "certificate", ("edit", "inspect"), AREA_A),
+    **pk_routes("certificate", "certificate", ("edit", "inspect", "pdf", "revoke"), AREA_A),
     **listing("certificateexport", ADMINS),
     **snippet_listing(WINDOWS, ADMINS),
     **pk_routes(WINDOWS, "window", SNIPPET_VIEWS, AREA_A),
@@ -351,7 +353,9 @@ def world(django_user_model):
         fiscal_year=2025,
         created_by=admin_a,
     )
-    export = CertificateExport.objects.create(requested_by=admin_a, status="done")
+    export = CertificateExport.objects.create(
+        requested_by=admin_a, status="done", requested_scope=scope_key(scope_for_user(admin_a))
+    )
     export.file.save("certificates.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
     users = {
         "anonymous": None,

@@ -194,9 +194,26 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
+# Bulk certificate ZIPs hold many people's names: they are kept outside MEDIA_ROOT, in a
+# directory no web server serves, and only the administrator's download view reads them
+# (certificates/storage.py). They are deleted CERTIFICATE_EXPORT_RETENTION_DAYS after they are
+# finished (`manage.py purge_certificate_exports`, run daily).
+CERTIFICATE_EXPORT_ROOT = Path(
+    os.environ.get("CERTIFICATE_EXPORT_ROOT", BASE_DIR / "var" / "certificate-exports")
+)
+CERTIFICATE_EXPORT_RETENTION_DAYS = int(os.environ.get("CERTIFICATE_EXPORT_RETENTION_DAYS", "7"))
+CERTIFICATE_EXPORT_STORAGE = {
+    "BACKEND": "certificates.storage.PrivateFileSystemStorage",
+    "OPTIONS": {
+        "location": str(CERTIFICATE_EXPORT_ROOT),
+        "directory_permissions_mode": 0o700,
+        "file_permissions_mode": 0o600,
+    },
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "certificate_exports": CERTIFICATE_EXPORT_STORAGE,
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

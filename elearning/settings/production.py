@@ -6,7 +6,15 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, REDIS_URL, TASK_BACKENDS, env_bool, env_list
+from .base import (
+    BASE_DIR,
+    CERTIFICATE_EXPORT_STORAGE,
+    DATABASES,
+    REDIS_URL,
+    TASK_BACKENDS,
+    env_bool,
+    env_list,
+)
 
 DEBUG = False
 
@@ -54,6 +62,7 @@ if not REDIS_URL:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "certificate_exports": CERTIFICATE_EXPORT_STORAGE,
 }
 
 if os.environ.get("EMAIL_HOST"):

@@ -48,14 +48,11 @@ def test_municipal_admin_lists_reissues_and_revokes_only_their_certificates(clie
     event = CertificateEvent.objects.get(certificate=own, kind="reissued")
     assert event.user == user and event.detail["old_name"] == "大阪市の人"
 
-    response = client.post(
-        f"/admin/certificate/edit/{own.pk}/",
-        {"name_printed": "訂正 太郎", "revoke": "on", "reason": ""},
-    )
+    response = client.post(f"/admin/certificate/revoke/{own.pk}/", {"reason": ""})
     assert response.status_code == 200  # a reason is required
+    assert "失効させる理由を入力してください。" in response.content.decode()
     client.post(
-        f"/admin/certificate/edit/{own.pk}/",
-        {"name_printed": "訂正 太郎", "revoke": "on", "reason": "重複して発行"},
+        f"/admin/certificate/revoke/{own.pk}/", {"reason": "重複して発行", "confirmed": "True"}
     )
     own.refresh_from_db()
     assert own.is_revoked and own.revoke_reason == "重複して発行"

@@ -275,7 +275,7 @@ def test_certificates_issued_before_status_lists_get_their_position_from_the_mig
     from django.apps import apps
 
     migration = importlib.import_module(
-        "certificates.migrations.0004_certificate_status_list_position"
+        "certificates.migrations.0006_certificate_status_list_position"
     )
     course = factories.course(lessons=1)
     for number in range(2):

@@ -52,14 +52,20 @@ def zip_names(export) -> list[str]:
 
 @pytest.fixture
 def media(tmp_path, settings):
+    """The private export directory on disk (uploads in a ``media`` folder beside it)."""
+    exports_dir = tmp_path / "private-exports"
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+        "certificate_exports": {
+            "BACKEND": "certificates.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(exports_dir)},
         },
     }
-    return tmp_path
+    return exports_dir
 
 
 def stored_zips(media: Path) -> list[str]:
@@ -90,7 +96,8 @@ def test_export_that_fails_half_way_is_rebuilt_whole_by_the_next_run(media):
     export.refresh_from_db()
     assert (export.status, export.done, export.total) == ("done", 12, 12)
     assert zip_names(export) == expected
-    assert stored_zips(media) == [f"certificates-{export.pk}.zip"]
+    assert stored_zips(media) == [Path(export.file.name).name]
+    assert stored_zips(media.parent / "media") == []  # nothing public
 
 
 def run_worker(export_id: int, media: Path, *, slow: float = 0) -> subprocess.Popen:
@@ -98,7 +105,8 @@ def run_worker(export_id: int, media: Path, *, slow: float = 0) -> subprocess.Po
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.reliability.worker_settings",
         "DATABASE_URL": _database_url(),
-        "RELIABILITY_MEDIA_ROOT": str(media),
+        "RELIABILITY_MEDIA_ROOT": str(media.parent / "media"),
+        "RELIABILITY_EXPORT_ROOT": str(media),
         "PYTHONPATH": str(ROOT),
     }
     command = [sys.executable, "-m", "tests.reliability.worker", str(export_id)]
@@ -150,7 +158,8 @@ def test_export_worker_killed_half_way_then_run_again_holds_each_certificate_onc
     export.refresh_from_db()
     assert (export.status, export.done, export.total) == ("done", 25, 25)
     assert zip_names(export) == expected
-    assert stored_zips(media) == [f"certificates-{export.pk}.zip"]
+    assert stored_zips(media) == [Path(export.file.name).name]
+    assert stored_zips(media.parent / "media") == []  # nothing public
 
 
 @pytest.fixture

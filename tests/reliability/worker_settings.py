@@ -12,4 +12,8 @@ MEDIA_ROOT = Path(os.environ["RELIABILITY_MEDIA_ROOT"])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "certificate_exports": {
+        "BACKEND": "certificates.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": os.environ["RELIABILITY_EXPORT_ROOT"]},
+    },
 }

@@ -19,7 +19,7 @@ def assign_positions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0003_course_logo'),
+        ('certificates', '0005_certificate_history_log_entries'),
         ('courses', '0003_staff_training'),
     ]
 
