@@ -1,0 +1,210 @@
+"""The children's course reads at a child's level: every kanji a child sees carries its reading.
+
+The course is the seeded one (courses/seed_content/children.py), walked as a child walks it:
+the course page before and after starting, each lesson, the quiz, a failed and a passed result,
+the certificate form and the certificate itself.
+"""
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup, NavigableString
+
+from certificates.models import Certificate
+from certificates.rendering import certificate_text
+from courses import wording
+from courses.models import CoursePage
+from courses.seed_content.children import COURSE as CHILDREN_COURSE
+from courses.seed_content.citizen import COURSE as CITIZEN_COURSE
+from elearning.management.commands.seed_demo import Command as SeedDemo
+from quizzes.models import Attempt, QuizPage
+from quizzes.tokens import choice_token
+from tests import factories
+
+KANJI = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF々〆]")
+# The longest ruby base: longer runs are phrases, and a child looking up one word would have
+# to read the reading of the whole phrase.
+LONGEST_BASE = 4
+# Inside these a kanji is the data of a place or a person (municipality names in a select,
+# consultation windows with their official names), not wording the course can give readings to.
+NOT_WORDING = ("select", "script", "style", "textarea")
+NOT_WORDING_CLASSES = ("window__name", "window__topics", "window__value", "window__about")
+
+
+def kanji_outside_ruby(html: str) -> list[str]:
+    """Every run of text in the page's header, main content and the children's help that has
+    a kanji not inside a <ruby> base, with the kanji (empty list: the page is fine)."""
+    soup = BeautifulSoup(html, "html.parser")
+    regions = [soup.find("header"), soup.find("main"), soup.select_one(".help__children")]
+    found = []
+    for region in regions:
+        assert region is not None, "the page lacks a region a child reads"
+        for text in region.find_all(string=True):
+            if not isinstance(text, NavigableString) or not KANJI.search(text):
+                continue
+            if any(parent.name in NOT_WORDING for parent in text.parents):
+                continue
+            if any(
+                set(parent.get("class") or ()) & set(NOT_WORDING_CLASSES) for parent in text.parents
+            ):
+                continue
+            if text.find_parent("ruby") is not None and text.find_parent("rt") is None:
+                continue
+            found.append(text.strip())
+    return found
+
+
+def long_ruby_bases(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    bases = []
+    for ruby in soup.find_all("ruby"):
+        base = "".join(t for t in ruby.find_all(string=True, recursive=False))
+        if len(base) > LONGEST_BASE:
+            bases.append(base)
+    return bases
+
+
+def assert_child_can_read(response, where: str):
+    assert response.status_code == 200, where
+    html = response.content.decode()
+    assert kanji_outside_ruby(html) == [], where
+    assert long_ruby_bases(html) == [], where
+
+
+@pytest.fixture
+def children_course(db):
+    factories.municipality()  # the claim form offers a municipality
+    seed = SeedDemo()
+    seed.created = []
+    home = seed.install_home()
+    seed.install_windows()
+    return seed.install_course(home, CHILDREN_COURSE)
+
+
+def answers(attempt, *, right: bool) -> dict:
+    data = {"action": "submit", "attempt": str(attempt.public_id)}
+    for answer in attempt.answers.select_related("question"):
+        choices = list(answer.question.choices.all())
+        pick = [c for c in choices if c.is_correct == right] or choices[:1]
+        if answer.question.kind != "multiple":
+            pick = pick[:1]
+        data[f"q-{answer.question_id}"] = [choice_token(attempt.public_id, c.pk) for c in pick]
+    return data
+
+
+def test_every_page_of_the_childrens_course_has_readings_on_every_kanji(client, children_course):
+    course = children_course
+    assert_child_can_read(client.get(course.url), "course page, not started")
+    start = client.post(course.url)
+    assert start.status_code == 302
+    assert_child_can_read(client.get(course.url), "course page, started")
+    for lesson in course.get_lessons():
+        assert_child_can_read(client.get(lesson.url), f"lesson {lesson.slug}")
+        assert client.post(lesson.url, {"action": "complete"}).status_code == 302
+    quiz = QuizPage.objects.child_of(course).get()
+    assert_child_can_read(client.get(quiz.url), "quiz page")
+    client.post(quiz.url, {"action": "start"})
+    attempt = Attempt.objects.filter(submitted_at__isnull=True).latest("started_at")
+    assert_child_can_read(client.get(quiz.url), "quiz questions")
+    failed = client.post(quiz.url, answers(attempt, right=False))
+    assert_child_can_read(client.get(failed.url), "result, failed")
+    client.post(quiz.url, {"action": "start"})
+    attempt = Attempt.objects.filter(submitted_at__isnull=True).latest("started_at")
+    passed = client.post(quiz.url, answers(attempt, right=True))
+    result = client.get(passed.url)
+    assert "合格" in result.content.decode()
+    assert_child_can_read(result, "result, passed")
+    assert_child_can_read(client.get(course.url), "course page, completed")
+
+    certificate = Certificate.objects.get()
+    claim = client.get(f"/certificates/{certificate.code}/receive/")
+    assert_child_can_read(claim, "certificate claim form")
+    assert "ニックネーム" in claim.content.decode()
+
+
+def test_the_childrens_buttons_and_headings_are_worded_for_children(client, children_course):
+    course = children_course
+    page = client.get(course.url).content.decode()
+    assert "<ruby>始<rp>（</rp><rt>はじ</rt><rp>）</rp></ruby>める" in page
+    assert "受講を始める" not in page
+    client.post(course.url)
+    lesson = course.get_lessons().first()
+    html = client.get(lesson.url).content.decode()
+    assert "このレッスンを完了して次へ進む" not in html
+    assert "<rt>すす</rt>" in html  # このレッスンを 終《お》えて、つぎへ 進《すす》む
+    assert "個人ワーク" not in html and "事例" not in re.sub(r"<[^>]+>", "", html)
+    assert "ほかの人" in re.sub(r"<rp>.*?</rp>|<rt>.*?</rt>|<[^>]+>", "", html)
+    # The help in the footer: the line for under-18s comes before the lines for adults.
+    soup = BeautifulSoup(html, "html.parser")
+    help_section = soup.select_one(".help")
+    links = [a["href"] for a in help_section.find_all("a")]
+    assert links.index("https://www.notalone-cao.go.jp/under18/") < links.index(
+        "https://www.notalone-cao.go.jp/"
+    )
+
+
+def test_a_general_course_keeps_its_general_wording(client, db):
+    seed = SeedDemo()
+    seed.created = []
+    course = seed.install_course(seed.install_home(), CITIZEN_COURSE)
+    page = client.get(course.url).content.decode()
+    assert "受講を始める" in page and "<ruby>" not in page
+    client.post(course.url)
+    html = client.get(course.get_lessons().first().url).content.decode()
+    assert "このレッスンを完了して次へ進む" in html
+    assert "help__children" not in html
+
+
+def test_in_english_the_childrens_course_falls_back_to_the_general_translation(
+    client, children_course
+):
+    client.cookies["django_language"] = "en"
+    page = client.get(children_course.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Start the course" in page
+
+
+def test_the_childrens_certificate_gives_readings_and_a_childs_wording(children_course):
+    learner = factories.user()
+    course = CoursePage.objects.get(pk=children_course.pk)
+    completion = factories.completion(course)
+    certificate = completion.certificate
+    content, _images = certificate_text(certificate)
+    for field in ("title", "body"):
+        text = getattr(content, field)
+        plain = wording.strip_ruby(text)
+        assert KANJI.sub("", re.sub(r"[^《》]+《[^》]+》", "", text)) is not None
+        # Every kanji of the text is the base of a reading.
+        without_bases = re.sub(r"(?:｜[^《]+|[\u3400-\u9FFF々]+)《[^》]+》", "", text)
+        assert not KANJI.search(without_bases), (field, text)
+        assert plain  # there is something to print
+    assert "さいごまで" in content.body
+    del learner
+
+
+def test_the_catalogue_covers_every_key_the_templates_ask_for():
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    keys = set()
+    for path in (root / "templates").rglob("*.html"):
+        keys |= set(re.findall(r'{% wording "([a-z0-9_]+)"', path.read_text()))
+    for path in root.glob("*/hooks.py"):
+        keys |= set(re.findall(r'for_course\(\s*course,\s*"([a-z0-9_]+)"', path.read_text()))
+    assert keys and keys <= set(wording.CHILDREN), keys - set(wording.CHILDREN)
+
+
+def test_every_childrens_entry_has_readings_split_word_by_word():
+    for key, text in wording.CHILDREN.items():
+        without_bases = re.sub(r"(?:｜[^《]+|[\u3400-\u9FFF々]+)《[^》]+》", "", text)
+        assert not KANJI.search(without_bases), key
+        for base in re.findall(r"([\u3400-\u9FFF々]+)《", text):
+            assert len(base) <= LONGEST_BASE, (key, base)
+
+
+def test_readings_of_minutes_and_dates_follow_the_number():
+    from datetime import date
+
+    assert wording.minutes_with_ruby(5) == "5分《ふん》"
+    assert wording.minutes_with_ruby(4) == "4分《ぷん》"
+    assert wording.date_with_ruby(date(2026, 4, 1)) == "2026年《ねん》4月《しがつ》1日《ついたち》"
+    assert wording.date_with_ruby(date(2026, 12, 15)) == "2026年《ねん》12月《がつ》15日《にち》"
