@@ -7,6 +7,7 @@ the certificate form and the certificate itself.
 
 import io
 import re
+from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup, NavigableString
@@ -224,9 +225,46 @@ def test_every_childrens_entry_has_readings_split_word_by_word():
 
 
 def test_readings_of_minutes_and_dates_follow_the_number():
-    from datetime import date
-
     assert wording.minutes_with_ruby(5) == "5分《ふん》"
     assert wording.minutes_with_ruby(4) == "4分《ぷん》"
     assert wording.date_with_ruby(date(2026, 4, 1)) == "2026年《ねん》4月《しがつ》1日《ついたち》"
     assert wording.date_with_ruby(date(2026, 12, 15)) == "2026年《ねん》12月《がつ》15日《にち》"
+
+
+@pytest.fixture
+def national_admin(django_user_model):
+    return django_user_model.objects.create_superuser("national", password="pw-Secret-1")
+
+
+def test_readings_never_reach_the_admin_choosers_or_exports(
+    client, children_course, national_admin
+):
+    course = children_course
+    lesson = course.get_lessons().first()
+    assert str(course) == "こども向け つながりサポーター講座"
+    assert course.get_admin_display_title() == "こども向け つながりサポーター講座"
+    assert "《" not in str(lesson) and "《" not in str(QuizPage.objects.child_of(course).get())
+    client.force_login(national_admin)
+    for url in (
+        f"/admin/pages/{course.get_parent().pk}/",  # the explorer: the course among its siblings
+        f"/admin/pages/{course.pk}/",  # the course's lessons
+        f"/admin/choose-page/{course.pk}/",  # the page chooser
+        f"/admin/pages/{lesson.pk}/edit/",  # breadcrumbs and header of the editor
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        # What an editor types (form values) keeps the readings; what the admin shows does not.
+        shown = re.sub(
+            r'<textarea.*?</textarea>|value="[^"]*"|data-[a-z-]+="[^"]*"',
+            "",
+            response.content.decode(),
+            flags=re.S,
+        )
+        assert "《" not in shown, url
+
+    factories.training_session(
+        course, municipality=factories.municipality(), held_on=date(2025, 5, 20), attendees_child=8
+    )
+    response = client.get("/admin/trainingsession/?export=csv")
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert "こども向け つながりサポーター講座" in body and "《" not in body
