@@ -55,6 +55,7 @@ COURSE = {
                         ),
                     },
                 ),
+                ("figure", {"figure": "kodoku-koritsu", "caption": ""}),
                 ("heading", {"text": "ひとりでいるのは、悪《わる》いこと？", "level": "h2"}),
                 (
                     "paragraph",
@@ -134,6 +135,7 @@ COURSE = {
                         ),
                     },
                 ),
+                ("figure", {"figure": "tsunagari", "caption": ""}),
                 ("heading", {"text": "国《くに》も取《と》り組《く》んでいます", "level": "h2"}),
                 (
                     "paragraph",
@@ -204,6 +206,7 @@ COURSE = {
                     "「つながりサポーター」といいます。"
                     "特別《とくべつ》な力《ちから》はいりません。子《こ》どもでもなれます。</p>",
                 ),
+                ("figure", {"figure": "five-actions", "caption": ""}),
                 ("heading", {"text": "気《き》づく", "level": "h2"}),
                 (
                     "paragraph",
@@ -339,6 +342,7 @@ COURSE = {
                     '<li><a href="https://www.notalone-cao.go.jp/under18/">あなたはひとりじゃな'
                     "い（18歳《さい》以下《いか》のみなさんへ）</a></li></ul>",
                 ),
+                ("figure", {"figure": "where-to-turn", "caption": ""}),
                 ("consultation_windows", {"heading": "相談《そうだん》できるところ"}),
                 (
                     "case_study",

@@ -79,6 +79,25 @@ def strip_ruby_filter(value):
     return strip_ruby(value)
 
 
+@register.simple_tag
+def figure_svg(slug, for_children, block_id):
+    """A figure of courses/figures.py as inline SVG, in the children's words when asked."""
+    from courses.figures import render_figure
+
+    return render_figure(slug, children=bool(for_children), element_id=f"figure-{block_id}")
+
+
+@register.simple_tag
+def figure_title(slug, for_children):
+    """The title of a figure, for its caption."""
+    from courses.figures import FIGURES
+
+    figure = FIGURES.get(slug)
+    if figure is None:
+        return ""
+    return (figure.children if for_children else figure.general).title
+
+
 @register.filter
 def percent(part, whole):
     """Integer percentage of ``part`` in ``whole`` (0 when whole is 0)."""
