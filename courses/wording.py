@@ -24,7 +24,6 @@ CHILDREN = {
     # Site header and footer
     "skip_to_main": "本文《ほんぶん》へ すすむ",
     "course_list": "コースの一覧《いちらん》",
-    "my_page": "マイページ",
     "help_heading": "こまったときは、ひとりで なやまないで",
     "help_children_intro": (
         "話《はな》を聞《き》いてくれる大人《おとな》がいます。"
@@ -58,6 +57,12 @@ CHILDREN = {
     "previous_lesson": "前《まえ》のレッスン",
     "next_lesson": "つぎのレッスン",
     "back_to_course": "コースの はじめに もどる",
+    "message_course_completed": "おめでとう！「{course}」を さいごまで 終《お》えました。",
+    "message_lessons_left": "まだ 終《お》わっていない レッスンが あります。",
+    "message_reflection_saved": (
+        "答《こた》えを 保存《ほぞん》しました。「マイページ」から いつでも 消《け》せます。"
+    ),
+    "message_reflection_deleted": "保存《ほぞん》していた 答《こた》えを 消《け》しました。",
     # Lesson blocks
     "case_label": "こんな お話《はなし》",
     "case_situation": "どんな ようす？",
@@ -87,11 +92,9 @@ CHILDREN = {
     "window_web": "ウェブ",
     "window_none": "のっている 相談先《そうだんさき》は ありません。",
     # Quiz
-    "quiz_title": "たしかめクイズ",
     "quiz_question_count": "問題《もんだい》の数《かず》",
     "quiz_question_count_value": "{n}問《もん》",
     "quiz_pass_mark": "合格《ごうかく》ライン",
-    "quiz_pass_mark_value": "{mark}%",
     "quiz_attempt_limit": "チャレンジできる回数《かいすう》",
     "quiz_attempt_limit_value": "{n}回《かい》まで（これまで {used}回《かい》）",
     "quiz_not_required": "クイズとの かんけい",
@@ -104,7 +107,8 @@ CHILDREN = {
     "quiz_history": "これまでの けっか",
     "quiz_passed": "合格《ごうかく》",
     "quiz_failed": "もう少《すこ》し",
-    "quiz_history_score": "{correct_percent}%",
+    "quiz_history_when": "{date_ruby} {time}",
+    "quiz_retry_at": "{date_ruby} {time}から、また チャレンジできます。",
     "quiz_intro": (
         "ぜんぶで {n}問《もん》です。{mark}%できれば 合格《ごうかく》です。"
         "ぜんぶの問題《もんだい》に 答《こた》えてから、「答《こた》えあわせ」を おしてください。"

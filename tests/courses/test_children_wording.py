@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup, NavigableString
+from django.urls import reverse
 from pypdf import PdfReader
 
 from certificates.models import Certificate
@@ -103,6 +104,14 @@ def test_every_page_of_the_childrens_course_has_readings_on_every_kanji(client, 
     assert_child_can_read(client.get(course.url), "course page, started")
     for lesson in course.get_lessons():
         assert_child_can_read(client.get(lesson.url), f"lesson {lesson.slug}")
+        reflections = [block.id for block in lesson.body if block.block_type == "reflection"]
+        if reflections:
+            saved = client.post(
+                reverse("save-reflection", args=[lesson.pk]),
+                {"block_id": reflections[0], "text": "メモ"},
+            )
+            assert saved.status_code == 302
+            assert_child_can_read(client.get(lesson.url), f"lesson {lesson.slug}, answer saved")
         assert client.post(lesson.url, {"action": "complete"}).status_code == 302
     quiz = QuizPage.objects.child_of(course).get()
     assert_child_can_read(client.get(quiz.url), "quiz page")
@@ -111,6 +120,7 @@ def test_every_page_of_the_childrens_course_has_readings_on_every_kanji(client, 
     assert_child_can_read(client.get(quiz.url), "quiz questions")
     failed = client.post(quiz.url, answers(attempt, right=False))
     assert_child_can_read(client.get(failed.url), "result, failed")
+    assert_child_can_read(client.get(quiz.url), "quiz page with the failed attempt")
     client.post(quiz.url, {"action": "start"})
     attempt = Attempt.objects.filter(submitted_at__isnull=True).latest("started_at")
     passed = client.post(quiz.url, answers(attempt, right=True))
@@ -212,7 +222,7 @@ def test_the_catalogue_covers_every_key_the_templates_ask_for():
     keys = set()
     for path in (root / "templates").rglob("*.html"):
         keys |= set(re.findall(r'{% wording "([a-z0-9_]+)"', path.read_text()))
-    for path in root.glob("*/hooks.py"):
+    for path in [*root.glob("*/hooks.py"), root / "courses" / "views.py"]:
         keys |= set(re.findall(r'for_course\(\s*course,\s*"([a-z0-9_]+)"', path.read_text()))
     assert keys and keys <= set(wording.CHILDREN), keys - set(wording.CHILDREN)
 
