@@ -258,7 +258,7 @@ def children_html(key: str, **params) -> SafeString:
     return render_ruby(mark_safe(CHILDREN[key].format(**values)))  # noqa: S308
 
 
-def for_course(course, key: str, general, **params):
+def for_course(course, key: str, general, /, **params):
     """What a step or label of ``course`` says: the children's entry (as HTML with ruby) in
     a children's course, else ``general`` (translated and filled in by the caller)."""
     if is_children(getattr(course, "audience", None)) and key in CHILDREN:

@@ -278,3 +278,16 @@ def test_readings_never_reach_the_admin_choosers_or_exports(
     response = client.get("/admin/trainingsession/?export=csv")
     body = b"".join(response.streaming_content).decode("utf-8")
     assert "こども向け つながりサポーター講座" in body and "《" not in body
+
+
+def test_completing_a_childrens_course_without_a_quiz_congratulates_in_a_childs_words(
+    client, children_course
+):
+    CoursePage.objects.filter(pk=children_course.pk).update(quiz_required=False)
+    course = CoursePage.objects.get(pk=children_course.pk)
+    client.post(course.url)
+    response = None
+    for lesson in course.get_lessons():
+        response = client.post(lesson.url, {"action": "complete"}, follow=True)
+    assert_child_can_read(response, "course page, just completed")
+    assert "おめでとう！" in response.content.decode()
