@@ -189,6 +189,20 @@ CHILDREN = {
         "書《か》かなくても いいです。"
     ),
     "claim_submit": "この ないようで 修了証《しゅうりょうしょう》を つくる",
+    # The learner's own certificate page (after the claim form)
+    "message_certificate_issued": "修了証《しゅうりょうしょう》が できました。",
+    "mine_lead": "「{course}」の 修了証《しゅうりょうしょう》です。",
+    "mine_pdf": "修了証《しゅうりょうしょう》（PDF）を ダウンロードする",
+    "mine_card": "サポーターカード（カードの 大《おお》きさ・A4に 2まい）",
+    "mine_card_no_name": "名前《なまえ》なし",
+    "mine_credential": "デジタルの しょうめい（Open Badges の JSON）",
+    "mine_serial": "修了証《しゅうりょうしょう》の 番号《ばんごう》",
+    "mine_verify": "たしかめる ページの URL",
+    "mine_browser_only": (
+        "アカウントなしで 学《まな》んでいるので、この 修了証《しゅうりょうしょう》は、"
+        "この ブラウザの「マイページ」だけに 出《で》ます。PDFを 保存《ほぞん》するか、"
+        "たしかめる ページの URLを メモしておいてね。"
+    ),
     # The certificate and the card of the children's course
     "certificate_title": "修了証《しゅうりょうしょう》",
     "certificate_body": "あなたは「{course}」を さいごまで 学《まな》びました。",

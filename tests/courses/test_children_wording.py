@@ -133,6 +133,12 @@ def test_every_page_of_the_childrens_course_has_readings_on_every_kanji(client, 
     claim = client.get(f"/certificates/{certificate.code}/receive/")
     assert_child_can_read(claim, "certificate claim form")
     assert "ニックネーム" in claim.content.decode()
+    issued = client.post(
+        f"/certificates/{certificate.code}/receive/", {"display_name": "ハル"}, follow=True
+    )
+    assert_child_can_read(issued, "the child's certificate page")
+    certificate.refresh_from_db()
+    assert certificate.name_printed == "ハル"
 
 
 def test_the_childrens_buttons_and_headings_are_worded_for_children(client, children_course):
@@ -222,7 +228,11 @@ def test_the_catalogue_covers_every_key_the_templates_ask_for():
     keys = set()
     for path in (root / "templates").rglob("*.html"):
         keys |= set(re.findall(r'{% wording "([a-z0-9_]+)"', path.read_text()))
-    for path in [*root.glob("*/hooks.py"), root / "courses" / "views.py"]:
+    for path in [
+        *root.glob("*/hooks.py"),
+        root / "courses" / "views.py",
+        root / "certificates" / "views.py",
+    ]:
         keys |= set(re.findall(r'for_course\(\s*course,\s*"([a-z0-9_]+)"', path.read_text()))
     assert keys and keys <= set(wording.CHILDREN), keys - set(wording.CHILDREN)
 
