@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from courses.outline import OutlineItem
+from courses.wording import for_course
 from organizations.learners import current_learner
 
 from .models import Certificate
@@ -26,13 +27,22 @@ def certificate_outline_item(request, course) -> list[OutlineItem]:
     confirmed = certificate.name_confirmed_at is not None
     return [
         OutlineItem(
-            title=_("修了証"),
+            title=for_course(course, "certificate_title", _("修了証")),
             url=reverse("certificate-claim", args=[certificate.code]),
-            status=_("発行済み") if confirmed else _("受け取りができます"),
+            status=for_course(course, "step_certificate_issued", _("発行済み"))
+            if confirmed
+            else for_course(course, "step_certificate_ready", _("受け取りができます")),
             done=confirmed,
-            action_label=_("修了証を見る") if confirmed else _("修了証を受け取る"),
+            action_label=for_course(course, "step_certificate_view", _("修了証を見る"))
+            if confirmed
+            else for_course(course, "step_certificate_claim", _("修了証を受け取る")),
             required=False,
-            description=_("修了証番号：%(serial)s") % {"serial": certificate.serial},
+            description=for_course(
+                course,
+                "step_certificate_serial",
+                _("修了証番号：%(serial)s") % {"serial": certificate.serial},
+                serial=certificate.serial,
+            ),
         )
     ]
 

@@ -7,6 +7,7 @@ the same bytes (fixed creation date and document ID).
 """
 
 import io
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,11 @@ ACCENT = HexColor("#8a6d1d")
 NO_LINE_START = set(
     "、。，．・：；？！ー）」』】〕〉》ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
 )
+
+# Furigana in the text of the children's course, as 漢字《かんじ》 (see courses/ruby.py): the
+# base and its reading stay together on a line, and the reading is drawn above the base.
+RUBY = re.compile(r"(｜[^｜《》]+|[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF々〆ヶ]+)《([^《》]+)》")
+RUBY_SCALE = 0.5
 
 PAGE_W, PAGE_H = landscape(A4)
 TEXT_LEFT, TEXT_RIGHT = 90.0, PAGE_W - 90.0
@@ -53,6 +59,12 @@ class CertificateContent:
     seal_png: bytes | None = None
     document_id: str = ""
     created: datetime | None = None
+    # The children's course: title, body and date carry readings as 漢字《かんじ》.
+    ruby: bool = False
+    printed_date: str = ""  # drawn in place of date_text when set
+    honorific: str = "様"
+    serial_label: str = "修了証番号"
+    verify_label: str = "確認用URL"
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class CardContent:
     issuer_name: str
     serial: str
     verify_url: str
+    ruby: bool = False  # course title and date carry readings as 漢字《かんじ》
+    honorific: str = "様"
 
 
 @dataclass(frozen=True)
@@ -76,33 +90,61 @@ class Line:
     y: float
     width: float
     char_space: float = 0.0
+    ruby: bool = False
 
 
-def width_of(text: str, font: str, size: float, char_space: float = 0.0) -> float:
+def units_of(text: str, ruby: bool = False) -> list[str]:
+    """The units a line never breaks inside: clusters, and with ``ruby`` a whole 漢字《かんじ》."""
+    if not ruby:
+        return list(clusters(text))
+    units, start = [], 0
+    for match in RUBY.finditer(text):
+        units.extend(clusters(text[start : match.start()]))
+        units.append(match.group(0))
+        start = match.end()
+    units.extend(clusters(text[start:]))
+    return units
+
+
+def _base(unit: str) -> str:
+    match = RUBY.fullmatch(unit)
+    return match.group(1).lstrip("｜") if match else unit
+
+
+def width_of(
+    text: str, font: str, size: float, char_space: float = 0.0, ruby: bool = False
+) -> float:
     """The drawn width of ``text`` in points (with ``char_space`` between characters), each
-    character measured in the font that prints it."""
-    units = [cluster_advance(cluster, font) for cluster in clusters(text)]
+    character measured in the font that prints it (with ``ruby``, readings take no width)."""
+    units = [cluster_advance(cluster, font) for cluster in clusters(_plain(text, ruby))]
     return 0.001 * size * sum(units) + char_space * max(len(units) - 1, 0)
 
 
+def _plain(text: str, ruby: bool) -> str:
+    return RUBY.sub(lambda m: m.group(1).lstrip("｜"), text) if ruby else text
+
+
 def _advance(char: str, font: str) -> float:
+    if len(char) > 2:  # a 漢字《かんじ》 unit: as wide as its base
+        return sum(cluster_advance(c, font) for c in clusters(_base(char)))
     return cluster_advance(char, font)
 
 
-def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
-    """Break Japanese text at any character, never starting a line with 、。」 and the like."""
+def wrap(text: str, font: str, size: float, max_width: float, ruby: bool = False) -> list[str]:
+    """Break Japanese text at any character, never starting a line with 、。」 and the like
+    (with ``ruby``, never inside a 漢字《かんじ》)."""
     # The width of the line so far is kept as a running sum of advances, as reportlab sums
     # them in stringWidth, rather than measuring the whole line again for every character.
     scale = 0.001 * size
     lines, current, units = [], "", 0.0
-    for char in clusters(text):
+    for char in units_of(text, ruby):
         if char == "\n":
             lines.append(current)
             current, units = "", 0.0
             continue
         advance = _advance(char, font)
         if current and scale * (units + advance) > max_width:
-            last = list(clusters(current))
+            last = units_of(current, ruby)
             if char in NO_LINE_START and len(last) > 1:
                 # Carry the last character down with the forbidden one.
                 lines.append("".join(last[:-1]))
@@ -119,15 +161,21 @@ def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
 
 
 def fit_lines(
-    text: str, font: str, size: float, floor: float, max_width: float, max_lines: int
+    text: str,
+    font: str,
+    size: float,
+    floor: float,
+    max_width: float,
+    max_lines: int,
+    ruby: bool = False,
 ) -> tuple[list[str], float]:
     """Shrink ``text`` until it fits ``max_lines`` lines of ``max_width`` (wrapping at the
     floor size if it must); returns the lines and the size used."""
-    while size > floor and width_of(text, font, size) > max_width * max_lines:
+    while size > floor and width_of(text, font, size, ruby=ruby) > max_width * max_lines:
         size -= 1
-    while size > floor and len(wrap(text, font, size, max_width)) > max_lines:
+    while size > floor and len(wrap(text, font, size, max_width, ruby)) > max_lines:
         size -= 0.5
-    return wrap(text, font, size, max_width), size
+    return wrap(text, font, size, max_width, ruby), size
 
 
 def fit_name(
@@ -167,8 +215,23 @@ def fit_name(
         size = max(size - 0.5, 1)
 
 
-def draw_line(canvas, text: str, font: str, size: float, x: float, y: float, char_space=0.0):
-    """Draw text at (x, y), each character in the first font of the chain that has it."""
+def draw_line(
+    canvas, text: str, font: str, size: float, x: float, y: float, char_space=0.0, ruby=False
+):
+    """Draw text at (x, y), each character in the first font of the chain that has it (with
+    ``ruby``, each reading centred above its base at half the size)."""
+    if ruby and RUBY.search(text):
+        for unit in units_of(text, ruby=True):
+            base = _base(unit)
+            draw_line(canvas, base, font, size, x, y, char_space)
+            width = width_of(base, font, size, char_space)
+            if base != unit:
+                reading = RUBY.fullmatch(unit).group(2)
+                small = size * RUBY_SCALE
+                reading_width = width_of(reading, font, small)
+                draw_line(canvas, reading, font, small, x + (width - reading_width) / 2, y + size)
+            x += width + char_space
+        return
     text_object = canvas.beginText(x, y)
     text_object.setCharSpace(char_space)
     for run in runs(text, font):
@@ -177,18 +240,21 @@ def draw_line(canvas, text: str, font: str, size: float, x: float, y: float, cha
     canvas.drawText(text_object)
 
 
-def _centred(text: str, font: str, size: float, y: float, char_space: float = 0.0) -> Line:
-    width = width_of(text, font, size, char_space)
-    return Line(text, font, size, (PAGE_W - width) / 2, y, width, char_space)
+def _centred(
+    text: str, font: str, size: float, y: float, char_space: float = 0.0, ruby: bool = False
+) -> Line:
+    width = width_of(text, font, size, char_space, ruby)
+    return Line(text, font, size, (PAGE_W - width) / 2, y, width, char_space, ruby)
 
 
 def layout_certificate(content: CertificateContent) -> list[Line]:
     """Where every line of the certificate goes (A4 landscape, points from bottom left)."""
     register_fonts()
-    lines = [_centred(content.title, MINCHO, 46, PAGE_H - 150, char_space=22)]
+    ruby = content.ruby
+    lines = [_centred(content.title, MINCHO, 46, PAGE_H - 150, char_space=22, ruby=ruby)]
     y = PAGE_H - 225
     if content.name:
-        name_lines, size = fit_name(content.name, "　様", MINCHO, 30, 16, 560, 2)
+        name_lines, size = fit_name(content.name, "　" + content.honorific, MINCHO, 30, 16, 560, 2)
         for text in name_lines:
             lines.append(_centred(text, MINCHO, size, y))
             y -= size * 1.45
@@ -199,14 +265,15 @@ def layout_certificate(content: CertificateContent) -> list[Line]:
     body_width = TEXT_RIGHT - TEXT_LEFT
     size = 18.0
     while True:
-        body_lines, size = fit_lines(content.body, MINCHO, size, 10, body_width, 5)
+        body_lines, size = fit_lines(content.body, MINCHO, size, 10, body_width, 5, ruby)
         if y - (len(body_lines) - 1) * size * 1.75 >= 205 or size <= 10:
             break
         size -= 0.5
     for text in body_lines:
-        lines.append(_centred(text, MINCHO, size, y))
+        lines.append(_centred(text, MINCHO, size, y, ruby=ruby))
         y -= size * 1.75
-    lines.append(_centred(content.date_text, MINCHO, 15, max(y - 30, 175)))
+    date = content.printed_date or content.date_text
+    lines.append(_centred(date, MINCHO, 15, max(y - 30, 175), ruby=ruby))
     right = PAGE_W - 150
     if content.issuer_title:
         title_size = 13
@@ -220,11 +287,13 @@ def layout_certificate(content: CertificateContent) -> list[Line]:
     width = width_of(content.issuer_name, MINCHO, issuer_size)
     lines.append(Line(content.issuer_name, MINCHO, issuer_size, right - width, 112, width))
     small = 7.5
-    serial = f"修了証番号 {content.serial}"
-    lines.append(Line(serial, GOTHIC, small, 122, 82, width_of(serial, GOTHIC, small)))
+    serial = f"{content.serial_label} {content.serial}"
+    width = width_of(serial, GOTHIC, small, ruby=ruby)
+    lines.append(Line(serial, GOTHIC, small, 122, 82, width, ruby=ruby))
     url_lines, url_size = fit_lines(content.verify_url, GOTHIC, small, 5.5, 300, 2)
-    label = "確認用URL"
-    lines.append(Line(label, GOTHIC, small, 122, 70, width_of(label, GOTHIC, small)))
+    label = content.verify_label
+    width = width_of(label, GOTHIC, small, ruby=ruby)
+    lines.append(Line(label, GOTHIC, small, 122, 70, width, ruby=ruby))
     for index, text in enumerate(url_lines):
         lines.append(
             Line(
@@ -292,12 +361,17 @@ def render_certificate(content: CertificateContent) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     canvas = _deterministic_canvas(
-        buffer, (PAGE_W, PAGE_H), content.created, f"{content.title} {content.serial}"
+        buffer,
+        (PAGE_W, PAGE_H),
+        content.created,
+        f"{_plain(content.title, content.ruby)} {content.serial}",
     )
     _draw_frame(canvas)
     canvas.setFillColor(INK)
     for line in layout_certificate(content):
-        draw_line(canvas, line.text, line.font, line.size, line.x, line.y, line.char_space)
+        draw_line(
+            canvas, line.text, line.font, line.size, line.x, line.y, line.char_space, line.ruby
+        )
     if content.logo_png:
         canvas.drawImage(
             ImageReader(io.BytesIO(content.logo_png)),
@@ -350,19 +424,19 @@ def _draw_card(canvas, card: CardContent, x: float, y: float) -> None:
     canvas.drawString(x + 10, y + CARD_H - 20, "つながりサポーター")
     canvas.setFillColor(INK)
     inner = CARD_W - 20 - 16 * mm
-    course_lines, size = fit_lines(card.course_title, GOTHIC, 7, 5, inner, 2)
+    course_lines, size = fit_lines(card.course_title, GOTHIC, 7, 5, inner, 2, card.ruby)
     yy = y + CARD_H - 32
     for text in course_lines:
         canvas.setFont(GOTHIC, size)
-        draw_line(canvas, text, GOTHIC, size, x + 10, yy)
-        yy -= size + 2
+        draw_line(canvas, text, GOTHIC, size, x + 10, yy, ruby=card.ruby)
+        yy -= size * (1.6 if card.ruby else 1) + 2
     if card.name:
         # The name may use the card's full width: the QR code sits lower down.
-        name_lines, size = fit_name(card.name, " 様", MINCHO, 12, 7, CARD_W - 20, 2)
+        name_lines, size = fit_name(card.name, " " + card.honorific, MINCHO, 12, 7, CARD_W - 20, 2)
         for index, text in enumerate(name_lines):
             draw_line(canvas, text, MINCHO, size, x + 10, yy - 12 - index * size * 1.3)
     canvas.setFont(GOTHIC, 6)
-    canvas.drawString(x + 10, y + 20, card.date_text)
+    draw_line(canvas, card.date_text, GOTHIC, 6, x + 10, y + 20, ruby=card.ruby)
     issuer, size = fit_lines(card.issuer_name, GOTHIC, 6, 4.5, inner, 1)
     if issuer:  # the operator may not have named the issuer yet
         canvas.setFont(GOTHIC, size)

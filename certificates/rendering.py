@@ -10,6 +10,7 @@ from functools import cached_property
 from django.core.cache import cache
 from wagtail.models import Site
 
+from courses import wording as course_wording
 from courses.ruby import strip_ruby
 from elearning.dates import TOKYO, tokyo_date
 
@@ -121,7 +122,30 @@ def certificate_text(certificate: Certificate):
         ).hexdigest()[:32],
         created=created,
     )
+    # A document in Japanese whatever the language of the page it was asked from.
+    if course.audience == course_wording.CHILDREN_AUDIENCE:
+        content = _worded_for_children(content, course, day, body_template)
     return content, (logo, seal)
+
+
+def _worded_for_children(content, course, day, body_template):
+    """The children's course certificate in a child's words, with readings drawn above the
+    kanji. An operator's own wording for the body (site or course setting) is kept; what the
+    verification page shows (course title, date) stays plain."""
+    return replace(
+        content,
+        ruby=True,
+        title=course_wording.children_text("certificate_title"),
+        body=(
+            body_template.replace("{course}", strip_ruby(course.title))
+            if body_template and body_template != DEFAULT_BODY
+            else course_wording.children_text("certificate_body", course=course.title)
+        ),
+        printed_date=course_wording.date_with_ruby(day),
+        honorific=course_wording.children_text("certificate_honorific"),
+        serial_label=course_wording.children_text("certificate_serial"),
+        verify_label=course_wording.children_text("certificate_verify"),
+    )
 
 
 def _read_image(image) -> bytes | None:
@@ -169,13 +193,16 @@ def card_content(certificate: Certificate):
     from .pdf import CardContent
 
     content, _images = certificate_text(certificate)
+    course = certificate.completion.course
     return CardContent(
         name=content.name,
-        course_title=content.course_title,
-        date_text=content.date_text,
+        course_title=course.title if content.ruby else content.course_title,
+        date_text=content.printed_date or content.date_text,
         issuer_name=content.issuer_name,
         serial=content.serial,
         verify_url=content.verify_url,
+        ruby=content.ruby,
+        honorific=content.honorific,
     )
 
 

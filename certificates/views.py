@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from courses.forms import LearnerProfileForm
+from courses.wording import for_course
 from elearning.client_address import budget_key, client_address
 from organizations.learners import current_learner
 
@@ -250,7 +251,14 @@ def claim(request, code: str):
             municipality=form.cleaned_data["municipality"],
             attendee_type=form.cleaned_data["attendee_type"],
         )
-        messages.success(request, _("修了証を発行しました。"))
+        messages.success(
+            request,
+            for_course(
+                certificate.completion.course,
+                "message_certificate_issued",
+                _("修了証を発行しました。"),
+            ),
+        )
         return redirect("certificate-claim", code=certificate.code)
     return render(request, "certificates/claim.html", {"certificate": certificate, "form": form})
 

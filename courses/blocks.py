@@ -6,6 +6,8 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from .figures import figure_choices
+
 RICH_TEXT_FEATURES = ["bold", "italic", "ol", "ul", "link", "document-link"]
 
 
@@ -191,6 +193,30 @@ class DocumentBlock(blocks.StructBlock):
         preview_value = {"title": "配布資料", "description": ""}
 
 
+class FigureBlock(blocks.StructBlock):
+    """One of the figures drawn for the project (courses/figures.py), as inline SVG."""
+
+    figure = blocks.ChoiceBlock(label=_("図"), choices=figure_choices)
+    caption = blocks.CharBlock(
+        label=_("キャプション"),
+        required=False,
+        max_length=250,
+        help_text=_(
+            "空欄なら図の題名を出します。こども向けでは 漢字《かんじ》 でふりがなになります。"
+        ),
+    )
+
+    class Meta:
+        icon = "image"
+        template = "blocks/figure_block.html"
+        label = _("図")
+        description = _(
+            "孤独と孤立、5つの行動などの図。文章での説明（代替テキスト）付きで、"
+            "こども向けのコースではこども向けの言葉で出ます。"
+        )
+        preview_value = {"figure": "kodoku-koritsu", "caption": ""}
+
+
 class LessonStreamBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = ParagraphBlock()
@@ -201,6 +227,7 @@ class LessonStreamBlock(blocks.StreamBlock):
     reflection = ReflectionBlock()
     consultation_windows = ConsultationWindowsBlock()
     document = DocumentBlock()
+    figure = FigureBlock()
 
 
 class ContentStreamBlock(blocks.StreamBlock):

@@ -29,7 +29,23 @@ class Audience(models.TextChoices):
     STAFF = "staff", _("職員向け")
 
 
-class CoursePage(VisitorCachedPageMixin, Page):
+class PlainTitleMixin:
+    """A page whose title may carry readings (漢字《かんじ》): the readings are for learners
+    only, so the admin (explorer, choosers, breadcrumbs), select lists, filters and exports,
+    which show ``str(page)`` or the admin display title, read the plain title."""
+
+    def __str__(self):
+        return strip_ruby(self.title)
+
+    def get_admin_display_title(self):
+        return strip_ruby(super().get_admin_display_title())
+
+    @property
+    def plain_title(self) -> str:
+        return strip_ruby(self.title)
+
+
+class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
     """A course: its overview page, with its lessons (``LessonPage``) as children.
 
     Edited in the Wagtail page tree under the home page. A supporter course (citizens or
@@ -113,10 +129,6 @@ class CoursePage(VisitorCachedPageMixin, Page):
         """Completions of citizen and children's courses count as つながりサポーター."""
         return self.audience in (Audience.CITIZEN, Audience.CHILDREN)
 
-    @property
-    def plain_title(self) -> str:
-        return strip_ruby(self.title)
-
     def get_lessons(self):
         """The live lessons in the order the editor arranged them."""
         return LessonPage.objects.live().child_of(self).order_by("path")
@@ -160,7 +172,7 @@ def _find_child_of_course(course, slug):
     return lesson
 
 
-class LessonPage(VisitorCachedPageMixin, Page):
+class LessonPage(PlainTitleMixin, VisitorCachedPageMixin, Page):
     """One lesson of a course. Its body is the shared lesson stream (``LessonStreamBlock``)."""
 
     summary = models.CharField(_("このレッスンで学ぶこと"), max_length=300, blank=True)
@@ -185,10 +197,6 @@ class LessonPage(VisitorCachedPageMixin, Page):
     def course(self) -> CoursePage:
         """The course this lesson belongs to (set by ``CoursePage.route`` when served)."""
         return CoursePage.objects.get(path=self.path[: -self.steplen])
-
-    @property
-    def plain_title(self) -> str:
-        return strip_ruby(self.title)
 
     def get_context(self, request, *args, **kwargs):
         from .progress import lesson_navigation, saved_reflections

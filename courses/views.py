@@ -30,6 +30,7 @@ from .models import CoursePage, Enrollment, LessonPage, ReflectionNote
 from .outline import outline_items
 from .progress import progress_for
 from .ruby import strip_ruby
+from .wording import for_course
 
 OPENED_SALT = "courses.lesson-opened"
 
@@ -84,8 +85,13 @@ def complete_lesson(request, lesson: LessonPage):
     if result.course_completed_now:
         messages.success(
             request,
-            _("おめでとうございます。「%(course)s」を修了しました。")
-            % {"course": strip_ruby(course.title)},
+            for_course(
+                course,
+                "message_course_completed",
+                _("おめでとうございます。「%(course)s」を修了しました。")
+                % {"course": strip_ruby(course.title)},
+                course=course.title,
+            ),
         )
         return redirect(course.url)
     progress = progress_for(learner, course)
@@ -94,7 +100,10 @@ def complete_lesson(request, lesson: LessonPage):
     if index + 1 < len(lessons):
         return redirect(lessons[index + 1].url)
     if progress.resume_lesson is not None:
-        messages.info(request, _("まだ終わっていないレッスンがあります。"))
+        messages.info(
+            request,
+            for_course(course, "message_lessons_left", _("まだ終わっていないレッスンがあります。")),
+        )
         return redirect(course.url)
     # Every lesson is done but the course is not: go to the next step (the quiz).
     for item in outline_items(request, course):
@@ -191,10 +200,21 @@ def save_reflection(request, lesson_id: int):
     except ValidationError as error:
         # Only a request that bypassed the box's maxlength gets here: nothing is saved.
         return render(request, "400.html", {"message": " ".join(error.messages)}, status=400)
+    course = lesson.course
     if note is None:
-        messages.info(request, _("保存していた回答を削除しました。"))
+        messages.info(
+            request,
+            for_course(course, "message_reflection_deleted", _("保存していた回答を削除しました。")),
+        )
     else:
-        messages.success(request, _("回答を保存しました。「マイページ」でいつでも削除できます。"))
+        messages.success(
+            request,
+            for_course(
+                course,
+                "message_reflection_saved",
+                _("回答を保存しました。「マイページ」でいつでも削除できます。"),
+            ),
+        )
     return HttpResponseRedirect(f"{lesson.url}#block-{block_id}")
 
 

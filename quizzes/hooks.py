@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from courses.outline import OutlineItem
+from courses.wording import for_course
 from organizations.learners import current_learner
 
 from .models import Attempt
@@ -42,16 +43,28 @@ def quiz_outline_item(request, course) -> list[OutlineItem]:
     )
     passed = True in results
     if course.quiz_required:
-        description = _("合格すると修了です。")
+        description = for_course(course, "step_quiz_required", _("合格すると修了です。"))
     else:
-        description = _("理解度を確かめるためのテストです（修了の条件ではありません）。")
+        description = for_course(
+            course,
+            "step_quiz_optional",
+            _("理解度を確かめるためのテストです（修了の条件ではありません）。"),
+        )
     return [
         OutlineItem(
             title=quiz.title,
             url=quiz.url,
-            status=_("合格") if passed else (_("未合格") if results else _("未受験")),
+            status=for_course(course, "step_passed", _("合格"))
+            if passed
+            else (
+                for_course(course, "step_not_passed", _("未合格"))
+                if results
+                else for_course(course, "step_not_tried", _("未受験"))
+            ),
             done=passed,
-            action_label=_("結果を見る・もう一度受ける") if passed else _("確認テストへ進む"),
+            action_label=for_course(course, "step_quiz_review", _("結果を見る・もう一度受ける"))
+            if passed
+            else for_course(course, "step_quiz_go", _("確認テストへ進む")),
             required=course.quiz_required,
             description=description,
         )
@@ -95,10 +108,22 @@ def questionnaire_outline_item(request, course) -> list[OutlineItem]:
         OutlineItem(
             title=questionnaire.title,
             url=questionnaire.url,
-            status=_("回答済み・ご協力ありがとうございました") if answered else _("任意"),
+            status=for_course(
+                course,
+                "step_questionnaire_answered",
+                _("回答済み・ご協力ありがとうございました"),
+            )
+            if answered
+            else for_course(course, "step_questionnaire_optional", _("任意")),
             done=answered,
-            action_label=_("アンケートに答える") if not answered else _("アンケートを見る"),
+            action_label=for_course(course, "step_questionnaire_answer", _("アンケートに答える"))
+            if not answered
+            else for_course(course, "step_questionnaire_view", _("アンケートを見る")),
             required=False,
-            description=_("講座をよりよくするため、匿名のアンケートにご協力ください（1分ほど）。"),
+            description=for_course(
+                course,
+                "step_questionnaire_about",
+                _("講座をよりよくするため、匿名のアンケートにご協力ください（1分ほど）。"),
+            ),
         )
     ]

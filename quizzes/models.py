@@ -15,7 +15,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
 from courses.blocks import RICH_TEXT_FEATURES
-from courses.models import CoursePage, LessonPage
+from courses.models import CoursePage, LessonPage, PlainTitleMixin
 from elearning.page_cache import SharedPageMixin
 from organizations.models import Learner, Municipality
 
@@ -41,7 +41,7 @@ class ReviewLevel(models.TextChoices):
 REVIEW_ORDER = list(ReviewLevel.values)
 
 
-class QuizPage(SharedPageMixin, RoutablePageMixin, Page):
+class QuizPage(PlainTitleMixin, SharedPageMixin, RoutablePageMixin, Page):
     """A course's comprehension check. A child page of the course; its questions are
     ``Question`` snippets (スニペット → 確認テストの問題) so that answers can be analysed."""
 
@@ -305,7 +305,7 @@ class QuestionnaireField(AbstractFormField):
     page = ParentalKey("QuestionnairePage", on_delete=models.CASCADE, related_name="form_fields")
 
 
-class QuestionnairePage(AbstractForm):
+class QuestionnairePage(PlainTitleMixin, AbstractForm):
     """The course questionnaire (アンケート), built with Wagtail's form builder so editors change
     the questions. Answers are anonymous: a submission stores the answers only, never who sent
     them. A child page of the course; its aggregates are under レポート → アンケートの集計."""

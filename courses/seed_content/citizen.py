@@ -93,6 +93,7 @@ COURSE = {
                         ),
                     },
                 ),
+                ("figure", {"figure": "kodoku-koritsu", "caption": ""}),
                 ("heading", {"text": "ひとりでいること自体は、問題ではない", "level": "h2"}),
                 (
                     "paragraph",
@@ -195,6 +196,7 @@ COURSE = {
                     "それでも、さびしさを紛らわすために毎日投稿を続ける人がいるように、"
                     "画面の向こうのつながりが心の支えになりきれない場合もあります。</p>",
                 ),
+                ("figure", {"figure": "tsunagari", "caption": ""}),
                 ("heading", {"text": "コロナ禍が問題を浮かび上がらせた", "level": "h2"}),
                 (
                     "paragraph",
@@ -474,6 +476,7 @@ COURSE = {
                         ),
                     },
                 ),
+                ("figure", {"figure": "five-actions", "caption": ""}),
                 ("heading", {"text": "気づく：「あれ？」を大切に", "level": "h2"}),
                 (
                     "paragraph",
@@ -788,6 +791,7 @@ COURSE = {
                     "そして相談先を知っておくことは、あなた自身や家族が困ったときの"
                     "備えにもなります。</p>",
                 ),
+                ("figure", {"figure": "where-to-turn", "caption": ""}),
                 ("heading", {"text": "全国どこからでも使える相談先", "level": "h2"}),
                 (
                     "paragraph",
