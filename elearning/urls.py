@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.decorators.cache import never_cache
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -18,10 +17,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     # Wagtail's site history, in front of Wagtail's own at the same URL: kept to the user's area.
-    path("admin/reports/site-history/", never_cache(site_history.site_history)),
+    path("admin/reports/site-history/", site_history.site_history),
     path(
         "admin/reports/site-history/results/",
-        never_cache(site_history.site_history_results),
+        site_history.site_history_results,
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

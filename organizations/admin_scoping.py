@@ -213,8 +213,9 @@ class ScopedDeleteBulkAction(DeleteBulkAction):
     """Wagtail's bulk delete of snippets, limited to the rows in the user's area.
 
     Wagtail lists every requested id on the confirmation page, naming those the user may not
-    delete; rows outside the user's area are not named at all, ``id=all`` means all rows of
-    the user's area, and ids that are no key (``abc``, huge numbers) are ignored.
+    delete; here rows outside the user's area are not named at all (404 when only those were
+    asked for, 403 when the user may delete none of them), ``id=all`` means all rows of the
+    user's area, and ids that are no key (``abc``, huge numbers) are ignored.
     """
 
     def get_all_objects_in_listing_query(self, parent_id):
@@ -232,5 +233,8 @@ class ScopedDeleteBulkAction(DeleteBulkAction):
         if not rows:
             raise Http404
         allowed = [row for row in rows if self.check_perm(row)]
-        refused = [row for row in rows if not self.check_perm(row)]
+        if not allowed:
+            # Nothing the user may delete: no confirmation page listing what they may not.
+            raise PermissionDenied
+        refused = [row for row in rows if row not in allowed]
         return allowed, {"items_with_no_access": refused}

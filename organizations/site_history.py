@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, IntegerField, Q, Value
 from django.db.models.functions import Cast
+from django.views.decorators.cache import never_cache
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.filters import ContentTypeFilter
 from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
@@ -107,5 +108,8 @@ class ScopedSiteHistoryView(LogEntriesView):
         return queryset.order_by("-timestamp")
 
 
-site_history = require_admin_access(ScopedSiteHistoryView.as_view())
-site_history_results = require_admin_access(ScopedSiteHistoryView.as_view(results_only=True))
+# As Wagtail's admin URLs: admin access required, never cached.
+site_history = never_cache(require_admin_access(ScopedSiteHistoryView.as_view()))
+site_history_results = never_cache(
+    require_admin_access(ScopedSiteHistoryView.as_view(results_only=True))
+)
