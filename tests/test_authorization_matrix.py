@@ -323,13 +323,13 @@ def plain(name, roles, *args):
     return {name: (lambda w: reverse(name, args=[w[a] for a in args]), roles)}
 
 
-def wagtail_chooser(namespace, key, roles, *, create=NATIONAL):
+def wagtail_chooser(namespace, key, roles, *, create=NATIONAL, chosen=None):
     return {
         f"{namespace}:choose": (lambda w: reverse(f"{namespace}:choose"), roles),
         f"{namespace}:choose_results": (lambda w: reverse(f"{namespace}:choose_results"), roles),
         f"{namespace}:chosen": (
             lambda w: reverse(f"{namespace}:chosen", args=[w[key].pk]),
-            roles,
+            roles if chosen is None else chosen,
         ),
         f"{namespace}:chosen_multiple": (
             lambda w: reverse(f"{namespace}:chosen_multiple") + f"?id={w[key].pk}",
@@ -395,8 +395,9 @@ WAGTAIL_RULES = {
     **plain("wagtailadmin_workflows:task_chosen", ADMIN_USERS, "task_id"),
     **plain("wagtailembeds:chooser", ADMIN_USERS),
     **plain("wagtailembeds:chooser_upload", ADMIN_USERS),
-    **wagtail_chooser("wagtaildocs_chooser", "document", ADMIN_USERS),
-    **wagtail_chooser("wagtailimages_chooser", "image", ADMIN_USERS),
+    # Picking one by its id needs the permission to choose it (national administrators).
+    **wagtail_chooser("wagtaildocs_chooser", "document", ADMIN_USERS, chosen=NATIONAL),
+    **wagtail_chooser("wagtailimages_chooser", "image", ADMIN_USERS, chosen=NATIONAL),
     "wagtailimages_chooser:select_format": (
         lambda w: reverse("wagtailimages_chooser:select_format", args=[w["image"].pk]),
         NATIONAL,
@@ -418,9 +419,8 @@ WAGTAIL_RULES = {
         )
         for action in ("delete", "assign_role", "set_active_state")
     },
-    # Pages, images and documents (national, public content): Wagtail answers its
-    # confirmation page to everyone in the admin, listing what they may not change, and
-    # refuses the action itself to those without the permission.
+    # Pages, images and documents: Wagtail would answer its confirmation page to everyone in
+    # the admin, naming what they may not change; ours refuses (403) when nothing may be.
     **{
         f"bulk:wagtailcore.page:{action}": (
             lambda w, action=action: (

@@ -200,3 +200,27 @@ def test_bulk_delete_of_another_areas_windows_deletes_nothing(client, areas):
 def test_bulk_delete_with_ids_that_are_no_keys_is_a_404(client, areas, ids):
     client.force_login(areas["osaka_admin"])
     assert client.get(f"{BULK_DELETE}?{ids}").status_code == 404
+
+
+def test_bulk_actions_on_rows_the_user_may_not_change_are_refused_up_front(client, areas):
+    from wagtail.models import Page
+
+    course = factories.course(lessons=1)
+    client.force_login(areas["osaka_admin"])
+    for action in ("delete", "unpublish", "move"):
+        url = f"/admin/bulk/wagtailcore/page/{action}/?id={course.pk}"
+        # Wagtail's refusal in the admin: back to the dashboard, with its message.
+        assert client.get(url).status_code in (302, 403)
+        assert client.post(url).status_code in (302, 403)
+    assert Page.objects.filter(pk=course.pk, live=True).exists()
+    assert client.get("/admin/bulk/wagtailcore/page/delete/?id=abc").status_code == 404
+    assert client.get("/admin/bulk/nosuch/model/delete/?id=1").status_code == 404
+    assert client.get("/admin/bulk/wagtailcore/page/nosuch/?id=1").status_code == 404
+
+
+def test_the_national_administrator_still_gets_the_confirmation_page(client, areas):
+    course = factories.course(lessons=1)
+    client.force_login(areas["national"])
+    response = client.get(f"/admin/bulk/wagtailcore/page/unpublish/?id={course.pk}")
+    assert response.status_code == 200
+    assert course.title in response.content.decode()
