@@ -9,7 +9,7 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from organizations.admin_scoping import ScopedAdminForm, scoped
+from organizations.admin_scoping import ScopedAdminForm, SnippetChooserViewSet, scoped
 from organizations.viewsets import ScopedIndexView
 
 from . import services
@@ -154,6 +154,8 @@ class CertificateExportViewSet(ModelViewSet):
 class CourseCertificateOptionsViewSet(SnippetViewSet):
     """Per-course wording, issuer, logo and seal; empty fields use 設定 → 修了証の設定."""
 
+    # No "create" step in the chooser (it has no form; a POST there failed with a 500).
+    chooser_viewset_class = SnippetChooserViewSet
     model = CourseCertificateOptions
     icon = "doc-full"
     menu_label = _("修了証の設定（コース別）")

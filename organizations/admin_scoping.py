@@ -182,7 +182,26 @@ class ScopedChosenMultipleView(snippet_choosers.SnippetChosenMultipleView):
         return instances_in_scope(self.model_class, self.request.user).filter(pk__in=pks)
 
 
-class ScopedChooserViewSet(snippet_choosers.SnippetChooserViewSet):
+class ChooserCreateView(snippet_choosers.SnippetCreateView):
+    """The chooser's "create" step, 404 when the chooser has no creation form.
+
+    Wagtail routes it for every snippet chooser, but without ``form_fields`` there is no form
+    and a POST fails (500). Our snippets are created on their own add screens.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.get_creation_form_class() is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SnippetChooserViewSet(snippet_choosers.SnippetChooserViewSet):
+    """Wagtail's snippet chooser without the broken "create" step (``ChooserCreateView``)."""
+
+    create_view_class = ChooserCreateView
+
+
+class ScopedChooserViewSet(SnippetChooserViewSet):
     """A snippet chooser that lists, searches and returns only rows in the user's area."""
 
     choose_view_class = ScopedChooseView

@@ -248,3 +248,14 @@ def test_quiz_report_of_a_huge_page_id_is_a_404(client, users, page_id):
     client.force_login(users["national"])
     assert client.get(f"/admin/reports/quiz/{page_id}/").status_code == 404
     assert client.get(f"/admin/reports/questionnaire/{page_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "chooser",
+    ["courses/consultationwindow", "quizzes/question", "certificates/coursecertificateoptions"],
+)
+def test_snippet_choosers_have_no_create_step_to_fail_on(client, users, chooser):
+    client.force_login(users["national"])
+    url = f"/admin/snippets/choose/{chooser}/create/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "窓口"}).status_code == 404

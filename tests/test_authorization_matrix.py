@@ -132,7 +132,7 @@ def chooser(model_path, key, roles, *, create, chosen=None):
             lambda w: reverse(f"{namespace}:chosen_multiple") + f"?id={w[key].pk}",
             roles,
         ),
-        # Creating from the chooser needs the model's "add" permission.
+        # The choosers have no creation form (snippets are added on their own screens): 404.
         f"{namespace}:create": (lambda w: reverse(f"{namespace}:create"), create),
     }
 
@@ -267,14 +267,14 @@ RULES = {
     **listing("certificateexport", ADMINS),
     **snippet_listing(WINDOWS, ADMINS),
     **pk_routes(WINDOWS, "window", SNIPPET_VIEWS, AREA_A),
-    **chooser("courses_consultationwindow", "window", CHOOSERS, create=ADMINS, chosen=AREA_A),
+    **chooser("courses_consultationwindow", "window", CHOOSERS, create=NOBODY, chosen=AREA_A),
     # National content: the question bank and per-course certificate wording.
     **snippet_listing(QUESTIONS, NATIONAL),
     **pk_routes(QUESTIONS, "question", SNIPPET_VIEWS, NATIONAL),
-    **chooser("quizzes_question", "question", CHOOSERS, create=NATIONAL),
+    **chooser("quizzes_question", "question", CHOOSERS, create=NOBODY),
     **snippet_listing(OPTIONS, NATIONAL),
     **pk_routes(OPTIONS, "options", SNIPPET_VIEWS, NATIONAL),
-    **chooser("certificates_coursecertificateoptions", "options", CHOOSERS, create=NATIONAL),
+    **chooser("certificates_coursecertificateoptions", "options", CHOOSERS, create=NOBODY),
     # Who administers what: national only.
     **listing("adminscope", NATIONAL),
     **pk_routes("adminscope", "scope_row", SNIPPET_VIEWS, NATIONAL),
