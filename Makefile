@@ -77,4 +77,4 @@ clean:
 ## Update the English interface catalogue (needs GNU gettext: apt-get install gettext).
 messages: install
 	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore='*/seed_content/*' --ignore=tests
-	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py compilemessages -l en -l ja --ignore=.venv

@@ -23,7 +23,12 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from courses.models import CoursePage
-from organizations.admin_scoping import ScopedAdminForm, ScopedObjectMixin, scoped
+from organizations.admin_scoping import (
+    ScopedAdminForm,
+    ScopedObjectMixin,
+    SnippetChooserViewSet,
+    scoped,
+)
 from organizations.viewsets import ScopedIndexView
 
 from . import services
@@ -420,6 +425,8 @@ class CertificateExportViewSet(ModelViewSet):
 class CourseCertificateOptionsViewSet(SnippetViewSet):
     """Per-course wording, issuer, logo and seal; empty fields use 設定 → 修了証の設定."""
 
+    # No "create" step in the chooser (it has no form; a POST there failed with a 500).
+    chooser_viewset_class = SnippetChooserViewSet
     model = CourseCertificateOptions
     icon = "doc-full"
     menu_label = _("修了証の設定（コース別）")

@@ -20,12 +20,11 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.snippets import SnippetViewSet
 
 from elearning.dates import tokyo_date
 from elearning.imports import normalise_code
 from elearning.spreadsheets import ExcelCsvMixin
-from organizations.admin_scoping import ScopedAdminForm, scoped
+from organizations.admin_scoping import ScopedAdminForm, ScopedSnippetViewSet, scoped
 from organizations.models import Department, StaffMember
 from organizations.scopes import require_scope, scope_for_user
 
@@ -77,7 +76,7 @@ def _window_visibility(window) -> str:
     return _("表示中")
 
 
-class ConsultationWindowViewSet(SnippetViewSet):
+class ConsultationWindowViewSet(ScopedSnippetViewSet):
     """Consultation windows: each municipality keeps its own; the nation keeps the national ones."""
 
     model = ConsultationWindow
@@ -99,23 +98,16 @@ class ConsultationWindowViewSet(SnippetViewSet):
     # on no municipality, and it splits no Japanese words).
     search_backend_name = None
     edit_handler = ObjectList(ConsultationWindow.panels, base_form_class=ScopedAdminForm)
+    # The shared scoped views, with the warning about windows learners cannot reach.
     add_view_class = type(
         "WindowCreateView", (UnreachableWindowWarningMixin, snippet_views.CreateView), {}
     )
     edit_view_class = type(
-        "WindowEditView", (UnreachableWindowWarningMixin, scoped(snippet_views.EditView)), {}
+        "WindowEditView", (UnreachableWindowWarningMixin, ScopedSnippetViewSet.edit_view_class), {}
     )
-    delete_view_class = scoped(snippet_views.DeleteView)
-    inspect_view_class = scoped(snippet_views.InspectView)
-    history_view_class = scoped(snippet_views.HistoryView)
-    usage_view_class = scoped(snippet_views.UsageView)
 
     def get_queryset(self, request):
-        scope = scope_for_user(request.user)
-        queryset = ConsultationWindow.objects.select_related("municipality")
-        if scope is None:
-            return queryset.none()
-        return scope.filter(queryset)
+        return super().get_queryset(request).select_related("municipality")
 
 
 # --- Mandatory staff training --------------------------------------------------------------

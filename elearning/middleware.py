@@ -22,3 +22,42 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 update[directive] = [*update.get(directive, []), *sources]
             parts.update = update
         return parts
+
+
+def _is_id_parameter(name: str) -> bool:
+    return name == "pk" or name == "id" or name.endswith("_id")
+
+
+class MalformedIdMiddleware:
+    """A path whose id is no id (``/chosen/abc/``, ``/chosen/日本語/``) is a 404, not a 500.
+
+    Our routes take ids through the ``<id:…>`` converter; some of Wagtail's (the image,
+    document and snippet choosers) take any text as the key and hand it to the database,
+    which raises ``ValueError``. Only that case is turned into 404: the exception must be a
+    conversion error and the URL must carry an id parameter that is not a database id.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import ValidationError
+        from django.http import Http404
+
+        from .converters import parse_object_id
+
+        if not isinstance(exception, ValueError | ValidationError | OverflowError):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is None:
+            return None
+        malformed = any(
+            _is_id_parameter(name) and parse_object_id(value) is None
+            for name, value in match.kwargs.items()
+        )
+        if malformed:
+            raise Http404
+        return None

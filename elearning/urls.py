@@ -1,14 +1,16 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
 from certificates.credential_views import did_json
 from courses import views as course_views
-from organizations import password_reset
+from organizations import admin_scoping, password_reset, site_history
 from reports import views as report_views
 from reports.api import api as kpi_api
 
@@ -19,6 +21,17 @@ urlpatterns = [
     path("favicon.ico", favicon),
     # The issuer of credentials, as did:web:<host> (certificates/did.py).
     path(".well-known/did.json", did_json, name="did-document"),
+    # Wagtail's site history, in front of Wagtail's own at the same URL: kept to the user's area.
+    path("admin/reports/site-history/", site_history.site_history),
+    path(
+        "admin/reports/site-history/results/",
+        site_history.site_history_results,
+    ),
+    # Wagtail's bulk actions, refused up front when the user may act on none of the rows.
+    path(
+        "admin/bulk/<str:app_label>/<str:model_name>/<str:action>/",
+        never_cache(require_admin_access(admin_scoping.bulk_action)),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),

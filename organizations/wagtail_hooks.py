@@ -2,6 +2,7 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from .admin_scoping import ScopedDeleteBulkAction
 from .admin_views import RosterImportView, invitations
 from .models import Department, Municipality, StaffMember
 from .permissions import ScopedModelPermissionPolicy, StaffPermissionPolicy
@@ -14,6 +15,8 @@ register_permission_policy(
 register_permission_policy(Department, ScopedModelPermissionPolicy(Department))
 register_permission_policy(StaffMember, StaffPermissionPolicy(StaffMember))
 hooks.register("learner_data_export", staff_record_export)
+# After Wagtail's own bulk delete (order 0), so that this one replaces it for every snippet.
+hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)
 
 
 @hooks.register("register_admin_viewset")

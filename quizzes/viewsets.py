@@ -13,6 +13,7 @@ from wagtail.contrib.forms.views import SubmissionsListView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from elearning.spreadsheets import ExcelCsvMixin
+from organizations.admin_scoping import SnippetChooserViewSet
 from organizations.scopes import require_scope
 
 from .models import Attempt, Question, QuestionnairePage, QuizPage
@@ -20,6 +21,8 @@ from .queries import attempt_summary, attempts_in_scope, item_analysis, question
 
 
 class QuestionViewSet(SnippetViewSet):
+    # No "create" step in the chooser (it has no form; a POST there failed with a 500).
+    chooser_viewset_class = SnippetChooserViewSet
     model = Question
     icon = "help"
     menu_label = _("確認テストの問題")

@@ -8,12 +8,18 @@ permissions for 大阪府; the editor may open the admin but has no area.
 """
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from wagtail.documents.models import Document
+from wagtail.images.models import Image
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.log_actions import log
+from wagtail.models import Page, Task
 
 from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
@@ -37,6 +43,15 @@ NOBODY: set[str] = set()
 ADMINS = {"admin_a", "admin_b", "prefecture", "national"}  # every administrator with an area
 AREA_A = {"admin_a", "prefecture", "national"}  # those whose area holds 大阪市's records
 NATIONAL = {"national"}
+
+# Names only 大阪市's records carry: no admin page shown to 堺市's administrator or to the
+# editor (who has no area) may contain one of them.
+DEPARTMENT_A = "大阪市つながり推進課"
+WINDOW_A = "大阪市つながり休止中窓口"
+STAFF_A = "職員 太郎"
+ADMIN_A = "admin-a"
+MARKERS_A = (DEPARTMENT_A, WINDOW_A, STAFF_A, ADMIN_A)
+OUTSIDE_A = {"admin_b", "editor"}
 
 
 def our_routes():
@@ -103,20 +118,23 @@ def snippet_listing(namespace, roles):
 CHOOSERS = ADMINS | {"editor"}
 
 
-def chooser(model_path, key, roles, *, create):
+def chooser(model_path, key, roles, *, create, chosen=None):
+    """The five URLs of a snippet chooser. ``chosen``: who may pick the object by its id (for
+    an area-scoped chooser, only those whose area holds it); the listings answer everyone in
+    ``roles``, and the leak check makes sure they list nothing of another area."""
     namespace = f"wagtailsnippetchoosers_{model_path}"
     return {
         f"{namespace}:choose": (lambda w: reverse(f"{namespace}:choose"), roles),
         f"{namespace}:choose_results": (lambda w: reverse(f"{namespace}:choose_results"), roles),
         f"{namespace}:chosen": (
             lambda w: reverse(f"{namespace}:chosen", args=[w[key].pk]),
-            roles,
+            roles if chosen is None else chosen,
         ),
         f"{namespace}:chosen_multiple": (
             lambda w: reverse(f"{namespace}:chosen_multiple") + f"?id={w[key].pk}",
             roles,
         ),
-        # Creating from the chooser needs the model's "add" permission.
+        # The choosers have no creation form (snippets are added on their own screens): 404.
         f"{namespace}:create": (lambda w: reverse(f"{namespace}:create"), create),
     }
 
@@ -267,14 +285,14 @@ RULES = {
     **listing("certificateexport", ADMINS),
     **snippet_listing(WINDOWS, ADMINS),
     **pk_routes(WINDOWS, "window", SNIPPET_VIEWS, AREA_A),
-    **chooser("courses_consultationwindow", "window", CHOOSERS, create=ADMINS),
+    **chooser("courses_consultationwindow", "window", CHOOSERS, create=NOBODY, chosen=AREA_A),
     # National content: the question bank and per-course certificate wording.
     **snippet_listing(QUESTIONS, NATIONAL),
     **pk_routes(QUESTIONS, "question", SNIPPET_VIEWS, NATIONAL),
-    **chooser("quizzes_question", "question", CHOOSERS, create=NATIONAL),
+    **chooser("quizzes_question", "question", CHOOSERS, create=NOBODY),
     **snippet_listing(OPTIONS, NATIONAL),
     **pk_routes(OPTIONS, "options", SNIPPET_VIEWS, NATIONAL),
-    **chooser("certificates_coursecertificateoptions", "options", CHOOSERS, create=NATIONAL),
+    **chooser("certificates_coursecertificateoptions", "options", CHOOSERS, create=NOBODY),
     # Who administers what: national only.
     **listing("adminscope", NATIONAL),
     **pk_routes("adminscope", "scope_row", SNIPPET_VIEWS, NATIONAL),
@@ -301,6 +319,178 @@ RULES = {
 }
 
 
+# --- Wagtail's own admin routes: reports, choosers, bulk actions ------------------------------
+# Not ours, but they list records: every report, chooser and bulk action gets a rule too
+# (``test_every_wagtail_report_chooser_and_bulk_action_has_a_rule``), and the leak check.
+
+ADMIN_USERS = ADMINS | {"editor"}  # everyone who may open the admin
+
+
+def bulk(app_model, action, key, roles):
+    app, model = app_model.split(".")
+
+    def url(w):
+        ids = w[key] if isinstance(w[key], list) else [w[key]]
+        query = "&".join(f"id={obj.pk}" for obj in ids)
+        return reverse("wagtail_bulk_action", args=[app, model, action]) + f"?{query}"
+
+    return {f"bulk:{app_model}:{action}": (url, roles)}
+
+
+def plain(name, roles, *args):
+    return {name: (lambda w: reverse(name, args=[w[a] for a in args]), roles)}
+
+
+def wagtail_chooser(namespace, key, roles, *, create=NATIONAL, chosen=None):
+    return {
+        f"{namespace}:choose": (lambda w: reverse(f"{namespace}:choose"), roles),
+        f"{namespace}:choose_results": (lambda w: reverse(f"{namespace}:choose_results"), roles),
+        f"{namespace}:chosen": (
+            lambda w: reverse(f"{namespace}:chosen", args=[w[key].pk]),
+            roles if chosen is None else chosen,
+        ),
+        f"{namespace}:chosen_multiple": (
+            lambda w: reverse(f"{namespace}:chosen_multiple") + f"?id={w[key].pk}",
+            roles,
+        ),
+        f"{namespace}:create": (lambda w: reverse(f"{namespace}:create"), create),
+    }
+
+
+WAGTAIL_RULES = {
+    # Page reports need page permissions, held by the national administrators only.
+    **{
+        f"wagtailadmin_reports:{name}": (
+            lambda w, name=name: reverse(f"wagtailadmin_reports:{name}"),
+            NATIONAL,
+        )
+        for name in (
+            "locked_pages",
+            "locked_pages_results",
+            "workflow",
+            "workflow_results",
+            "workflow_tasks",
+            "workflow_tasks_results",
+            "aging_pages",
+            "aging_pages_results",
+            "page_types_usage",
+            "page_types_usage_results",
+        )
+    },
+    # The site history: everyone in the admin, each reading their own area (leak check).
+    "wagtailadmin_reports:site_history": (
+        lambda w: reverse("wagtailadmin_reports:site_history"),
+        ADMIN_USERS,
+    ),
+    "wagtailadmin_reports:site_history_results": (
+        lambda w: reverse("wagtailadmin_reports:site_history_results"),
+        ADMIN_USERS,
+    ),
+    "site_history_csv": (
+        lambda w: reverse("wagtailadmin_reports:site_history") + "?export=csv",
+        ADMIN_USERS,
+    ),
+    # The page chooser: pages are national, public content.
+    **plain("wagtailadmin_choose_page", ADMIN_USERS),
+    **plain("wagtailadmin_choose_page_child", ADMIN_USERS, "root_page_id"),
+    "wagtailadmin_choose_page_search": (
+        lambda w: reverse("wagtailadmin_choose_page_search") + "?q=a",
+        ADMIN_USERS,
+    ),
+    "wagtailadmin_choose_page_chosen_multiple": (
+        lambda w: reverse("wagtailadmin_choose_page_chosen_multiple") + f"?id={w['lesson'].pk}",
+        ADMIN_USERS,
+    ),
+    **plain("wagtailadmin_choose_page_external_link", ADMIN_USERS),
+    **plain("wagtailadmin_choose_page_email_link", ADMIN_USERS),
+    **plain("wagtailadmin_choose_page_phone_link", ADMIN_USERS),
+    **plain("wagtailadmin_choose_page_anchor_link", ADMIN_USERS),
+    # Workflow tasks, images and documents are national content (lesson media, the approval
+    # step); Wagtail lets everyone in the admin choose them, and they name no area.
+    **plain("wagtailadmin_workflows:task_chooser", ADMIN_USERS),
+    **plain("wagtailadmin_workflows:task_chooser_results", ADMIN_USERS),
+    **plain("wagtailadmin_workflows:task_chooser_create", ADMIN_USERS),
+    **plain("wagtailadmin_workflows:task_chosen", ADMIN_USERS, "task_id"),
+    **plain("wagtailembeds:chooser", ADMIN_USERS),
+    **plain("wagtailembeds:chooser_upload", ADMIN_USERS),
+    # Picking one by its id needs the permission to choose it (national administrators).
+    **wagtail_chooser("wagtaildocs_chooser", "document", ADMIN_USERS, chosen=NATIONAL),
+    **wagtail_chooser("wagtailimages_chooser", "image", ADMIN_USERS, chosen=NATIONAL),
+    "wagtailimages_chooser:select_format": (
+        lambda w: reverse("wagtailimages_chooser:select_format", args=[w["image"].pk]),
+        NATIONAL,
+    ),
+    # Bulk actions on another area's rows: the confirmation page is for those whose area
+    # holds them; 堺市 gets 404 (its area has no such row), names nothing.
+    **bulk("courses.consultationwindow", "delete", "window", AREA_A),
+    # One window of 大阪市 and one of 堺市: each administrator is offered their own only.
+    **bulk("courses.consultationwindow", "delete", "windows_a_and_b", ADMINS),
+    **bulk("quizzes.question", "delete", "question", NATIONAL),
+    **bulk("certificates.coursecertificateoptions", "delete", "options", NATIONAL),
+    **{
+        f"bulk:auth.user:{action}": (
+            lambda w, action=action: (
+                reverse("wagtail_bulk_action", args=["auth", "user", action])
+                + f"?id={w['users']['admin_a'].pk}"
+            ),
+            NATIONAL,
+        )
+        for action in ("delete", "assign_role", "set_active_state")
+    },
+    # Pages, images and documents: Wagtail would answer its confirmation page to everyone in
+    # the admin, naming what they may not change; ours refuses (403) when nothing may be.
+    **{
+        f"bulk:wagtailcore.page:{action}": (
+            lambda w, action=action: (
+                reverse("wagtail_bulk_action", args=["wagtailcore", "page", action])
+                + f"?id={w['lesson'].pk}"
+            ),
+            NATIONAL,
+        )
+        for action in ("delete", "move", "publish", "unpublish")
+    },
+    **{
+        f"bulk:{app}.{model}:{action}": (
+            lambda w, app=app, model=model, action=action: (
+                reverse("wagtail_bulk_action", args=[app, model, action]) + f"?id={w[model].pk}"
+            ),
+            NATIONAL,
+        )
+        for app, model in (("wagtaildocs", "document"), ("wagtailimages", "image"))
+        for action in ("delete", "add_tags", "add_to_collection")
+    },
+}
+
+
+def wagtail_listing_routes():
+    """Names of Wagtail's report and chooser routes, and every registered bulk action."""
+    from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+
+    def walk(patterns, ns=None, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ns
+                if pattern.namespace:
+                    inner = f"{ns}:{pattern.namespace}" if ns else pattern.namespace
+                yield from walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                path = prefix + str(pattern.pattern)
+                name = f"{ns}:{pattern.name}" if ns else pattern.name
+                if path.startswith("admin/") and (
+                    "reports/" in path or "choose" in path or "chooser" in path
+                ):
+                    yield name
+
+    names = {name for name in walk(get_resolver().url_patterns) if name not in RULES}
+    names = {name for name in names if not name.startswith("wagtailsnippetchoosers_")}
+    bulk_action_registry._scan_for_bulk_actions()
+    for app, models in bulk_action_registry.actions.items():
+        for model, actions in models.items():
+            for action in actions:
+                names.add(f"bulk:{app}.{model}:{action}")
+    return sorted(names)
+
+
 @pytest.fixture
 def world(django_user_model):
     osaka = factories.municipality()
@@ -312,7 +502,7 @@ def world(django_user_model):
     quiz = factories.quiz(quiz_course)
     questionnaire = QuestionnairePage(title="アンケート", slug="questionnaire")
     quiz_course.add_child(instance=questionnaire)
-    department = Department.objects.create(municipality=osaka, name="福祉課")
+    department = Department.objects.create(municipality=osaka, name=DEPARTMENT_A)
 
     permissions = [
         Permission.objects.get(content_type__app_label=app, codename=codename)
@@ -340,11 +530,11 @@ def world(django_user_model):
     staff_member = StaffMember.objects.create(
         municipality=osaka,
         staff_number="1001",
-        name="職員 太郎",
+        name=STAFF_A,
         department=department,
         learner=staff_learner,
     )
-    admin_a = account("admin-a", perms=permissions, level="municipality", municipality=osaka)
+    admin_a = account(ADMIN_A, perms=permissions, level="municipality", municipality=osaka)
     assignment = StaffAssignment.objects.create(
         municipality=osaka,
         course=staff_course,
@@ -353,9 +543,13 @@ def world(django_user_model):
         fiscal_year=2025,
         created_by=admin_a,
     )
-    export = CertificateExport.objects.create(
-        requested_by=admin_a, status="done", requested_scope=scope_key(scope_for_user(admin_a))
-    )
+    window = ConsultationWindow.objects.create(name=WINDOW_A, municipality=osaka, is_active=False)
+    # What the site history shows: 大阪市's edits, by 大阪市's administrator.
+    for instance in (department, window, staff_member, assignment):
+        log(instance, "wagtail.edit", user=admin_a)
+        export = CertificateExport.objects.create(
+            requested_by=admin_a, status="done", requested_scope=scope_key(scope_for_user(admin_a))
+        )
     export.file.save("certificates.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
     users = {
         "anonymous": None,
@@ -372,6 +566,16 @@ def world(django_user_model):
     return {
         "users": users,
         "osaka": osaka,
+        "root_page_id": Page.get_first_root_node().pk,
+        "task_id": Task.objects.create(name="承認").pk,
+        "document": Document.objects.create(
+            title="資料", file=ContentFile(b"%PDF-1.4\n", name="guide.pdf")
+        ),
+        "image": Image.objects.create(title="写真", file=get_test_image_file()),
+        "windows_a_and_b": [
+            window,
+            ConsultationWindow.objects.create(name="堺市の窓口", municipality=sakai),
+        ],
         "lesson": factories.lessons_of(course)[0],
         "quiz": quiz,
         "questionnaire": questionnaire,
@@ -382,7 +586,7 @@ def world(django_user_model):
         "staff_member": staff_member,
         "assignment": assignment,
         "export": export,
-        "window": ConsultationWindow.objects.create(name="相談窓口", municipality=osaka),
+        "window": window,
         "question": quiz.questions.first(),
         "options": CourseCertificateOptions.objects.create(course=course),
         "scope_row": AdminScope.objects.get(user=admin_a),
@@ -407,9 +611,25 @@ def test_rules_name_only_existing_routes():
     assert sorted(set(RULES) - set(our_routes())) == []
 
 
-@pytest.mark.parametrize("route", sorted(RULES))
+def test_every_wagtail_report_chooser_and_bulk_action_has_a_rule():
+    missing = [name for name in wagtail_listing_routes() if name not in WAGTAIL_RULES]
+    assert missing == [], f"Wagtail routes without an authorization rule: {missing}"
+
+
+def test_the_site_history_is_the_area_scoped_one():
+    from organizations import site_history
+
+    for name in ("site_history", "site_history_results"):
+        match = resolve(reverse(f"wagtailadmin_reports:{name}"))
+        assert match.func is getattr(site_history, name)
+
+
+ALL_RULES = {**RULES, **WAGTAIL_RULES}
+
+
+@pytest.mark.parametrize("route", sorted(ALL_RULES))
 def test_each_role_gets_exactly_the_access_it_should(client, world, route):
-    make_url, allowed = RULES[route]
+    make_url, allowed = ALL_RULES[route]
     url = make_url(world)
     wrong = []
     cache.clear()  # the public certificate views are rate-limited per client
@@ -417,7 +637,8 @@ def test_each_role_gets_exactly_the_access_it_should(client, world, route):
         client.logout()
         if world["users"][role] is not None:
             client.force_login(world["users"][role])
-        status = client.get(url, REMOTE_ADDR=f"192.0.2.{number + 1}").status_code
+        response = client.get(url, REMOTE_ADDR=f"192.0.2.{number + 1}")
+        status = response.status_code
         if route == "favicon.ico":
             ok = status == 301
         elif role in allowed:
@@ -426,4 +647,15 @@ def test_each_role_gets_exactly_the_access_it_should(client, world, route):
             ok = status in DENIED or (route.startswith("kpi_api") and status in (401, 403))
         if not ok:
             wrong.append(f"{role}: {status}")
+        elif status == 200 and role in OUTSIDE_A and url.startswith("/admin/"):
+            wrong += [f"{role} sees {m}" for m in MARKERS_A if m in page_text(response)]
     assert wrong == [], f"{route} ({url}): {', '.join(wrong)}"
+
+
+def page_text(response):
+    """The text of a page, of a chooser's JSON answer (non-ASCII escaped) or of a download."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode("utf-8", "replace")

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "elearning.middleware.ContentSecurityPolicyMiddleware",
     "organizations.middleware.LearnerMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A path id that is no id ("abc") reaching the database: 404 instead of 500.
+    "elearning.middleware.MalformedIdMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
