@@ -180,3 +180,21 @@ def test_public_pages_load_nothing_from_other_hosts(client):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
+
+
+@pytest.mark.django_db
+def test_the_start_note_says_the_right_thing_to_each_visitor(client, django_user_model):
+    citizen_course = factories.course(audience="citizen", lessons=1)
+    staff_course = factories.course(audience="staff", lessons=1)
+    # A first-time visitor of a citizen course needs no account.
+    assert "アカウントは不要です" in client.get(citizen_course.url).content.decode()
+    # A visitor of a staff course is asked to log in first, and the link brings them back.
+    staff_page = client.get(staff_course.url).content.decode()
+    assert "アカウントは不要です" not in staff_page
+    assert f'href="/accounts/login/?next={staff_course.url}"' in staff_page
+    # Signed in (staff or a citizen with an account): progress goes with the account.
+    client.force_login(django_user_model.objects.create_user("staff-1", password="pw-12345678"))
+    for course in (citizen_course, staff_course):
+        page = client.get(course.url).content.decode()
+        assert "アカウントは不要です" not in page
+        assert "あなたのアカウントに記録されます" in page
