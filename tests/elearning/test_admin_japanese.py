@@ -92,6 +92,11 @@ def test_form_errors_offer_the_way_to_the_first_error_in_japanese(client, osaka_
 def test_admin_scripts_catalogue_is_completed(client, national):
     response = client.get("/admin/jsi18n/")
     assert response.status_code == 200
-    body = response.content.decode("unicode_escape")
+    # The catalogue is JavaScript with non-ASCII characters written as \uXXXX escapes.
+    body = re.sub(
+        r"\\u([0-9a-fA-F]{4})",
+        lambda match: chr(int(match.group(1), 16)),
+        response.content.decode(),
+    )
     assert "すべて折りたたむ" in body  # "Collapse all"
     assert "すべて開く" in body  # "Expand all"
