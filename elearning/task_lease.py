@@ -95,11 +95,27 @@ def stale_tasks_requeue(*, lease_seconds: float | None = None, now=None) -> Swee
                 queue.requeue(row)
                 result.requeued.append(row.id)
         TaskHeartbeat.objects.filter(task_id__in=result.requeued + result.failed).delete()
+        failed_rows = [row for row in rows if row.id in result.failed]
+        # As the worker does for a task that raised: whoever shows the task's own state (the
+        # export's 作成中) hears that it ended, once the FAILED row is committed.
+        transaction.on_commit(lambda: _announce_failed(failed_rows))
     for task_id in result.requeued:
         logger.warning("Re-queued task %s: its worker stopped beating", task_id)
     for task_id in result.failed:
         logger.error("Recorded task %s as failed: its worker stopped beating", task_id)
     return result
+
+
+def _announce_failed(rows) -> None:
+    from django_tasks.signals import task_finished
+    from django_tasks_db.backend import DatabaseBackend
+
+    for row in rows:
+        try:
+            task_result = row.task_result
+        except ImportError:  # the task's code is gone: nobody to tell
+            continue
+        task_finished.send(sender=DatabaseBackend, task_result=task_result)
 
 
 def _path(cls) -> str:

@@ -8,17 +8,19 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from certificates.models import CertificateExport
 from elearning.models import TaskHeartbeat
 from elearning.task_lease import stale_tasks_requeue
+from tests import factories
 
 EXPORT = "certificates.exports.build_certificate_export"
 RESET = "organizations.password_reset.send_password_reset"
 
 
-def running(task_path=EXPORT, *, started_seconds_ago=600, workers=("worker-a",)):
+def running(task_path=EXPORT, *, started_seconds_ago=600, workers=("worker-a",), args=(1,)):
     """A queue row claimed by ``workers`` (the last one runs it), started that long ago."""
     row = DBTaskResult.objects.create(
-        args_kwargs={"args": [1], "kwargs": {}},
+        args_kwargs={"args": list(args), "kwargs": {}},
         task_path=task_path,
         backend_name="default",
         run_after=get_date_max(),
@@ -97,6 +99,26 @@ def test_task_that_keeps_killing_its_worker_is_failed_after_max_attempts():
     assert row.status == "FAILED" and row.finished_at is not None
     assert row.exception_class_path == "elearning.task_lease.WorkerLost"
     assert "3回" in row.traceback
+
+
+@pytest.mark.django_db
+def test_export_given_up_shows_failed_to_its_administrator(django_capture_on_commit_callbacks):
+    export = CertificateExport.objects.create(
+        requested_by=factories.user(), status=CertificateExport.Status.RUNNING, done=470
+    )
+    done = CertificateExport.objects.create(
+        requested_by=factories.user(), status=CertificateExport.Status.DONE
+    )
+    running(args=[export.pk], workers=("w1", "w2", "w3"))
+    running(args=[done.pk], workers=("w1", "w2", "w3"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(stale_tasks_requeue().failed) == 2
+
+    export.refresh_from_db()
+    assert export.status == "failed" and "もう一度作成してください" in export.error
+    done.refresh_from_db()
+    assert done.status == "done"  # a finished export is never marked failed
 
 
 @pytest.mark.django_db
