@@ -34,8 +34,8 @@ from .models import TaskHeartbeat
 logger = logging.getLogger(__name__)
 
 # Tasks that must not run twice even after a crash: a password reset mail may already have
-# left when the worker died, and a second reset mail is worse than none (the page tells the
-# person to ask again if nothing arrives). Everything else is idempotent or claim-guarded.
+# left when the worker died, and a second reset mail is worse than none (the person can ask
+# again). Everything else is idempotent or claim-guarded.
 AT_MOST_ONCE_TASKS = frozenset({"organizations.password_reset.send_password_reset"})
 
 
