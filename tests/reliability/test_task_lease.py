@@ -2,9 +2,12 @@
 (elearning/task_lease.py); the real worker killed with SIGKILL is in test_task_interruption.py."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.core import checks
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -139,3 +142,39 @@ def test_command_reports_what_it_did_and_refuses_a_bad_lease(capsys):
     assert "再投入 1 件、失敗として記録 0 件" in capsys.readouterr().out
     with pytest.raises(CommandError, match="0 より大きい"):
         call_command("requeue_stale_tasks", "--lease", "0")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_never_take_the_same_task(postgres_only):
+    row = running()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_sweep_holding_the_row():
+        try:
+            with transaction.atomic():
+                DBTaskResult.objects.select_for_update().get(pk=row.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_sweep_holding_the_row)
+    other.start()
+    try:
+        assert locked.wait(timeout=30)
+        # The row another sweep holds is skipped, not waited for and not re-queued twice.
+        assert stale_tasks_requeue().requeued == []
+    finally:
+        release.set()
+        other.join(timeout=30)
+    assert stale_tasks_requeue().requeued == [row.pk]
+
+
+def test_lease_shorter_than_two_heartbeats_is_refused(settings):
+    settings.TASK_HEARTBEAT_SECONDS = 30
+    settings.TASK_LEASE_SECONDS = 45
+    errors = checks.run_checks()
+    assert "elearning.E002" in [error.id for error in errors]
+    settings.TASK_LEASE_SECONDS = 300
+    assert "elearning.E002" not in [error.id for error in checks.run_checks()]
