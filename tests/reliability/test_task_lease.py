@@ -145,7 +145,7 @@ def test_command_reports_what_it_did_and_refuses_a_bad_lease(capsys):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_never_take_the_same_task(postgres_only):
     row = running()
     locked, release = threading.Event(), threading.Event()
