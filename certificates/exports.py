@@ -111,6 +111,25 @@ def build_certificate_export(export_id: int) -> int:
     return done
 
 
+def export_task_given_up(task_result) -> bool:
+    """Mark the export of a FAILED ``build_certificate_export`` run 失敗 if the task could not
+    do so itself (its worker died); True when it did. A task that raised has already marked it,
+    and a finished export stays as it is."""
+    if task_result.status != "FAILED" or task_result.task.func is not build_certificate_export.func:
+        return False
+    if not task_result.args:
+        return False
+    return bool(
+        CertificateExport.objects.filter(
+            pk=task_result.args[0],
+            status__in=[CertificateExport.Status.QUEUED, CertificateExport.Status.RUNNING],
+        ).update(
+            status=CertificateExport.Status.FAILED,
+            error="作成中に処理が繰り返し停止したため中止しました。もう一度作成してください。",
+        )
+    )
+
+
 def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
     """Delete the ZIPs of exports finished more than ``days`` ago (default
     ``CERTIFICATE_EXPORT_RETENTION_DAYS``), and ZIPs of that age no export points at; returns

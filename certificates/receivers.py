@@ -1,12 +1,15 @@
-"""Certificates are issued in the same transaction as the completion they certify."""
+"""Certificates are issued in the same transaction as the completion they certify; an export
+whose task was given up says so."""
 
 from django.dispatch import receiver
+from django_tasks.signals import task_finished
 
 from courses.models import Completion
 from courses.signals import course_completed
 from organizations.models import Learner
 from organizations.signals import learner_deleting
 
+from .exports import export_task_given_up
 from .services import certificate_issue, certificate_withhold_names
 
 
@@ -20,3 +23,10 @@ def issue_on_completion(sender, completion, **kwargs):
 def withhold_names(sender, learner, **kwargs):
     """A learner who deletes their data keeps verifiable certificates, without their name."""
     certificate_withhold_names(learner=learner)
+
+
+@receiver(task_finished)
+def export_given_up(sender, task_result, **kwargs):
+    """An export whose worker died too often shows 失敗, not 作成中 for ever
+    (elearning/task_lease.py records such a task FAILED without running it)."""
+    export_task_given_up(task_result)

@@ -16,3 +16,6 @@ class ElearningConfig(AppConfig):
         from .page_cache import connect_invalidation
 
         connect_invalidation()
+        from .task_lease import connect_heartbeat
+
+        connect_heartbeat()

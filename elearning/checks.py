@@ -17,3 +17,19 @@ def csrf_middleware_installed(app_configs, **kwargs):
             id="elearning.E001",
         )
     ]
+
+
+@checks.register()
+def task_lease_longer_than_heartbeat(app_configs, **kwargs):
+    """A lease shorter than two heartbeats would let the sweep re-queue tasks whose worker is
+    alive, running them twice at once (elearning/task_lease.py)."""
+    if float(settings.TASK_LEASE_SECONDS) >= 2 * float(settings.TASK_HEARTBEAT_SECONDS):
+        return []
+    return [
+        checks.Error(
+            "TASK_LEASE_SECONDS must be at least twice TASK_HEARTBEAT_SECONDS: live workers' "
+            "tasks would be re-queued and run twice.",
+            hint="Keep the lease several heartbeats long (defaults 300 and 30 seconds).",
+            id="elearning.E002",
+        )
+    ]

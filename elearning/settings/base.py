@@ -169,6 +169,12 @@ TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
+# Database queue only (elearning/task_lease.py): a worker running a task writes a heartbeat
+# every TASK_HEARTBEAT_SECONDS; `manage.py requeue_stale_tasks` re-queues a RUNNING task whose
+# heartbeat is older than TASK_LEASE_SECONDS (its worker died), at most TASK_MAX_ATTEMPTS runs.
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "300"))
+TASK_HEARTBEAT_SECONDS = float(os.environ.get("TASK_HEARTBEAT_SECONDS", "30"))
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -23,6 +23,8 @@ from certificates.models import Certificate, CertificateExport
 from courses import services as course_services
 from courses.models import TrainingReminder
 from courses.tasks import send_training_reminders
+from elearning.models import TaskHeartbeat
+from elearning.task_lease import stale_tasks_requeue
 from organizations.models import AdminScope, Learner
 from tests import factories
 from tests.courses.staff_helpers import assign, roster, staff_course
@@ -100,7 +102,8 @@ def test_export_that_fails_half_way_is_rebuilt_whole_by_the_next_run(media):
     assert stored_zips(media.parent / "media") == []  # nothing public
 
 
-def run_worker(export_id: int, media: Path, *, slow: float = 0) -> subprocess.Popen:
+def run_worker(export_id: int | None, media: Path, *, slow: float = 0) -> subprocess.Popen:
+    """A real worker process; it queues the export first unless ``export_id`` is None."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.reliability.worker_settings",
@@ -109,7 +112,9 @@ def run_worker(export_id: int, media: Path, *, slow: float = 0) -> subprocess.Po
         "RELIABILITY_EXPORT_ROOT": str(media),
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "tests.reliability.worker", str(export_id)]
+    command = [sys.executable, "-m", "tests.reliability.worker"]
+    if export_id is not None:
+        command.append(str(export_id))
     if slow:
         command += ["--slow", str(slow)]
     return subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 - fixed arguments
@@ -127,11 +132,12 @@ def _database_url() -> str:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_export_worker_killed_half_way_then_run_again_holds_each_certificate_once(
+def test_export_worker_killed_half_way_is_requeued_and_finished_once_by_another_worker(
     postgres_only, media
 ):
     user, expected = city_with_certificates(25)
     export = CertificateExport.objects.create(requested_by=user)
+    lease = 2.0  # seconds; the worker beats every 0.5 s (worker_settings.py)
     worker = run_worker(export.pk, media, slow=0.3)
     try:
         deadline = time.monotonic() + 60
@@ -140,6 +146,9 @@ def test_export_worker_killed_half_way_then_run_again_holds_each_certificate_onc
                 break
             time.sleep(0.1)
         assert worker.poll() is None, "the worker finished before it could be killed"
+        # Running for ≥ 3 s, longer than the lease, but beating: a sweep leaves it alone.
+        assert stale_tasks_requeue(lease_seconds=lease).requeued == []
+        assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["RUNNING"]
         worker.send_signal(signal.SIGKILL)  # no clean-up: a crash, an OOM kill, a lost node
     finally:
         if worker.poll() is None:
@@ -149,12 +158,29 @@ def test_export_worker_killed_half_way_then_run_again_holds_each_certificate_onc
     export.refresh_from_db()
     assert export.status == "running" and 10 <= export.done < 25
     assert stored_zips(media) == []
-    # The queue still shows the killed run as running: nothing re-runs it by itself.
-    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["RUNNING"]
+    (task,) = DBTaskResult.objects.all()
+    assert task.status == "RUNNING"  # the package alone leaves it so for ever
 
-    # The operator runs the export again (docs/reliability.md): it is rebuilt whole, once.
-    rerun = run_worker(export.pk, media)
-    assert rerun.wait(timeout=120) == 0
+    # The sweep (cron: manage.py requeue_stale_tasks) gives it back once the lease has passed
+    # without a heartbeat; two sweeps re-queue it once.
+    deadline = time.monotonic() + 30
+    requeued = []
+    while time.monotonic() < deadline and not requeued:
+        time.sleep(0.5)
+        requeued = stale_tasks_requeue(lease_seconds=lease).requeued
+    assert requeued == [task.pk]
+    assert stale_tasks_requeue(lease_seconds=lease).requeued == []
+    task.refresh_from_db()
+    assert task.status == "READY"
+
+    # Another worker, which queues nothing itself, takes it and builds the export whole, once.
+    second = run_worker(None, media)
+    assert second.wait(timeout=120) == 0
+    # (Saving the export also queues Wagtail's reference index update: not counted here.)
+    (task,) = DBTaskResult.objects.filter(task_path=task.task_path)
+    assert task.status == "SUCCESSFUL" and task.return_value == 25
+    assert len(task.worker_ids) == 2 and task.worker_ids[0] != task.worker_ids[1]
+    assert not TaskHeartbeat.objects.exists()
     export.refresh_from_db()
     assert (export.status, export.done, export.total) == ("done", 25, 25)
     assert zip_names(export) == expected

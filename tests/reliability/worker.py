@@ -1,9 +1,9 @@
 """A task worker in its own process, for the interruption tests:
 
-    python -m tests.reliability.worker EXPORT_ID [--slow SECONDS]
+    python -m tests.reliability.worker [EXPORT_ID] [--slow SECONDS]
 
-queues the certificate export EXPORT_ID (as the admin's request does) and runs Django's task
-worker (``db_worker --batch``) until the queue is empty. ``--slow`` makes every certificate take
+queues the certificate export EXPORT_ID (as the admin's request does; without it, queues
+nothing) and runs Django's task worker (``db_worker --batch``) until the queue is empty. ``--slow`` makes every certificate take
 that long to render, so that the test can kill the worker half-way.
 """
 
@@ -14,7 +14,7 @@ import django
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("export_id", type=int)
+    parser.add_argument("export_id", type=int, nargs="?")
     parser.add_argument("--slow", type=float, default=0)
     args = parser.parse_args()
     django.setup()
@@ -30,5 +30,6 @@ if __name__ == "__main__":
             return render(certificate)
 
         exports.certificate_pdf = slow_render
-    exports.build_certificate_export.enqueue(args.export_id)
+    if args.export_id is not None:
+        exports.build_certificate_export.enqueue(args.export_id)
     call_command("db_worker", "--batch", "--interval", "0.1", "--no-startup-delay", "--no-reload")

@@ -1,6 +1,7 @@
 """Settings of a real task worker (``manage.py db_worker``) started by the interruption tests:
 the test settings with the database-backed task queue, and files on disk (the test process
-reads the same folder) instead of in memory."""
+reads the same folder) instead of in memory, and a heartbeat every half second so that the
+test's lease can be short."""
 
 import os
 from pathlib import Path
@@ -17,3 +18,4 @@ STORAGES = {
         "OPTIONS": {"location": os.environ["RELIABILITY_EXPORT_ROOT"]},
     },
 }
+TASK_HEARTBEAT_SECONDS = 0.5
