@@ -32,9 +32,7 @@ def attendee_count_problems(types, count_fields, model) -> list[checks.Error]:
         except FieldDoesNotExist:
             field = None
         if not (
-            isinstance(field, models.PositiveIntegerField)
-            and not field.null
-            and field.default == 0
+            isinstance(field, models.PositiveIntegerField) and not field.null and field.default == 0
         ):
             errors.append(
                 checks.Error(

@@ -219,16 +219,7 @@ ATTENDEE_HEADER_ALIASES = {
     AttendeeType.NPO: ["NPO", "支援者"],
     AttendeeType.CHILD: ["子ども", "子供"],
 }
-# The count columns declared like the resource's other columns: a base class holding them
-# (django-import-export reads a resource's columns from its class attributes and its bases').
-_AttendeeCountResource = type(
-    "_AttendeeCountResource",
-    (ReportsResource,),
-    {"__module__": __name__, **ATTENDEE_COUNT_COLUMNS},
-)
-
-
-class TrainingSessionResource(_AttendeeCountResource):
+class TrainingSessionResource(ReportsResource):
     """One row per session: date, municipality code, organiser, course, instructor, delivery,
     venue, attendees per attendee type, and optionally by age band and gender, and the
     questionnaire summary. Rows are always new reports; a row that repeats a report already
@@ -465,6 +456,13 @@ class TrainingSessionResource(_AttendeeCountResource):
             lines.append(_("ほか %(count)s 市区町村") % {"count": len(effects) - EFFECT_LINES})
         if lines:
             self.details.append((_("KPI への影響（取り込む前 → 取り込んだ後）"), lines))
+
+
+# The count columns, named by data, cannot be class attributes: they replace the columns
+# django-import-export made from the model fields listed in ``Meta.fields`` (same place). A
+# base class holding them would lose the Meta options of ``SpreadsheetResource``
+# (django-import-export inherits Meta from one level of bases only).
+TrainingSessionResource.fields.update(ATTENDEE_COUNT_COLUMNS)
 
 
 # --- KPI targets ---------------------------------------------------------------------------------
