@@ -219,6 +219,8 @@ ATTENDEE_HEADER_ALIASES = {
     AttendeeType.NPO: ["NPO", "支援者"],
     AttendeeType.CHILD: ["子ども", "子供"],
 }
+
+
 class TrainingSessionResource(ReportsResource):
     """One row per session: date, municipality code, organiser, course, instructor, delivery,
     venue, attendees per attendee type, and optionally by age band and gender, and the
