@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 
-from courses.models import Audience, CoursePage
+from courses.models import SUPPORTER_AUDIENCES, CoursePage
 from elearning.dates import fiscal_year_of, tokyo_date
 from organizations.models import AttendeeType, Municipality, Prefecture
 
@@ -123,7 +123,7 @@ class TrainingSession(models.Model):
         CoursePage,
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to={"audience__in": [Audience.CITIZEN, Audience.CHILDREN]},
+        limit_choices_to={"audience__in": SUPPORTER_AUDIENCES},
         verbose_name=_("講座の種類"),
         help_text=_("一般向けまたはこども向けのサポーター講座"),
     )

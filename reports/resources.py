@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from import_export.fields import Field
 
-from courses.models import Audience, CoursePage
+from courses.models import SUPPORTER_AUDIENCES, Audience, CoursePage
 from elearning.dates import fiscal_year_of, tokyo_date
 from elearning.imports import SpreadsheetResource, normalise_code, normalise_text
 from organizations.models import AttendeeType, Municipality, Prefecture
@@ -333,7 +333,7 @@ class TrainingSessionResource(ReportsResource):
 
     def before_import(self, dataset, **kwargs):
         self.municipalities = _municipalities_by_code()
-        live = CoursePage.objects.live().filter(audience__in=[Audience.CITIZEN, Audience.CHILDREN])
+        live = CoursePage.objects.live().filter(audience__in=SUPPORTER_AUDIENCES)
         self.courses = {}
         for course in live.order_by("path"):
             self.courses.setdefault(course.audience, course)

@@ -121,3 +121,19 @@ def test_the_system_check_names_a_type_without_a_count():
     not_a_count = {**ATTENDEE_COUNT_FIELDS, AttendeeType.NPO: "age_20s"}  # nullable
     errors = attendee_count_problems(AttendeeType, not_a_count, TrainingSession)
     assert [(e.id, "'npo'" in e.msg) for e in errors] == [("reports.E002", True)]
+
+
+def test_the_supporter_audiences_are_the_courses_a_session_report_can_name(db):
+    from courses.models import SUPPORTER_AUDIENCES, Audience
+    from reports.resources import COURSE_WORDS
+
+    assert set(COURSE_WORDS.options) == set(SUPPORTER_AUDIENCES) == {"citizen", "children"}
+    courses = {audience: factories.course(audience=audience, lessons=1) for audience in Audience}
+    assert [a for a, c in courses.items() if c.is_supporter_course] == SUPPORTER_AUDIENCES
+    field = TrainingSession._meta.get_field("course")
+    offered = set(
+        field.related_model.objects.filter(**field.get_limit_choices_to()).values_list(
+            "audience", flat=True
+        )
+    )
+    assert offered == set(SUPPORTER_AUDIENCES)

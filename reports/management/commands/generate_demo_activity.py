@@ -23,7 +23,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from courses.models import Audience, Completion, CoursePage
+from courses.models import SUPPORTER_AUDIENCES, Audience, Completion, CoursePage
 from elearning.dates import TOKYO, fiscal_year_bounds, fiscal_year_of, tokyo_date
 from organizations.models import AttendeeType, Municipality
 from reports import tallies
@@ -114,7 +114,7 @@ class Command(BaseCommand):
             raise CommandError("件数は0以上で指定してください。")
         rng = random.Random(seed)
         courses = list(
-            CoursePage.objects.filter(audience__in=[Audience.CITIZEN, Audience.CHILDREN])
+            CoursePage.objects.filter(audience__in=SUPPORTER_AUDIENCES)
             .order_by("pk")
             .values_list("pk", "audience")
         )
