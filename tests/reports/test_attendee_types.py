@@ -90,6 +90,9 @@ def test_the_fingerprint_names_the_types_so_a_new_type_changes_no_stored_one():
     today = session_fingerprint(27100, day, "市民講座", {"general": 21, "npo": 3, "child": 0})
     with_a_new_type = session_fingerprint(27100, day, "市民講座", {"npo": 3, "general": 21, "x": 0})
     assert today == with_a_new_type
+    # Keyed by the enum (demo data) or by its names (the model): the same fingerprint.
+    by_enum = {AttendeeType.GENERAL: 21, AttendeeType.NPO: 3}
+    assert session_fingerprint(27100, day, "市民講座", by_enum) == today
     assert today != session_fingerprint(27100, day, "市民講座", {"general": 3, "npo": 21})
     assert today != session_fingerprint(27100, day, "市民講座", {"general": 24})
     # An organiser's name cannot pass for counts: "|" ends the name only before the counts.
