@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from elearning.dates import fiscal_year_of, tokyo_date
 from organizations.models import Municipality, StaffMember
 
-from .models import Completion, Enrollment, StaffAssignee, StaffAssignment
+from .models import Audience, Completion, Enrollment, StaffAssignee, StaffAssignment
 
 
 class AssignmentError(ValueError):
@@ -113,7 +113,7 @@ def assignment_save(
     today = today or tokyo_date()
     if assignment.due_on < assignment.starts_on:
         raise AssignmentError(_("期限は開始日より後にしてください。"))
-    if assignment.course.audience != "staff":
+    if assignment.course.audience != Audience.STAFF:
         raise AssignmentError(_("職員向けのコースを選んでください。"))
     departments = list(departments)
     staff_members = list(staff_members)

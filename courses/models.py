@@ -29,6 +29,11 @@ class Audience(models.TextChoices):
     STAFF = "staff", _("職員向け")
 
 
+# The audiences whose completions count as つながりサポーター (KPI), and whose courses in-person
+# session reports name; every other audience (staff) counts towards 受講率 instead.
+SUPPORTER_AUDIENCES = [Audience.CITIZEN, Audience.CHILDREN]
+
+
 class PlainTitleMixin:
     """A page whose title may carry readings (漢字《かんじ》): the readings are for learners
     only, so the admin (explorer, choosers, breadcrumbs), select lists, filters and exports,
@@ -127,7 +132,7 @@ class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
     @property
     def is_supporter_course(self) -> bool:
         """Completions of citizen and children's courses count as つながりサポーター."""
-        return self.audience in (Audience.CITIZEN, Audience.CHILDREN)
+        return self.audience in SUPPORTER_AUDIENCES
 
     def get_lessons(self):
         """The live lessons in the order the editor arranged them."""

@@ -7,4 +7,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("KPI・開催報告")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import checks, receivers  # noqa: F401  (system checks, receivers)

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 
-from courses.models import Audience, CoursePage
+from courses.models import SUPPORTER_AUDIENCES, CoursePage
 from elearning.dates import fiscal_year_of, tokyo_date
 from organizations.models import AttendeeType, Municipality, Prefecture
 
@@ -30,16 +30,11 @@ PROGRAMME_START = dt.date(2024, 4, 1)
 # Above ``reports.effects.PLAUSIBLE_SESSION_ATTENDEES`` a report needs a confirmation.
 MAX_SESSION_COUNT = 10_000
 
-# The attendee-count field of a session for each attendee type, in the order of AttendeeType.
-ATTENDEE_COUNT_FIELDS = {
-    AttendeeType.GENERAL: "attendees_general",
-    AttendeeType.WORKPLACE: "attendees_workplace",
-    AttendeeType.SCHOOL: "attendees_school",
-    AttendeeType.GOVERNMENT: "attendees_government",
-    AttendeeType.NPO: "attendees_npo",
-    AttendeeType.CHILD: "attendees_child",
-    AttendeeType.OTHER: "attendees_other",
-}
+# The attendee-count field of a session for each attendee type, in the order of AttendeeType:
+# the one list of counts. The model's fields, the admin form, the import columns, the exports,
+# the tallies and the demo data are all derived from it, so a new AttendeeType only needs its
+# migration (README, "Adding an attendee type"); ``reports.checks`` fails when a type has no field.
+ATTENDEE_COUNT_FIELDS = {kind: f"attendees_{kind.value}" for kind in AttendeeType}
 # The same pairs with the types as plain strings, for counting (tally keys, imports).
 _ATTENDEE_COUNT_COLUMNS = [(str(kind), name) for kind, name in ATTENDEE_COUNT_FIELDS.items()]
 AGE_BAND_FIELDS = {
@@ -67,16 +62,31 @@ class Channel(models.TextChoices):
 
 def session_fingerprint(municipality_id, held_on, organiser_name: str, counts) -> str:
     """What makes two session reports the same report: municipality, date, organiser (spacing
-    and case aside) and the attendee counts in the order of ``ATTENDEE_COUNT_FIELDS``."""
+    and case aside) and the attendee counts.
+
+    ``counts`` maps attendee type names (``"general"``) to attendees. The counts are keyed by
+    type name, sorted, and types with no attendee are left out (``"general=21,npo=3"``), so
+    adding an attendee type (whose count is 0 in every existing report) changes no stored
+    fingerprint. Migration ``0003_session_fingerprint_by_type_name`` moved the stored
+    fingerprints to this scheme."""
+    counted = sorted((str(kind), n) for kind, n in counts.items() if n)
     key = "|".join(
         [
             str(municipality_id),
             held_on.isoformat() if held_on else "",
             " ".join(organiser_name.split()).casefold(),
-            ",".join(str(n or 0) for n in counts),
+            ",".join(f"{kind}={n}" for kind, n in counted),
         ]
     )
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def attendee_count_model_fields() -> dict[str, models.PositiveIntegerField]:
+    """The model fields of the attendee counts, one per attendee type, labelled by the type."""
+    return {
+        name: models.PositiveIntegerField(kind.label, default=0)
+        for kind, name in ATTENDEE_COUNT_FIELDS.items()
+    }
 
 
 class TrainingSession(models.Model):
@@ -113,7 +123,7 @@ class TrainingSession(models.Model):
         CoursePage,
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to={"audience__in": [Audience.CITIZEN, Audience.CHILDREN]},
+        limit_choices_to={"audience__in": SUPPORTER_AUDIENCES},
         verbose_name=_("講座の種類"),
         help_text=_("一般向けまたはこども向けのサポーター講座"),
     )
@@ -123,13 +133,9 @@ class TrainingSession(models.Model):
     )
     venue = models.CharField(_("会場"), max_length=200, blank=True)
 
-    attendees_general = models.PositiveIntegerField(_("一般"), default=0)
-    attendees_workplace = models.PositiveIntegerField(_("企業・職域"), default=0)
-    attendees_school = models.PositiveIntegerField(_("学校・学生"), default=0)
-    attendees_government = models.PositiveIntegerField(_("行政職員"), default=0)
-    attendees_npo = models.PositiveIntegerField(_("NPO・支援者"), default=0)
-    attendees_child = models.PositiveIntegerField(_("こども"), default=0)
-    attendees_other = models.PositiveIntegerField(_("その他"), default=0)
+    # One count per attendee type. Made here so that they keep their place among the fields
+    # (a field's order is its creation order); attached to the model below the class.
+    _attendee_count_fields = attendee_count_model_fields()
 
     age_under_20 = models.PositiveIntegerField(_("10代以下"), null=True, blank=True)
     age_20s = models.PositiveIntegerField(_("20代"), null=True, blank=True)
@@ -238,7 +244,7 @@ class TrainingSession(models.Model):
             self.municipality_id,
             self.held_on,
             self.organiser_name,
-            [getattr(self, name) for name in ATTENDEE_COUNT_FIELDS.values()],
+            {kind: getattr(self, name) for kind, name in _ATTENDEE_COUNT_COLUMNS},
         )
 
     def clean(self):
@@ -286,6 +292,12 @@ class TrainingSession(models.Model):
             errors["questionnaire_positive"] = _("肯定的回答数が回答数を超えています。")
         if errors:
             raise ValidationError(errors)
+
+
+# Fields named by data (``ATTENDEE_COUNT_FIELDS``) cannot be written as class attributes.
+for _name, _field in TrainingSession._attendee_count_fields.items():
+    TrainingSession.add_to_class(_name, _field)
+del TrainingSession._attendee_count_fields, _name, _field
 
 
 class KpiTarget(models.Model):

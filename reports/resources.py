@@ -12,13 +12,13 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 from import_export.fields import Field
 
-from courses.models import Audience, CoursePage
+from courses.models import SUPPORTER_AUDIENCES, Audience, CoursePage
 from elearning.dates import fiscal_year_of, tokyo_date
 from elearning.imports import SpreadsheetResource, normalise_code, normalise_text
-from organizations.models import Municipality, Prefecture
+from organizations.models import AttendeeType, Municipality, Prefecture
 from organizations.scopes import AreaScope
 
 from . import tallies
@@ -199,6 +199,28 @@ COURSE_WORDS = Words(
 )
 
 
+def attendee_count_columns() -> dict[str, Field]:
+    """One column per attendee type (``ATTENDEE_COUNT_FIELDS``), headed by the type's name.
+
+    The header is the name as written in the code (Japanese), whatever language the admin is
+    in: a municipality's file reads the same in every session."""
+    with override(None):
+        return {
+            name: Field(attribute=name, column_name=str(kind.label))
+            for kind, name in ATTENDEE_COUNT_FIELDS.items()
+        }
+
+
+ATTENDEE_COUNT_COLUMNS = attendee_count_columns()
+# Other headers organisers write for an attendee type's column (a type may have none).
+ATTENDEE_HEADER_ALIASES = {
+    AttendeeType.WORKPLACE: ["企業", "職域"],
+    AttendeeType.SCHOOL: ["学校", "学生"],
+    AttendeeType.NPO: ["NPO", "支援者"],
+    AttendeeType.CHILD: ["子ども", "子供"],
+}
+
+
 class TrainingSessionResource(ReportsResource):
     """One row per session: date, municipality code, organiser, course, instructor, delivery,
     venue, attendees per attendee type, and optionally by age band and gender, and the
@@ -213,13 +235,6 @@ class TrainingSessionResource(ReportsResource):
     instructor_name = Field(attribute="instructor_name", column_name=INSTRUCTOR)
     delivery = Field(attribute="delivery", column_name=DELIVERY)
     venue = Field(attribute="venue", column_name=VENUE)
-    attendees_general = Field(attribute="attendees_general", column_name="一般")
-    attendees_workplace = Field(attribute="attendees_workplace", column_name="企業・職域")
-    attendees_school = Field(attribute="attendees_school", column_name="学校・学生")
-    attendees_government = Field(attribute="attendees_government", column_name="行政職員")
-    attendees_npo = Field(attribute="attendees_npo", column_name="NPO・支援者")
-    attendees_child = Field(attribute="attendees_child", column_name="こども")
-    attendees_other = Field(attribute="attendees_other", column_name="その他")
     age_under_20 = Field(attribute="age_under_20", column_name="10代以下")
     age_20s = Field(attribute="age_20s", column_name="20代")
     age_30s = Field(attribute="age_30s", column_name="30代")
@@ -248,10 +263,10 @@ class TrainingSessionResource(ReportsResource):
         INSTRUCTOR: ["講師", "講師氏名"],
         DELIVERY: ["開催方法", "実施形態", "形式"],
         VENUE: ["会場名", "開催場所"],
-        "企業・職域": ["企業", "職域"],
-        "学校・学生": ["学校", "学生"],
-        "NPO・支援者": ["NPO", "支援者"],
-        "こども": ["子ども", "子供"],
+        **{
+            ATTENDEE_COUNT_COLUMNS[ATTENDEE_COUNT_FIELDS[kind]].column_name: aliases
+            for kind, aliases in ATTENDEE_HEADER_ALIASES.items()
+        },
         RESPONSES: ["回答数"],
         POSITIVE: ["肯定的な回答数", "参考になった"],
         SUMMARY: ["アンケートの主な意見", "意見", "感想"],
@@ -318,7 +333,7 @@ class TrainingSessionResource(ReportsResource):
 
     def before_import(self, dataset, **kwargs):
         self.municipalities = _municipalities_by_code()
-        live = CoursePage.objects.live().filter(audience__in=[Audience.CITIZEN, Audience.CHILDREN])
+        live = CoursePage.objects.live().filter(audience__in=SUPPORTER_AUDIENCES)
         self.courses = {}
         for course in live.order_by("path"):
             self.courses.setdefault(course.audience, course)
@@ -443,6 +458,13 @@ class TrainingSessionResource(ReportsResource):
             lines.append(_("ほか %(count)s 市区町村") % {"count": len(effects) - EFFECT_LINES})
         if lines:
             self.details.append((_("KPI への影響（取り込む前 → 取り込んだ後）"), lines))
+
+
+# The count columns, named by data, cannot be class attributes: they replace the columns
+# django-import-export made from the model fields listed in ``Meta.fields`` (same place). A
+# base class holding them would lose the Meta options of ``SpreadsheetResource``
+# (django-import-export inherits Meta from one level of bases only).
+TrainingSessionResource.fields.update(ATTENDEE_COUNT_COLUMNS)
 
 
 # --- KPI targets ---------------------------------------------------------------------------------

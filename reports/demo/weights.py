@@ -5,6 +5,8 @@ prefecture they are shared by municipality kind (a ward of a designated city wei
 village). They shape demo distributions and are never reported as population figures.
 """
 
+from organizations.models import AttendeeType
+
 PREFECTURE_POPULATION_THOUSANDS = {
     "01": 5225, "02": 1238, "03": 1211, "04": 2302, "05": 960, "06": 1068, "07": 1833,
     "08": 2867, "09": 1933, "10": 1939, "11": 7345, "12": 6284, "13": 14048, "14": 9237,
@@ -21,14 +23,15 @@ KIND_WEIGHT = {"ward": 8.0, "special_ward": 10.0, "city": 4.0, "town": 1.0, "vil
 # Share of the year's supporters by fiscal month (April first): May is the 強化月間.
 MONTH_WEIGHT = [6, 20, 9, 8, 6, 8, 9, 9, 6, 6, 7, 6]
 
+# Share of generated learners by attendee type (a type left out here gets no demo learner).
 ATTENDEE_WEIGHT = {
-    "general": 55,
-    "workplace": 15,
-    "school": 10,
-    "government": 8,
-    "npo": 5,
-    "child": 4,
-    "other": 3,
+    AttendeeType.GENERAL: 55,
+    AttendeeType.WORKPLACE: 15,
+    AttendeeType.SCHOOL: 10,
+    AttendeeType.GOVERNMENT: 8,
+    AttendeeType.NPO: 5,
+    AttendeeType.CHILD: 4,
+    AttendeeType.OTHER: 3,
 }
 
 ORGANISER_WEIGHT = {"municipality": 45, "company": 20, "school": 15, "npo": 15, "other": 5}

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from courses.models import ConsultationWindow, CoursePage, LessonPage
+from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage
 from courses.seed_content import COURSES, WINDOWS
 from elearning.models import HomePage, SiteHelpSettings, StandardPage
 from elearning.pages import ensure_root_page
@@ -241,7 +241,7 @@ class Command(BaseCommand):
             lessons[lesson.slug] = lesson
         if data.get("quiz"):
             self.install_quiz(course, data["quiz"], lessons)
-        self.install_questionnaire(course, children=data["audience"] == "children")
+        self.install_questionnaire(course, children=data["audience"] == Audience.CHILDREN)
         self.created.append(f"course {data['course_code']}")
         return course
 

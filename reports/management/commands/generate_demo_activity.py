@@ -23,9 +23,9 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from courses.models import Audience, Completion, CoursePage
+from courses.models import SUPPORTER_AUDIENCES, Audience, Completion, CoursePage
 from elearning.dates import TOKYO, fiscal_year_bounds, fiscal_year_of, tokyo_date
-from organizations.models import Municipality
+from organizations.models import AttendeeType, Municipality
 from reports import tallies
 from reports.demo.bulk import indexes_deferred, insert_rows, timestamp_suffix
 from reports.demo.weights import (
@@ -114,7 +114,7 @@ class Command(BaseCommand):
             raise CommandError("件数は0以上で指定してください。")
         rng = random.Random(seed)
         courses = list(
-            CoursePage.objects.filter(audience__in=[Audience.CITIZEN, Audience.CHILDREN])
+            CoursePage.objects.filter(audience__in=SUPPORTER_AUDIENCES)
             .order_by("pk")
             .values_list("pk", "audience")
         )
@@ -134,7 +134,7 @@ class Command(BaseCommand):
 
         place = self._place_sampler(municipalities, rng)
         day = self._day_sampler(fiscal_year, start, end, rng)
-        attendee = Sampler(ATTENDEE_WEIGHT, ATTENDEE_WEIGHT.values(), rng)
+        attendee = Sampler([str(kind) for kind in ATTENDEE_WEIGHT], ATTENDEE_WEIGHT.values(), rng)
         children = [pk for pk, audience in courses if audience == Audience.CHILDREN]
         citizens = [pk for pk, audience in courses if audience == Audience.CITIZEN] or children
 
@@ -240,7 +240,6 @@ class Command(BaseCommand):
         organiser = Sampler(ORGANISER_WEIGHT, ORGANISER_WEIGHT.values(), rng)
         municipality_names = dict(Municipality.objects.values_list("pk", "name"))
         seen = set(TrainingSession.objects.values_list("fingerprint", flat=True))
-        count_fields = list(ATTENDEE_COUNT_FIELDS.values())
         rows = []
         while len(rows) < count:
             kind = organiser()
@@ -255,19 +254,17 @@ class Command(BaseCommand):
             )
             organiser_name = ORGANISER_NAMES[kind].format(municipality_names[municipality])
             size = rng.randrange(8, 80)
-            counts = dict.fromkeys(count_fields, 0)
+            counts = dict.fromkeys(AttendeeType, 0)
             if is_child:
-                counts["attendees_child"] = size
+                counts[AttendeeType.CHILD] = size
             elif kind == "company":
-                counts["attendees_workplace"] = size
+                counts[AttendeeType.WORKPLACE] = size
             elif kind == "school":
-                counts["attendees_school"] = size
+                counts[AttendeeType.SCHOOL] = size
             else:
-                counts["attendees_general"] = int(size * 0.8)
-                counts["attendees_npo"] = size - counts["attendees_general"]
-            fingerprint = session_fingerprint(
-                municipality, held_on.date, organiser_name, counts.values()
-            )
+                counts[AttendeeType.GENERAL] = int(size * 0.8)
+                counts[AttendeeType.NPO] = size - counts[AttendeeType.GENERAL]
+            fingerprint = session_fingerprint(municipality, held_on.date, organiser_name, counts)
             if fingerprint in seen:
                 continue
             seen.add(fingerprint)
@@ -281,7 +278,7 @@ class Command(BaseCommand):
                     course,
                     "デモ講師",
                     str(delivery),
-                    *counts.values(),
+                    *(counts[kind] for kind in ATTENDEE_COUNT_FIELDS),
                     fingerprint,
                 )
             )
