@@ -237,3 +237,29 @@ def test_keep_days_deletes_old_archived_files_and_results(osaka, tmp_path):
     assert not (tmp_path / "archive" / "old.csv").exists()
     sync(tmp_path, "--keep-days", "30")
     assert not recent.exists()
+
+
+def test_the_run_and_its_mode_are_visible_in_the_admin_to_its_own_area_only(
+    osaka, office, tmp_path, client, django_user_model
+):
+    drop(tmp_path, "roster.csv", HEADER + "1001,職員 一,,福祉局,,在職\n")
+    sync(tmp_path, mode="--changes-only")
+    run = RosterSyncRun.objects.get()
+    view = Permission.objects.filter(codename__in=["access_admin", "view_rostersyncrun"])
+    for username in ("osaka-office", "sakai-office"):
+        django_user_model.objects.get(username=username).user_permissions.add(*view)
+
+    client.force_login(django_user_model.objects.get(username="osaka-office"))
+    listing = client.get("/admin/roster-sync/").content.decode()
+    assert "roster.csv" in listing and "差分のみ" in listing and "取り込み済み" in listing
+    inspect = client.get(f"/admin/roster-sync/inspect/{run.pk}/").content.decode()
+    assert "新規: 1" in inspect
+    # Nobody edits or deletes the record of what the sync did.
+    assert client.get(f"/admin/roster-sync/edit/{run.pk}/").status_code in (302, 403)
+    assert client.post(f"/admin/roster-sync/delete/{run.pk}/").status_code in (302, 403)
+    assert RosterSyncRun.objects.filter(pk=run.pk).exists()
+
+    client.force_login(django_user_model.objects.get(username="sakai-office"))
+    assert "roster.csv" not in client.get("/admin/roster-sync/").content.decode()
+    # Wagtail answers "no permission" by sending people back to the dashboard.
+    assert client.get(f"/admin/roster-sync/inspect/{run.pk}/").status_code in (302, 403, 404)
