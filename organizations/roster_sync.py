@@ -23,6 +23,8 @@ personal data) and clears the stored details of runs that old.
 import datetime as dt
 import hashlib
 import json
+import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ from .models import AdminScope, Municipality, RosterSyncRun
 from .resources import MASS_LEAVING, RosterMode
 from .scopes import NATION
 
+logger = logging.getLogger(__name__)
 ROSTER_SUFFIXES = (".csv", ".xlsx")
 ARCHIVE = "archive"
 RESULTS = "results"
@@ -133,6 +136,9 @@ def _archive(path: Path, folder: Path, stamp: str) -> Path:
         number += 1
         target = archive / f"{path.stem}-{stamp}-{number}{path.suffix}"
     shutil.move(str(path), target)
+    # The retention (``purge_archive``) counts from the archiving, not from the time the HR
+    # system gave the file (a copy may keep an old one).
+    os.utime(target)
     return target
 
 
@@ -235,18 +241,21 @@ def _sync(run: RosterSyncRun, folder: Path, *, allow_mass_leaving: bool) -> Sync
     )
     if run.status != RosterSyncRun.Status.SKIPPED:
         to = recipients(municipality)
-        if to:
-            send_mail(
-                _("【職員名簿の自動取り込み】%(name)s：%(status)s（%(file)s）")
-                % {
-                    "name": municipality.name,
-                    "status": run.get_status_display(),
-                    "file": run.file_name,
-                },
-                text,
-                None,
-                to,
-            )
+        subject = _("【職員名簿の自動取り込み】%(name)s：%(status)s（%(file)s）") % {
+            "name": municipality.name,
+            "status": run.get_status_display(),
+            "file": run.file_name,
+        }
+        if not to:
+            text += _("（通知先のメールアドレスがないため、メールは送っていません）") + "\n"
+        else:
+            try:
+                send_mail(subject, text, None, to)
+            except Exception:
+                # The import is committed and its result written: a mail server that is down
+                # must not make the run look failed. Cron mails the command's output instead.
+                logger.exception("roster sync mail for %s failed", municipality.code)
+                text += _("（通知メールを送れませんでした。結果ファイルを確認してください）") + "\n"
     return SyncReport(run=run, text=text, superseded=superseded)
 
 
@@ -399,7 +408,8 @@ def purge_archive(*, municipality: Municipality, folder: Path, keep_days: int) -
             continue
         for path in directory.iterdir():
             if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
-                path.unlink()
+                # Another municipality's run on the same folder may have deleted it just now.
+                path.unlink(missing_ok=True)
                 deleted += 1
     RosterSyncRun.objects.filter(municipality=municipality, started_at__lt=cutoff).exclude(
         result=""

@@ -263,3 +263,23 @@ def test_the_run_and_its_mode_are_visible_in_the_admin_to_its_own_area_only(
     assert "roster.csv" not in client.get("/admin/roster-sync/").content.decode()
     # Wagtail answers "no permission" by sending people back to the dashboard.
     assert client.get(f"/admin/roster-sync/inspect/{run.pk}/").status_code in (302, 403, 404)
+
+
+def test_the_configured_addresses_replace_the_administrators(osaka, office, tmp_path, settings):
+    settings.ROSTER_SYNC_NOTIFY = {"271004": ["jinji@city.example.jp"]}
+    drop(tmp_path, "roster.csv", HEADER + "1001,職員 一,,福祉局,,在職\n")
+    sync(tmp_path)
+    assert [m.to for m in mail.outbox] == [["jinji@city.example.jp"]]
+
+
+def test_a_mail_server_that_is_down_does_not_undo_or_fail_the_import(
+    osaka, office, tmp_path, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    drop(tmp_path, "roster.csv", HEADER + "1001,職員 一,,福祉局,,在職\n")
+    code, output = sync(tmp_path)
+    assert code == 0 and "通知メールを送れませんでした" in output
+    assert StaffMember.objects.filter(staff_number="1001").exists()
+    assert RosterSyncRun.objects.get().status == "imported"
+    assert len(results(tmp_path)) == 1
