@@ -283,3 +283,32 @@ def test_a_mail_server_that_is_down_does_not_undo_or_fail_the_import(
     assert StaffMember.objects.filter(staff_number="1001").exists()
     assert RosterSyncRun.objects.get().status == "imported"
     assert len(results(tmp_path)) == 1
+
+
+def test_an_hr_systems_own_retirement_column_in_a_changes_only_file(osaka, tmp_path):
+    rows = "".join(f"100{i},職員 {i},,福祉局,,在職\n" for i in range(1, 4))
+    drop(tmp_path, "full.csv", HEADER + rows, age=100)
+    sync(tmp_path)
+    drop(
+        tmp_path,
+        "diff.csv",
+        "職員番号,氏名,所属,退職フラグ\n1001,職員 1,福祉局,\n1003,職員 3,福祉局,1\n",
+    )
+    code, output = sync(tmp_path, mode="--changes-only")
+    assert code == 0, output
+    status = dict(StaffMember.objects.values_list("staff_number", "status"))
+    assert status == {"1001": "active", "1002": "active", "1003": "leaving"}
+    assert not StaffMember.objects.get(staff_number="1003").learner.user.is_active
+
+
+def test_a_retirement_mark_contradicting_the_status_or_unreadable_is_an_error(osaka, tmp_path):
+    drop(
+        tmp_path,
+        "diff.csv",
+        HEADER.strip() + ",退職\n1001,職員 1,,福祉局,,在職,1\n1002,職員 2,,福祉局,,,たぶん\n",
+    )
+    code, _output = sync(tmp_path, mode="--changes-only")
+    assert code == 1 and not StaffMember.objects.exists()
+    data = json.loads(results(tmp_path)[0].read_text(encoding="utf-8"))
+    assert [(e["row"], e["column"]) for e in data["errors"]] == [(2, "退職"), (3, "退職")]
+    assert "在職区分は「在職」ですが" in data["errors"][0]["message"]
