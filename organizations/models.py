@@ -360,3 +360,63 @@ class StaffMember(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class RosterSyncRun(models.Model):
+    """One run of the roster folder sync (``import_roster --from DIR``) for one municipality.
+
+    Written only by ``organizations.roster_sync``. The row in state ``running`` is the lock:
+    at most one per municipality (a unique constraint), so two cron runs never overlap. A file
+    whose content hash has an ``imported`` run is not imported again.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("実行中")
+        IMPORTED = "imported", _("取り込み済み")
+        FAILED = "failed", _("エラー（何も変更せず）")
+        REFUSED = "refused", _("大量退職のため中止（何も変更せず）")
+        SKIPPED = "skipped", _("取り込み済みのファイル（スキップ）")
+        ABANDONED = "abandoned", _("中断")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="roster_sync_runs",
+        verbose_name=_("市区町村"),
+    )
+    file_name = models.CharField(_("ファイル名"), max_length=255, blank=True)
+    archived_as = models.CharField(_("保管ファイル名"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    # The values of ``organizations.resources.RosterMode``.
+    mode = models.CharField(
+        _("取り込み方法"),
+        max_length=16,
+        choices=[("whole", _("全員分（名簿にいない人は退職・異動）")), ("changes", _("差分のみ"))],
+    )
+    status = models.CharField(
+        _("結果"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    total_rows = models.PositiveIntegerField(_("行数"), default=0)
+    new = models.PositiveIntegerField(_("新規"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("変更なし"), default=0)
+    leaving = models.PositiveIntegerField(_("退職・異動にした人"), default=0)
+    error_count = models.PositiveIntegerField(_("エラー数"), default=0)
+    result = models.TextField(_("結果の詳細"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("名簿の自動取り込み")
+        verbose_name_plural = _("名簿の自動取り込み")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=Q(status="running"),
+                name="roster_sync_one_running_per_municipality",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.municipality} {self.file_name or '-'}（{self.get_status_display()}）"

@@ -74,3 +74,34 @@ class StaffPermissionPolicy(ScopedModelPermissionPolicy):
         instances = super().instances_user_has_any_permission_for(user, actions)
         scope = scope_for_user(user)
         return scope.filter_departments(instances) if scope is not None else instances
+
+
+class RecordPermissionPolicy(ScopedModelPermissionPolicy):
+    """Records the product writes itself (e.g. roster sync runs): viewed in the area, never
+    added, changed or deleted in the admin, not even by a superuser. Department managers see
+    none (the roster is kept for the whole municipality)."""
+
+    READ = ("view",)
+
+    def user_has_permission(self, user, action):
+        return action in self.READ and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        actions = [action for action in actions if action in self.READ]
+        return bool(actions) and super().user_has_any_permission(user, actions)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        actions = [action for action in actions if action in self.READ]
+        if not actions or not super().user_has_any_permission_for_instance(user, actions, instance):
+            return False
+        return scope_for_user(user).department_id is None
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        actions = [action for action in actions if action in self.READ]
+        if not actions:
+            return self.model._default_manager.none()
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        scope = scope_for_user(user)
+        if scope is None or scope.department_id is not None:
+            return instances.none()
+        return instances

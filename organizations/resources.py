@@ -49,6 +49,11 @@ DEPARTMENT = "所属"
 EMAIL = "メールアドレス"
 STATUS = "在職区分"
 MUNICIPALITY_CODE = "団体コード"
+# An HR system's explicit leaving column (changes-only files list who left this way): a mark
+# means the person left; empty means nothing about leaving.
+RETIRED = "退職"
+RETIRED_WORDS = {"退職", "退職済", "済", "1", "○", "〇", "yes", "true", "はい"}
+NOT_RETIRED_WORDS = {"", "0", "×", "no", "false", "いいえ", "在職"}
 
 STATUS_WORDS = {
     StaffMember.Status.ACTIVE: {"", "在職", "在籍", "active", "現職", "1", "○"},
@@ -91,7 +96,8 @@ def _same_municipality(code: str, municipality: Municipality) -> bool:
 
 class StaffRosterResource(SpreadsheetResource):
     """Rows of 職員番号, 氏名, ふりがな, 所属, メールアドレス, 在職区分 (and optionally 団体コード,
-    which must then be this municipality's code)."""
+    which must then be this municipality's code, and an HR system's 退職 column: marked for the
+    people who left, empty otherwise)."""
 
     staff_number = Field(attribute="staff_number", column_name=STAFF_NUMBER)
     name = Field(attribute="name", column_name=NAME)
@@ -100,6 +106,7 @@ class StaffRosterResource(SpreadsheetResource):
     email = Field(attribute="email", column_name=EMAIL)
     status = Field(attribute="status", column_name=STATUS)
     municipality_code = Field(column_name=MUNICIPALITY_CODE, readonly=True)
+    retired = Field(column_name=RETIRED, readonly=True)
 
     header_aliases = {
         STAFF_NUMBER: ["職員コード", "職員No", "職員NO.", "職員ID"],
@@ -131,6 +138,7 @@ class StaffRosterResource(SpreadsheetResource):
         ],
         STATUS: ["状態", "在職状況", "在籍区分", "在籍状況", "在籍", "在職", "状況", "区分"],
         MUNICIPALITY_CODE: ["市区町村コード", "全国地方公共団体コード", "自治体コード"],
+        RETIRED: ["退職フラグ", "退職者", "退職区分", "退職者フラグ"],
     }
     required_columns = [STAFF_NUMBER, NAME, DEPARTMENT]
     extra_labels = {
@@ -148,6 +156,7 @@ class StaffRosterResource(SpreadsheetResource):
             "email",
             "status",
             "municipality_code",
+            "retired",
         )
         import_id_fields = ("staff_number",)
         use_bulk = True
@@ -182,6 +191,7 @@ class StaffRosterResource(SpreadsheetResource):
                 (NAME_KANA, normalise_text),
                 (EMAIL, normalise_text),
                 (STATUS, normalise_text),
+                (RETIRED, normalise_text),
             )
             if column in headers
         ]
@@ -299,10 +309,24 @@ class StaffRosterResource(SpreadsheetResource):
                 errors["email"] = _("メールアドレスの形式が正しくありません：%(value)s") % {
                     "value": email
                 }
-        if _status_from(row.get(STATUS) or "") is None:
+        status = _status_from(row.get(STATUS) or "")
+        if status is None:
             errors["status"] = _(
                 "在職区分は「在職」か「退職」（または「異動」）で書いてください：%(value)s"
             ) % {"value": row.get(STATUS)}
+        retired = (row.get(RETIRED) or "").lower()
+        if retired not in RETIRED_WORDS | NOT_RETIRED_WORDS:
+            errors["retired"] = _(
+                "退職の列は、退職した人に「退職」か「1」を、それ以外は空欄にしてください：%(value)s"
+            ) % {"value": row.get(RETIRED)}
+        elif (
+            retired in RETIRED_WORDS
+            and status == StaffMember.Status.ACTIVE
+            and normalise_text(row.get(STATUS) or "")
+        ):
+            errors["retired"] = _(
+                "在職区分は「%(status)s」ですが、退職の列に印があります。どちらかに直してください。"
+            ) % {"status": row.get(STATUS)}
         code = row.get(MUNICIPALITY_CODE) or ""
         if code and not _same_municipality(code, self.municipality):
             errors["municipality_code"] = _(
@@ -320,7 +344,7 @@ class StaffRosterResource(SpreadsheetResource):
             # Compared by id: reading ``instance.department`` would be one query per row.
             "department_id": self.departments[row[DEPARTMENT]],
             "email": (row.get(EMAIL) or "").lower(),
-            "status": _status_from(row.get(STATUS) or ""),
+            "status": _row_status(row),
         }
         changed = instance.pk is None
         for attribute, value in values.items():
@@ -391,6 +415,13 @@ class StaffRosterResource(SpreadsheetResource):
                 % {"share": f"{share * 100:.0f}", "count": len(leavers)},
                 dry_run=dry_run,
             )
+
+
+def _row_status(row) -> str:
+    """The row's status: 在職区分, or leaving when the 退職 column is marked."""
+    if (row.get(RETIRED) or "").lower() in RETIRED_WORDS:
+        return StaffMember.Status.LEAVING
+    return _status_from(row.get(STATUS) or "")
 
 
 def _pairs(pairs: list[tuple[str, str]]) -> str:

@@ -14,7 +14,7 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.permissions import policy_registry
 
 from .admin_scoping import ScopedAdminForm, scoped
-from .models import AdminScope, Department, Municipality, StaffMember
+from .models import AdminScope, Department, Municipality, RosterSyncRun, StaffMember
 from .scopes import scope_for_user
 from .services import staff_member_delete, staff_member_update
 
@@ -187,8 +187,57 @@ class StaffMemberViewSet(ModelViewSet):
     )
 
 
+class RosterSyncRunViewSet(ModelViewSet):
+    """名簿の自動取り込み: each run of ``import_roster --from DIR`` (file, mode, result, counts),
+    read-only (``RecordPermissionPolicy``) and limited to the user's area."""
+
+    model = RosterSyncRun
+    name = "roster_sync_runs"
+    url_prefix = "roster-sync"
+    icon = "history"
+    menu_label = _("名簿の自動取り込み")
+    list_display = ["started_at", "municipality", "file_name", "mode", "status", "error_count"]
+    list_filter = ["status", "mode"]
+    list_per_page = 50
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    inspect_view_fields = [
+        "municipality",
+        "file_name",
+        "archived_as",
+        "sha256",
+        "mode",
+        "status",
+        "started_at",
+        "finished_at",
+        "total_rows",
+        "new",
+        "updated",
+        "unchanged",
+        "leaving",
+        "error_count",
+        "result",
+    ]
+    form_fields = ["file_name"]  # never shown: nobody may add or edit a run
+    index_view_class = ScopedIndexView
+    inspect_view_class = scoped(generic.InspectView)
+    edit_view_class = scoped(generic.EditView)
+    delete_view_class = scoped(generic.DeleteView)
+    history_view_class = scoped(history.HistoryView)
+    usage_view_class = scoped(usage.UsageView)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("municipality")
+
+
 class OrganizationsViewSetGroup(ViewSetGroup):
     menu_label = _("組織・地域")
     menu_icon = "site"
     menu_order = 300
-    items = (MunicipalityViewSet, DepartmentViewSet, StaffMemberViewSet, AdminScopeViewSet)
+    items = (
+        MunicipalityViewSet,
+        DepartmentViewSet,
+        StaffMemberViewSet,
+        RosterSyncRunViewSet,
+        AdminScopeViewSet,
+    )

@@ -4,8 +4,8 @@ from wagtail.permissions import register_permission_policy
 
 from .admin_scoping import ScopedDeleteBulkAction
 from .admin_views import RosterImportView, invitations
-from .models import Department, Municipality, StaffMember
-from .permissions import ScopedModelPermissionPolicy, StaffPermissionPolicy
+from .models import Department, Municipality, RosterSyncRun, StaffMember
+from .permissions import RecordPermissionPolicy, ScopedModelPermissionPolicy, StaffPermissionPolicy
 from .services import staff_record_export
 from .viewsets import OrganizationsViewSetGroup
 
@@ -14,6 +14,7 @@ register_permission_policy(
 )
 register_permission_policy(Department, ScopedModelPermissionPolicy(Department))
 register_permission_policy(StaffMember, StaffPermissionPolicy(StaffMember))
+register_permission_policy(RosterSyncRun, RecordPermissionPolicy(RosterSyncRun))
 hooks.register("learner_data_export", staff_record_export)
 # After Wagtail's own bulk delete (order 0), so that this one replaces it for every snippet.
 hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)

@@ -25,7 +25,7 @@ from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
 from courses.models import ConsultationWindow, StaffAssignment
 from elearning.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
-from organizations.models import AdminScope, Department, Learner, StaffMember
+from organizations.models import AdminScope, Department, Learner, RosterSyncRun, StaffMember
 from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
 from reports.models import KpiTarget, Population
@@ -278,6 +278,16 @@ RULES = {
     # Staff are added by importing the roster: the add screen leads there.
     "staff_members:add": (lambda w: reverse("staff_members:add"), NOBODY),
     **pk_routes("staff_members", "staff_member", OBJECT_VIEWS, AREA_A),
+    # Roster sync runs are written by the sync only: read in the area, changed by nobody.
+    **listing("roster_sync_runs", ADMINS, add=False),
+    "roster_sync_runs:add": (lambda w: reverse("roster_sync_runs:add"), NOBODY),
+    **pk_routes("roster_sync_runs", "sync_run", ("inspect",), AREA_A),
+    **pk_routes(
+        "roster_sync_runs",
+        "sync_run",
+        ("edit", "delete", "history", "history_results", "usage"),
+        NOBODY,
+    ),
     **listing("staff_assignments", ADMINS),
     **pk_routes("staff_assignments", "assignment", OBJECT_VIEWS, AREA_A),
     **listing("certificate", ADMINS, add=False),
@@ -584,6 +594,13 @@ def world(django_user_model):
         "certificate": certificate,
         "department": department,
         "staff_member": staff_member,
+        "sync_run": RosterSyncRun.objects.create(
+            municipality=osaka,
+            file_name="roster.csv",
+            mode="whole",
+            status="failed",
+            result=f"2 行目 氏名：{STAFF_A}",
+        ),
         "assignment": assignment,
         "export": export,
         "window": window,

@@ -255,6 +255,12 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = int(
 # A whole-roster import that would mark more than this share of the municipality's active
 # staff as leaving needs a second confirmation (a partial file uploaded as the whole roster).
 ROSTER_MAX_LEAVING_SHARE = float(os.environ.get("ROSTER_MAX_LEAVING_SHARE", "0.2"))
+# Who is mailed the result of the nightly roster sync (``import_roster --from DIR``), by
+# municipality code: {"271004": ["jinji@city.example.jp"]}. A municipality without an entry:
+# its own administrators (scope 市区町村) who may import its roster and have an e-mail.
+ROSTER_SYNC_NOTIFY: dict[str, list[str]] = {}
+# A sync run still "running" after this many hours crashed: its lock is released.
+ROSTER_SYNC_STALE_HOURS = float(os.environ.get("ROSTER_SYNC_STALE_HOURS", "6"))
 
 # Login throttling (django-axes) for the admin, staff and learner logins: after
 # AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked out for

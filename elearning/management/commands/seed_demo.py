@@ -48,6 +48,7 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("organizations", "change_staffmember"),
     ("organizations", "delete_staffmember"),
     ("organizations", "view_staffmember"),
+    ("organizations", "view_rostersyncrun"),
     ("courses", "add_staffassignment"),
     ("courses", "change_staffassignment"),
     ("courses", "delete_staffassignment"),
