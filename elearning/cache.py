@@ -5,8 +5,9 @@ stored pages, the page-cache generation, footer help, consultation windows, PDFs
 and sessions (``cached_db`` writes every session through to the database). So when Redis
 cannot be reached, ``ResilientRedisCache`` answers every read as a miss and drops every write,
 logs one warning, and stops asking Redis for ``RETRY_SECONDS`` so that no request waits on
-a dead connection more than once per back-off in each process. Pages are then rendered without
-the cache; nothing answers 500.
+a dead connection more than once per back-off in each process (each thread, with threaded
+workers: Django keeps one cache object per thread). Pages are then rendered without the cache;
+nothing answers 500.
 
 It is a cache *backend* (``CACHES["default"]["BACKEND"]``), not a wrapper our code calls, so
 that the callers we do not own take the same path: Django's ``cached_db`` sessions, Wagtail.
@@ -103,8 +104,14 @@ class ResilientRedisCache(RedisCache):
     def _current_epoch(self) -> int:
         now = time.monotonic()
         if self._epoch is None or now - self._epoch_read_at > EPOCH_CHECK_SECONDS:
-            raw = self._raw_client().get(self._epoch_key())
-            self._epoch = int(raw) if raw is not None else 0
+            client = self._raw_client()
+            raw = client.get(self._epoch_key())
+            if raw is None:
+                # Never a number used before, even when the key was evicted or Redis lost its
+                # data: entries of an earlier epoch must stay unreachable.
+                client.set(self._epoch_key(), time.time_ns() // 1_000_000, nx=True)
+                raw = client.get(self._epoch_key())
+            self._epoch = int(raw)
             self._epoch_read_at = now
         return self._epoch
 
