@@ -106,6 +106,11 @@ def generation() -> int:
         if value is None:
             cache.add(GENERATION_KEY, _fresh_generation(), None)
             value = cache.get(GENERATION_KEY)
+        if value is None:
+            # The cache is unreachable (elearning/cache.py): nobody can tell this process
+            # about a publish, so its page-tree memo lives one check period only, as in
+            # normal operation, under a number of its own.
+            value = _fresh_generation()
         memo.update(value=value, read_at=now)
     return memo["value"]
 

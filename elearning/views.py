@@ -16,16 +16,27 @@ from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from .cache import cache_state
+
 
 @never_cache
 def healthz(request):
-    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
+    """200 when the database answers, 503 otherwise (for load balancers and monitoring).
+
+    The cache is reported but does not decide the status: without it pages are still served
+    (elearning/cache.py), so a node whose Redis is gone is degraded, not down, and a load
+    balancer must keep sending it traffic. Monitoring alerts on ``"cache": "unavailable"``."""
+    cache = cache_state()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "error"}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": "error", "cache": cache}, status=503
+        )
+    if cache != "ok":
+        return JsonResponse({"status": "degraded", "database": "ok", "cache": cache})
     return JsonResponse({"status": "ok"})
 
 

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
@@ -27,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from elearning.cache import count_in_window
 from elearning.client_address import budget_key, client_address
 
 
@@ -67,14 +67,13 @@ def send_password_reset(email: str) -> int:
 
 
 def _over_limit(key: str, limit: int, window_seconds: int) -> bool:
-    """Count one request under ``key``; True once more than ``limit`` fell in the window."""
-    # add() opens the window only if none is open; incr() is atomic in Redis and locmem.
-    cache.add(key, 0, window_seconds)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # the window closed between add() and incr()
-        cache.set(key, 1, window_seconds)
-        return False
+    """Count one request under ``key``; True once more than ``limit`` fell in the window.
+
+    Also True while the cache cannot count (Redis unreachable): each request sends mail to
+    someone's inbox, which an uncounted form would let anyone flood, and a reset can wait
+    the few minutes of an outage (the refusal asks to try again later)."""
+    count = count_in_window(key, window_seconds)
+    return count is None or count > limit
 
 
 class RequestForm(PasswordResetForm):

@@ -145,9 +145,17 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but an unreachable Redis is an empty cache, not a 500
+            # (elearning/cache.py, docs/reliability.md).
+            "BACKEND": "elearning.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tsunagari",
+            # A Redis host that drops packets must not hold a request for long: give up
+            # after REDIS_TIMEOUT seconds and serve without the cache.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            },
         }
     }
 else:
