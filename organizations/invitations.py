@@ -27,16 +27,22 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 invitation_tokens = InvitationTokenGenerator()
 
 
-def invitation_url(user) -> str:
-    """The absolute one-time link for ``user`` to set their password."""
+def one_time_url(view_name: str, user, token_generator) -> str:
+    """The absolute link to ``view_name`` (a ``PasswordResetConfirmView``) for ``user``,
+    signed by ``token_generator``: it works once and until the generator's timeout."""
     path = reverse(
-        "staff-set-password",
+        view_name,
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": invitation_tokens.make_token(user),
+            "token": token_generator.make_token(user),
         },
     )
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def invitation_url(user) -> str:
+    """The absolute one-time link for ``user`` to set their password."""
+    return one_time_url("staff-set-password", user, invitation_tokens)
 
 
 def staff_needing_invitation(queryset):

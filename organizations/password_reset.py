@@ -20,14 +20,14 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.urls import reverse, reverse_lazy
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from elearning.cache import count_in_window
 from elearning.client_address import budget_key, client_address
+
+from .invitations import one_time_url
 
 
 def _setting(name: str, default: int) -> int:
@@ -36,14 +36,7 @@ def _setting(name: str, default: int) -> int:
 
 def reset_url(user) -> str:
     """The absolute one-time link with which ``user`` chooses a new password."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return one_time_url("password_reset_confirm", user, default_token_generator)
 
 
 @task()
