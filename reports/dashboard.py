@@ -19,7 +19,8 @@ from organizations.models import Municipality, Prefecture
 from organizations.scopes import require_scope, scope_for_user
 
 from .charts import monthly_chart
-from .models import PROGRAMME_START, MonthlyTally
+from .models import PROGRAMME_START, MonthlyTally, TrainingSession
+from .pending_sessions import pending_sessions
 from .queries import (
     MUNICIPALITY,
     PREFECTURE,
@@ -182,6 +183,14 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         context["report"] = report
         context["tables"] = report_tables(report)
         context["chart"] = monthly_chart(report.by_month)
+        context["pending"] = pending_sessions(report.area, report.fiscal_year)
+        context["pending_url"] = (
+            reverse("trainingsession:index")
+            + "?"
+            + urlencode(
+                {"status": TrainingSession.Status.SUBMITTED, "fiscal_year": report.fiscal_year}
+            )
+        )
         context["breadcrumbs"] = self._breadcrumbs()
         context["export_links"] = {table: self._export_query(table) for table in TABLES}
         context["child_level_label"] = {

@@ -29,6 +29,8 @@ PROGRAMME_START = dt.date(2024, 4, 1)
 # of extra digits (99,999,999,999 attendees once made 大阪市's progress 108,695,652,338%).
 # Above ``reports.effects.PLAUSIBLE_SESSION_ATTENDEES`` a report needs a confirmation.
 MAX_SESSION_COUNT = 10_000
+# A reason for returning a report: a few sentences to the organiser.
+REVIEW_COMMENT_MAX_LENGTH = 1000
 
 # The attendee-count field of a session for each attendee type, in the order of AttendeeType:
 # the one list of counts. The model's fields, the admin form, the import columns, the exports,
@@ -107,6 +109,11 @@ class TrainingSession(models.Model):
         IN_PERSON = "in_person", _("対面")
         LIVE_ONLINE = "live_online", _("ライブ配信（オンライン）")
 
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("申請中")
+        APPROVED = "approved", _("承認済み")
+        RETURNED = "returned", _("差し戻し")
+
     held_on = models.DateField(_("開催日"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)
     municipality = models.ForeignKey(
@@ -159,6 +166,29 @@ class TrainingSession(models.Model):
         max_length=2000,
         blank=True,
         help_text=_("個人が特定される内容は書かないでください。"),
+    )
+
+    # Only approved reports count (reports.tallies). A report an approver enters or imports is
+    # approved as it is saved, unless it may repeat a report already there (``services``).
+    status = models.CharField(
+        _("承認の状況"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.SUBMITTED,
+        editable=False,
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("承認・差し戻しをした人"),
+    )
+    reviewed_at = models.DateTimeField(_("承認・差し戻しの日時"), null=True, editable=False)
+    review_comment = models.TextField(
+        _("差し戻しの理由"), max_length=REVIEW_COMMENT_MAX_LENGTH, blank=True, editable=False
     )
 
     # Same municipality, date, organiser and counts: the same report entered twice.
@@ -217,8 +247,10 @@ class TrainingSession(models.Model):
         verbose_name = _("開催報告")
         verbose_name_plural = _("開催報告")
         ordering = ["-held_on", "-pk"]
+        permissions = [("approve_trainingsession", _("開催報告を承認・差し戻しできる"))]
         indexes = [
             models.Index(fields=["fiscal_year", "municipality"]),
+            models.Index(fields=["status", "municipality"]),
             models.Index(fields=["held_on"]),
         ]
 
@@ -229,6 +261,11 @@ class TrainingSession(models.Model):
         self.fiscal_year = fiscal_year_of(self.held_on)
         self.fingerprint = self.compute_fingerprint()
         super().save(*args, **kwargs)
+
+    @property
+    def is_counted(self) -> bool:
+        """Whether this report's attendees are in the tallies: approved reports only."""
+        return self.status == self.Status.APPROVED
 
     @property
     def total_attendees(self) -> int:

@@ -11,6 +11,7 @@ from collections import Counter
 from functools import partial
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from import_export.fields import Field
@@ -35,6 +36,8 @@ from .models import (
     TrainingSession,
 )
 from .permissions import scope_allows_target
+from .services import may_approve
+from .session_duplicates import duplicate_keys
 
 # --- shared cell parsing -------------------------------------------------------------------------
 
@@ -352,12 +355,20 @@ class TrainingSessionResource(ReportsResource):
             )
         )
         self.in_file = {}
+        # (municipality, day, course) of reports already there: a row that meets one waits as
+        # 申請中 for an approver's look (reports.session_duplicates). Rows of one file are not
+        # compared with each other: one source lists a city's several courses of a day, and
+        # repeats inside it are refused by their fingerprint.
+        self.same_course_day = duplicate_keys(years)
+        self.approves = may_approve(self.user)
+        self.held_for_review = []
         self.created = []
         self.created_by = (
             self.user if self.user is not None and self.user.is_authenticated else None
         )
         self.extra["attendees"] = 0
         self.large = []
+        self.imported_at = timezone.now()
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -391,6 +402,16 @@ class TrainingSessionResource(ReportsResource):
             self.large.append(((number or 0) + 1, instance.total_attendees))
         if self.created_by is not None:
             instance.created_by = self.created_by
+        key = (instance.municipality_id, instance.held_on, instance.course_id)
+        if not self.approves:
+            instance.status = TrainingSession.Status.SUBMITTED
+        elif key in self.same_course_day:
+            instance.status = TrainingSession.Status.SUBMITTED
+            self.held_for_review.append((number or 0) + 1)
+        else:
+            instance.status = TrainingSession.Status.APPROVED
+            instance.reviewed_by = self.created_by
+            instance.reviewed_at = self.imported_at
         self.created.append(instance)
         self.extra["attendees"] += instance.total_attendees
 
@@ -443,15 +464,55 @@ class TrainingSessionResource(ReportsResource):
                 % {"limit": PLAUSIBLE_SESSION_ATTENDEES, "count": len(self.large), "rows": rows},
                 dry_run=dry_run,
             )
-        # Counted once for the whole file; in a dry run this is rolled back with the sessions.
+        self._describe_review()
+        # Counted once for the whole file (approved rows only); in a dry run this is rolled
+        # back with the sessions.
         tallies.apply(tallies.sessions_counts(self.created))
+
+    def _describe_review(self) -> None:
+        """What the preview and the result say about approval: which rows count at once and
+        which wait as 申請中."""
+        if not self.created:
+            return
+        if not self.approves:
+            self.details.append(
+                (
+                    _("承認"),
+                    [
+                        _(
+                            "取り込んだ %(count)s 件は申請中になります。承認されるまで集計には"
+                            "含まれません。"
+                        )
+                        % {"count": len(self.created)}
+                    ],
+                )
+            )
+            return
+        if self.held_for_review:
+            rows = "、".join(f"{row} 行目" for row in self.held_for_review[:20])
+            if len(self.held_for_review) > 20:
+                rows += _(" ほか %(count)s 件") % {"count": len(self.held_for_review) - 20}
+            self.details.append(
+                (
+                    _("重複の可能性（申請中として取り込みます）"),
+                    [
+                        _(
+                            "同じ日・同じ市区町村・同じ講座の開催報告がすでにあります。"
+                            "開催報告の一覧で確かめてから承認してください："
+                            "%(rows)s"
+                        )
+                        % {"rows": rows}
+                    ],
+                )
+            )
 
     def _describe_effect(self) -> None:
         """The file's effect on each municipality's KPI figures (before → after), for the
         preview; read before the file's sessions are counted."""
         deltas = Counter()
         for session in self.created:
-            deltas[(session.municipality_id, session.fiscal_year)] += session.total_attendees
+            if session.is_counted:
+                deltas[(session.municipality_id, session.fiscal_year)] += session.total_attendees
         effects = kpi_effects(deltas)
         lines = [str(effect) for effect in effects[:EFFECT_LINES]]
         if len(effects) > EFFECT_LINES:

@@ -116,10 +116,13 @@ def session_counts(session: TrainingSession) -> Counter:
 
 
 def sessions_counts(sessions: Iterable[TrainingSession]) -> Counter:
-    """The tally cells of many sessions (an imported file), added up."""
+    """The tally cells of many sessions (an imported file), added up. Only approved reports
+    count: one submitted (申請中) or returned (差し戻し) counts nowhere."""
     counts = Counter()
     channel = str(Channel.IN_PERSON)
     for session in sessions:
+        if not session.is_counted:
+            continue
         prefecture = session.municipality.prefecture_id if session.municipality_id else ""
         for attendee_type, n in session.attendee_counts().items():
             key = TallyKey(
@@ -226,7 +229,7 @@ def raw_counts(fiscal_year: int | None = None) -> Counter:
     completions = Completion.objects.filter(is_supporter=True).exclude(
         certificate__revoked_at__isnull=False
     )
-    sessions = TrainingSession.objects.all()
+    sessions = TrainingSession.objects.filter(status=TrainingSession.Status.APPROVED)
     if fiscal_year is not None:
         completions = completions.filter(fiscal_year=fiscal_year)
         sessions = sessions.filter(fiscal_year=fiscal_year)
@@ -402,12 +405,12 @@ def recount(fiscal_year: int | None = None) -> None:
     # One SELECT per attendee-count column turns a session into its (type, attendees) cells.
     unpivot = " UNION ALL ".join(
         f"SELECT held_on, fiscal_year, municipality_id, course_id, %s AS attendee_type, "  # noqa: S608
-        f"{quote(field)} AS n FROM {session} WHERE {quote(field)} > 0 {year}"
+        f"{quote(field)} AS n FROM {session} WHERE {quote(field)} > 0 AND status = %s {year}"
         for field in ATTENDEE_COUNT_FIELDS.values()
     )
     unpivot_params = []
     for attendee_type in ATTENDEE_COUNT_FIELDS:
-        unpivot_params += [str(attendee_type), *year_params]
+        unpivot_params += [str(attendee_type), str(TrainingSession.Status.APPROVED), *year_params]
     # Table and column names come from the models, never from input; values are parameters.
     statements = [
         *(

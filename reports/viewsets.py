@@ -4,7 +4,7 @@ import hashlib
 from collections import Counter
 
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import ObjectList
@@ -13,6 +13,7 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import HeaderButton
 
 from elearning.dates import fiscal_year_of
@@ -24,6 +25,8 @@ from organizations.viewsets import ScopedIndexView
 from . import services
 from .effects import PLAUSIBLE_SESSION_ATTENDEES, kpi_effects
 from .models import ATTENDEE_COUNT_FIELDS, KpiTarget, Population, TrainingSession
+from .session_duplicates import possible_duplicates
+from .session_review import TrainingSessionReviewView
 
 
 class ImportableIndexView(ExcelCsvMixin, ScopedIndexView):
@@ -107,6 +110,10 @@ class KpiEffectStepMixin:
             "total": session.total_attendees,
             "limit": PLAUSIBLE_SESSION_ATTENDEES,
             "missing_tick": seen and large and not ticked,
+            "approves": services.may_approve(self.request.user),
+            "duplicates": []
+            if session.status == TrainingSession.Status.APPROVED and session.pk
+            else [str(other) for other in possible_duplicates(session)[:10]],
         }
         self.form = form
         return self.render_to_response(self.get_context_data(form=form))
@@ -129,20 +136,58 @@ class KpiEffectStepMixin:
         return context
 
 
-class TrainingSessionCreateView(KpiEffectStepMixin, ServiceSaveMixin, generic.CreateView):
+class SessionApprovalSaveMixin:
+    """Save through the service, which approves what an approver enters (after their tick when
+    another report of the same course and day exists) and keeps everyone else's as 申請中;
+    the message says which."""
+
     def save_instance(self):
         return services.training_session_save(
             session=self.form.instance,
             scope=require_scope(self.request.user),
             user=self.request.user,
+            not_duplicate=self.request.POST.get("not_duplicate") == "1",
         )
 
+    def get_success_message(self, instance=None):
+        instance = instance or getattr(self, "object", None)
+        if instance is not None and not instance.is_counted:
+            return _(
+                "開催報告「%(session)s」を申請中として保存しました。承認されると集計に含まれます。"
+            ) % {"session": instance}
+        return super().get_success_message(instance)
 
-class TrainingSessionEditView(KpiEffectStepMixin, ServiceSaveMixin, scoped(generic.EditView)):
-    def save_instance(self):
-        return services.training_session_save(
-            session=self.form.instance, scope=require_scope(self.request.user)
-        )
+
+class TrainingSessionCreateView(
+    SessionApprovalSaveMixin, KpiEffectStepMixin, ServiceSaveMixin, generic.CreateView
+):
+    pass
+
+
+class TrainingSessionEditView(
+    SessionApprovalSaveMixin, KpiEffectStepMixin, ServiceSaveMixin, scoped(generic.EditView)
+):
+    pass
+
+
+class TrainingSessionInspectView(scoped(generic.InspectView)):
+    """The report with its approval status, and the way to the approval screen."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.has_perm(services.APPROVE_PERMISSION) and (
+            self.object.status != TrainingSession.Status.RETURNED
+        ):
+            buttons.append(
+                Button(
+                    _("承認・差し戻し"),
+                    url=reverse("trainingsession:review", args=[self.object.pk]),
+                    icon_name="tick",
+                    priority=30,
+                )
+            )
+        return buttons
 
 
 class TrainingSessionDeleteView(scoped(generic.DeleteView)):
@@ -159,8 +204,15 @@ class TrainingSessionViewSet(ScopedObjectViews, ModelViewSet):
     icon = "group"
     menu_label = _("開催報告")
     menu_order = 100
-    list_display = ["held_on", "municipality", "organiser_name", "course", "total_attendees"]
-    list_filter = ["fiscal_year", "organiser_type", "delivery", "course"]
+    list_display = [
+        "held_on",
+        "municipality",
+        "organiser_name",
+        "course",
+        "total_attendees",
+        "status",
+    ]
+    list_filter = ["status", "fiscal_year", "organiser_type", "delivery", "course"]
     search_fields = ["organiser_name", "instructor_name", "venue"]
     list_export = [
         "held_on",
@@ -171,21 +223,33 @@ class TrainingSessionViewSet(ScopedObjectViews, ModelViewSet):
         "instructor_name",
         "delivery",
         "venue",
+        "get_status_display",
         "total_attendees",
     ]
+    export_headings = {"get_status_display": _("承認の状況")}
     ordering = ["-held_on", "-pk"]
     inspect_view_enabled = True
     index_view_class = importable("training_session_import", "reports.add_trainingsession")
     add_view_class = TrainingSessionCreateView
     edit_view_class = TrainingSessionEditView
     delete_view_class = TrainingSessionDeleteView
-    inspect_view_class = scoped(generic.InspectView)
+    inspect_view_class = TrainingSessionInspectView
     copy_view_enabled = False
 
     edit_handler = ObjectList(TrainingSession.panels, base_form_class=ScopedAdminForm)
 
     def get_queryset(self, request):
         return TrainingSession.objects.select_related("municipality", "course")
+
+    @property
+    def review_view(self):
+        return self.construct_view(TrainingSessionReviewView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("review/<id:pk>/", self.review_view, name="review"),
+        ]
 
 
 class KpiTargetForm(ScopedAdminForm):

@@ -2,6 +2,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
 from organizations.permissions import ScopedModelPermissionPolicy
@@ -56,3 +57,21 @@ def register_kpi_menu_item():
 @hooks.register("construct_homepage_panels")
 def add_kpi_summary_panel(request, panels):
     panels.insert(0, KpiSummaryPanel(request))
+
+
+@hooks.register("register_log_actions")
+def register_session_log_actions(actions):
+    """What a session report's history (履歴) says of its approval."""
+    actions.register_action(
+        "tsunagari.session.approve", _("承認"), _("開催報告を承認しました（集計に含めました）")
+    )
+
+    @actions.register_action("tsunagari.session.return")
+    class Return(LogFormatter):
+        label = _("差し戻し")
+
+        def format_message(self, log_entry):
+            comment = log_entry.data.get("comment")
+            if comment:
+                return _("開催報告を差し戻しました：%(comment)s") % {"comment": comment}
+            return _("開催報告を差し戻しました")

@@ -28,6 +28,7 @@ def setting(django_user_model):
         "change_trainingsession",
         "delete_trainingsession",
         "view_trainingsession",
+        "approve_trainingsession",
         "add_kpitarget",
         "change_kpitarget",
         "view_kpitarget",
@@ -163,11 +164,15 @@ def test_the_form_shows_the_effect_on_the_kpi_before_saving(client, setting):
         url, {**session_form(setting, attendees_general="39"), "kpi_effect_key": key}
     )
     assert response.status_code == 200 and "20 人 → 61 人" in response.content.decode()
+    # 最初の会 reported the same course on the same day: the approver ticks that this is
+    # another course (reports.session_duplicates), so it counts at once.
+    assert "重複の可能性" in response.content.decode()
     response = client.post(
         url,
         {
             **session_form(setting, attendees_general="39"),
             "kpi_effect_key": response.context["kpi_effect"]["key"],
+            "not_duplicate": "1",
         },
     )
     assert response.status_code == 302

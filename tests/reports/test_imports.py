@@ -228,6 +228,7 @@ def test_the_admin_import_screen_previews_then_imports_on_confirmation(
     user.user_permissions.add(
         Permission.objects.get(codename="access_admin"),
         Permission.objects.get(codename="add_trainingsession"),
+        Permission.objects.get(codename="approve_trainingsession"),
     )
     AdminScope.objects.create(user=user, level="municipality", municipality=places["osaka"])
     client.force_login(user)
@@ -399,6 +400,7 @@ def test_the_admin_screen_shows_the_effect_and_asks_for_the_tick_on_a_large_sess
     user.user_permissions.add(
         Permission.objects.get(codename="access_admin"),
         Permission.objects.get(codename="add_trainingsession"),
+        Permission.objects.get(codename="approve_trainingsession"),
     )
     AdminScope.objects.create(user=user, level="municipality", municipality=places["osaka"])
     client.force_login(user)

@@ -28,6 +28,7 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("reports", "change_trainingsession"),
     ("reports", "delete_trainingsession"),
     ("reports", "view_trainingsession"),
+    ("reports", "approve_trainingsession"),
     ("reports", "add_kpitarget"),
     ("reports", "change_kpitarget"),
     ("reports", "view_kpitarget"),
