@@ -259,6 +259,8 @@ RULES = {
     # Viewsets
     **listing("trainingsession", ADMINS),
     **pk_routes("trainingsession", "session", OBJECT_VIEWS, AREA_A),
+    # Approving or returning a report: its area's approvers (the municipal administrators).
+    **pk_routes("trainingsession", "session", ("review",), AREA_A),
     **listing("kpitarget", ADMINS),
     **pk_routes("kpitarget", "target", ("edit", "history", "history_results", "usage"), AREA_A),
     "kpitarget:delete": (lambda w: reverse("kpitarget:delete", args=[w["target"].pk]), NATIONAL),
