@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
-PG_BASE = "postgres://postgres@127.0.0.1:5432/"
+PG_BASE = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/")
 FISCAL_YEAR = 2025
 SESSIONS_PER_COMPLETION = 100  # 10M completions ↔ 100k sessions, as in the issue
 
@@ -220,13 +220,16 @@ def completion_cost(n: int = 150) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default=os.environ.get("BENCH_KPI_SIZES"))
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres", "postgresql", "both"], default="both"
+    )
     parser.add_argument("--child", type=int)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    kinds = ["postgresql" if k == "postgres" else k for k in kinds]
     for kind in kinds:
         report = {"bench": "kpi", "database": kind, "fiscal_year": FISCAL_YEAR, "sizes": {}}
         if args.sizes:

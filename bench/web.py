@@ -38,6 +38,7 @@ from bench.support.common import (  # noqa: E402
     CACHE,
     HOST,
     ROOT,
+    database_kind,
     emit,
     manage,
     postgres_available,
@@ -318,7 +319,7 @@ def main() -> None:
     if args.prepare is not None:
         print(json.dumps(prepare(args.prepare)))
         return
-    for kind in args.database.split(","):
+    for kind in [database_kind(k) for k in args.database.split(",")]:
         if kind == "postgresql" and not postgres_available():
             emit("web", {"database": kind, "skipped": "PostgreSQL not reachable"})
             continue

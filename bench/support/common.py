@@ -31,7 +31,18 @@ def signing_key_pem() -> str:
     )
 
 
+def database_kind(kind: str) -> str:
+    """``postgres`` and ``postgresql`` both name PostgreSQL (the docs and users say both)."""
+    kind = kind.strip().lower()
+    if kind in ("postgres", "postgresql", "pg"):
+        return "postgresql"
+    if kind == "sqlite":
+        return kind
+    raise SystemExit(f"unknown database {kind!r}: use sqlite, postgres or postgresql")
+
+
 def database_url(kind: str, name: str) -> str:
+    kind = database_kind(kind)
     if kind == "sqlite":
         return f"sqlite:///{CACHE / f'{name}.sqlite3'}"
     return f"{PG_BASE}bench_{name}"
@@ -69,6 +80,7 @@ def production_env(url: str, settings: str = "bench.support.settings", **extra) 
 
 def fresh_database(kind: str, name: str) -> str:
     """Drop and create an empty database; returns its URL."""
+    kind = database_kind(kind)
     url = database_url(kind, name)
     CACHE.mkdir(parents=True, exist_ok=True)
     if kind == "postgresql":
