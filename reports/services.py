@@ -48,15 +48,16 @@ def _locked(session: TrainingSession) -> TrainingSession:
     )
 
 
+def _actor(user):
+    """The account to record for ``user`` (None for the system or an anonymous user)."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def _approved_by(session: TrainingSession, user) -> None:
     session.status = Status.APPROVED
-    session.reviewed_by = user if user is not None and user.is_authenticated else None
+    session.reviewed_by = _actor(user)
     session.reviewed_at = timezone.now()
     session.review_comment = ""
-
-
-def _actor(user):
-    return user if user is not None and user.is_authenticated else None
 
 
 @transaction.atomic
@@ -84,7 +85,7 @@ def training_session_save(
         if previous is not None:
             _check_scope(scope, previous)
             changes.subtract(tallies.session_counts(previous))
-    elif user is not None and user.is_authenticated:
+    elif _actor(user) is not None:
         session.created_by = user
     was = session.status if session.pk else None
     # A correction of an approved report by an approver stays approved: its duplicates were
