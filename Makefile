@@ -45,8 +45,9 @@ run: seed
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_SETTINGS_MODULE=elearning.settings.test $(BIN)/python manage.py check
-	DJANGO_SETTINGS_MODULE=elearning.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=tsunagari.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=tsunagari.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmarks (docs/benchmarks.md): every bench/*.py prints one JSON line into bench/results.jsonl.
@@ -76,5 +77,5 @@ clean:
 
 ## Update the English interface catalogue (needs GNU gettext: apt-get install gettext).
 messages: install
-	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore='*/seed_content/*' --ignore=tests
-	DJANGO_SETTINGS_MODULE=elearning.settings.dev $(BIN)/python manage.py compilemessages -l en -l ja --ignore=.venv
+	DJANGO_SETTINGS_MODULE=tsunagari.settings.dev $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore='*/seed_content/*' --ignore=tests
+	DJANGO_SETTINGS_MODULE=tsunagari.settings.dev $(BIN)/python manage.py compilemessages -l en -l ja --ignore=.venv

@@ -128,8 +128,8 @@ def plain_resources():
     """django-import-export's defaults: a ModelResource per model, no bulk, row by row."""
     from import_export import fields, resources, widgets
 
+    from base.dates import fiscal_year_of
     from courses.models import CoursePage
-    from elearning.dates import fiscal_year_of
     from organizations.models import Department, Municipality, StaffMember
     from organizations.resources import StaffRosterResource
     from reports.models import TrainingSession
@@ -228,7 +228,7 @@ def run_one(kind: str, path: Path) -> dict:
     import tablib
     from django.db import connection
 
-    from elearning.imports import read_dataset, run_import
+    from base.imports import read_dataset, run_import
     from organizations.models import Department, Municipality, StaffMember
     from organizations.resources import StaffRosterResource
     from organizations.scopes import NATION

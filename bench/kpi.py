@@ -47,7 +47,7 @@ def database_url(kind: str, size: int) -> str:
 def prepare(kind: str, size: int) -> float:
     """Create and fill the cached database when missing; returns seconds spent (0 if cached)."""
     url = database_url(kind, size)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "elearning.settings.test"}
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tsunagari.settings.test"}
     marker = CACHE / f"kpi-{kind}-{size}.ready"
     if is_cached(kind, size):
         return 0.0
@@ -95,7 +95,7 @@ def measure(kind: str, size: int) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(kind, size),
-        "DJANGO_SETTINGS_MODULE": "elearning.settings.test",
+        "DJANGO_SETTINGS_MODULE": "tsunagari.settings.test",
     }
     out = subprocess.run(  # noqa: S603 - this script, fixed arguments
         [sys.executable, __file__, "--child", str(size)],

@@ -218,7 +218,7 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
             f"--bind=127.0.0.1:{port}",
             "--backlog=256",
             "--log-level=warning",
-            "elearning.wsgi:application",
+            "tsunagari.wsgi:application",
         ],
         env=env,
         cwd=ROOT,
@@ -291,7 +291,7 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
     }
     return {
         "database": kind,
-        "server": "gunicorn --workers=2 (sync), elearning.settings.production",
+        "server": "gunicorn --workers=2 (sync), tsunagari.settings.production",
         "concurrency": concurrency,
         "duration_s": duration,
         "results": results,

@@ -1,6 +1,6 @@
 """Certificate (修了証) and supporter-card PDFs drawn with reportlab.
 
-Fonts are the BIZ UD TrueType files in ``fonts/`` (embedded as subsets, so every viewer shows
+Fonts are the BIZ UD TrueType files in ``base/fonts/`` (embedded as subsets, so every viewer shows
 the same glyphs). Layout is computed first (``layout_certificate``) and then drawn, so tests can
 check that every line stays inside the page. Output is deterministic: the same content gives
 the same bytes (fixed creation date and document ID).
@@ -18,7 +18,17 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader, TimeStamp
 from reportlab.pdfgen import canvas as pdf_canvas
 
-from .glyphs import GOTHIC, GOTHIC_BOLD, MINCHO, NAME_SPACES, chain, cluster_advance, clusters, runs
+from base.glyphs import (
+    GOTHIC,
+    GOTHIC_BOLD,
+    MINCHO,
+    NAME_SPACES,
+    chain,
+    cluster_advance,
+    clusters,
+    runs,
+)
+
 from .qr import qr_modules, qr_path
 
 INK = HexColor("#1b1b1b")

@@ -28,5 +28,5 @@ def withhold_names(sender, learner, **kwargs):
 @receiver(task_finished)
 def export_given_up(sender, task_result, **kwargs):
     """An export whose worker died too often shows 失敗, not 作成中 for ever
-    (elearning/task_lease.py records such a task FAILED without running it)."""
+    (base/task_lease.py records such a task FAILED without running it)."""
     export_task_given_up(task_result)

@@ -10,9 +10,9 @@ from functools import cached_property
 from django.core.cache import cache
 from wagtail.models import Site
 
+from base.dates import TOKYO, tokyo_date
 from courses import wording as course_wording
 from courses.ruby import strip_ruby
-from elearning.dates import TOKYO, tokyo_date
 
 from .models import DEFAULT_BODY, Certificate, CertificateSettings, CourseCertificateOptions
 

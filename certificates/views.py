@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from base.cache import count_in_window
+from base.client_address import budget_key, client_address
 from courses.forms import LearnerProfileForm
 from courses.wording import for_course
-from elearning.cache import count_in_window
-from elearning.client_address import budget_key, client_address
 from organizations.learners import current_learner
 
 from . import services
@@ -52,7 +52,7 @@ def rate_limited(request) -> bool:
     key = f"certificate-verify-rate:{budget_key(client_address(request))}"
     count = count_in_window(key, 60)
     # Without the cache nothing can count, and the limit fails open for the outage (logged
-    # by elearning/cache.py): it only slows the guessing of codes, which the size of the
+    # by base/cache.py): it only slows the guessing of codes, which the size of the
     # code space already makes hopeless, while refusing would stop every employer's check.
     return count is not None and count > VERIFY_LIMIT_PER_MINUTE
 

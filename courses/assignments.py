@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from elearning.dates import fiscal_year_of, tokyo_date
+from base.dates import fiscal_year_of, tokyo_date
 from organizations.models import Municipality, StaffMember
 
 from .models import Audience, Completion, Enrollment, StaffAssignee, StaffAssignment

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from certificates.validators import validate_printable_name
+from base.printable_names import validate_printable_name
 from organizations.models import AttendeeType, Municipality, Prefecture
 
 

@@ -12,7 +12,7 @@ render in full, as before.
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
-from elearning.page_cache import CSRF_PLACEHOLDER, GenerationMemo
+from base.page_cache import CSRF_PLACEHOLDER, GenerationMemo
 from organizations.learners import current_learner
 
 OPENED_PLACEHOLDER = "opened-placeholder-9d27a3"

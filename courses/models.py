@@ -10,7 +10,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from elearning.page_cache import (
+from base.page_cache import (
     VisitorCachedPageMixin,
     find_specific_child,
     is_visitor_request,
@@ -153,7 +153,7 @@ class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
         return context
 
     def route(self, request, path_components):
-        # Children are found once per generation of the page cache (elearning.page_cache).
+        # Children are found once per generation of the page cache (base.page_cache).
         if not path_components:
             return super().route(request, path_components)
         return route_through_child(self, request, path_components, _find_child_of_course)
@@ -515,14 +515,14 @@ class StaffAssignment(models.Model):
     @property
     def window_start(self):
         """The first day a completion counts from (see ``courses.assignments``)."""
-        from elearning.dates import fiscal_year_bounds
+        from base.dates import fiscal_year_bounds
 
         return self.starts_on if self.retrain else fiscal_year_bounds(self.fiscal_year)[0]
 
     @property
     def window_end(self):
         """The last day a completion counts on: the end of the fiscal year, or the due date."""
-        from elearning.dates import fiscal_year_bounds
+        from base.dates import fiscal_year_bounds
 
         return max(fiscal_year_bounds(self.fiscal_year)[1], self.due_on)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from elearning.dates import tokyo_date
+from base.dates import tokyo_date
 from organizations.models import StaffMember
 from organizations.scopes import AreaScope
 

@@ -14,8 +14,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from wagtail import hooks
 
-from elearning.dates import fiscal_year_of, tokyo_date
-from elearning.text_limits import check_length
+from base.dates import fiscal_year_of, tokyo_date
+from base.text_limits import check_length
 from organizations.models import Learner
 
 from .models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from elearning.dates import tokyo_date
+from base.dates import tokyo_date
 from organizations.models import AdminScope, StaffMember
 from organizations.scopes import scope_for_user
 

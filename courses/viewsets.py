@@ -21,9 +21,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views import snippets as snippet_views
 
-from elearning.dates import tokyo_date
-from elearning.imports import normalise_code
-from elearning.spreadsheets import ExcelCsvMixin
+from base.dates import tokyo_date
+from base.imports import normalise_code
+from base.spreadsheets import ExcelCsvMixin
 from organizations.admin_scoping import ScopedAdminForm, ScopedSnippetViewSet, scoped
 from organizations.models import Department, StaffMember
 from organizations.scopes import require_scope, scope_for_user

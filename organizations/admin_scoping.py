@@ -265,7 +265,7 @@ def bulk_action(request, app_label, model_name, action):
     (404); ids that are no key ("abc") are dropped instead of reaching the database.
 
     Wagtail itself answers its confirmation page to everyone in the admin, naming the rows
-    they may not change. Served in front of Wagtail's own URL (``elearning/urls.py``).
+    they may not change. Served in front of Wagtail's own URL (``tsunagari/urls.py``).
     """
     from django.apps import apps
     from wagtail.admin.views.bulk_action.registry import bulk_action_registry

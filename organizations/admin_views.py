@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.permissions import policy_registry
 
-from elearning.converters import parse_object_id
-from elearning.imports import ImportView
+from base.converters import parse_object_id
+from base.imports import ImportView
 
 from .invitations import invitation_url, staff_needing_invitation, staff_send_invitations
 from .models import AdminScope, Department, StaffMember

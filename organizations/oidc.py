@@ -10,7 +10,7 @@ code) or fixed by ``OIDC_MUNICIPALITY_CODE`` — and no account is ever created 
 from django.conf import settings
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from elearning.imports import normalise_code
+from base.imports import normalise_code
 
 from .models import StaffMember
 

@@ -24,8 +24,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from elearning.cache import count_in_window
-from elearning.client_address import budget_key, client_address
+from base.cache import count_in_window
+from base.client_address import budget_key, client_address
 
 from .invitations import one_time_url
 

@@ -2,7 +2,7 @@
 
 Matched by staff number within the municipality; departments are created when new; accounts
 are created for new staff without passwords (they set one through a one-time link,
-``organizations.invitations``). Run through ``elearning.imports.run_import`` by the admin view
+``organizations.invitations``). Run through ``base.imports.run_import`` by the admin view
 and ``import_roster``.
 
 Who is not in the file depends on what the file is, which the uploader must say (``mode``):
@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from elearning.bulk import insert_rows
-from elearning.imports import SpreadsheetResource, normalise_code, normalise_text
+from base.bulk import insert_rows
+from base.imports import SpreadsheetResource, normalise_code, normalise_text
 
 from .models import AttendeeType, Department, Learner, Municipality, StaffMember
 from .signals import roster_imported
@@ -479,7 +479,7 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
         # and nobody can sign in with it either way (people set theirs through an invitation).
         password = make_password(None)
         now = timezone.now()
-        # Rows straight to the tables (``elearning.bulk``): 50,000 accounts through
+        # Rows straight to the tables (``base.bulk``): 50,000 accounts through
         # ``bulk_create`` spend seconds compiling their values into SQL.
         insert_rows(
             user_model,

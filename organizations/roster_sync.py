@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from elearning.imports import ImportFileError, ImportOutcome, read_dataset
+from base.imports import ImportFileError, ImportOutcome, read_dataset
 
 from .models import AdminScope, Municipality, RosterSyncRun
 from .resources import MASS_LEAVING, RosterMode

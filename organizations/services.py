@@ -302,7 +302,7 @@ def roster_import(
     """
     from django.core.exceptions import PermissionDenied
 
-    from elearning.imports import run_import
+    from base.imports import run_import
 
     from .models import AdminScope
     from .resources import StaffRosterResource

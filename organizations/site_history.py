@@ -2,7 +2,7 @@
 
 Wagtail shows every log entry of a model to anyone holding one permission on that model, so a
 municipal administrator would read every municipality's edits of departments and windows, with
-the editors' names. This view replaces Wagtail's at the same URL (see ``elearning/urls.py``).
+the editors' names. This view replaces Wagtail's at the same URL (see ``tsunagari/urls.py``).
 """
 
 from django.contrib.auth import get_user_model

@@ -14,9 +14,9 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from base.page_cache import SharedPageMixin
 from courses.blocks import RICH_TEXT_FEATURES
 from courses.models import CoursePage, LessonPage, PlainTitleMixin
-from elearning.page_cache import SharedPageMixin
 from organizations.models import Learner, Municipality
 
 from .admin_forms import QuestionAdminForm

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.forms.forms import FormBuilder
 
-from elearning.text_limits import LimitedTextField
+from base.text_limits import LimitedTextField
 
 # A one-line answer (a name of a place, a word); a free comment of a few paragraphs, as long as
 # the summary of opinions a session report holds.

@@ -12,7 +12,7 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.contrib.forms.views import SubmissionsListView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from elearning.spreadsheets import ExcelCsvMixin
+from base.spreadsheets import ExcelCsvMixin
 from organizations.admin_scoping import SnippetChooserViewSet
 from organizations.scopes import require_scope
 

@@ -13,8 +13,8 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
-from elearning.dates import fiscal_year_of, tokyo_date
-from elearning.spreadsheets import ExcelCsvMixin
+from base.dates import fiscal_year_of, tokyo_date
+from base.spreadsheets import ExcelCsvMixin
 from organizations.models import Municipality, Prefecture
 from organizations.scopes import require_scope, scope_for_user
 

@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from elearning.dates import fiscal_year_of, tokyo_date
-from elearning.imports import ImportView
+from base.dates import fiscal_year_of, tokyo_date
+from base.imports import ImportView
 from organizations.scopes import scope_for_user
 
 from .resources import (

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 
+from base.dates import fiscal_year_of, tokyo_date
 from courses.models import SUPPORTER_AUDIENCES, CoursePage
-from elearning.dates import fiscal_year_of, tokyo_date
 from organizations.models import AttendeeType, Municipality, Prefecture
 
 # The つながりサポーター養成講座 began in FY2024; cumulative totals count from here.

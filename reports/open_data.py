@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.utils import timezone
 
-from elearning.spreadsheets import csv_text
+from base.spreadsheets import csv_text
 
 from .models import AttendeeType, Channel
 from .queries import SMALL_CELL_THRESHOLD, open_data

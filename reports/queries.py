@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from elearning.dates import fiscal_year_bounds, tokyo_date
+from base.dates import fiscal_year_bounds, tokyo_date
 from organizations.models import AttendeeType, Municipality, Prefecture
 from organizations.scopes import AreaScope
 

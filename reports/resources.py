@@ -1,4 +1,4 @@
-"""Imports of the reports app (django-import-export, through ``elearning.imports``):
+"""Imports of the reports app (django-import-export, through ``base.imports``):
 in-person session reports (開催報告), KPI targets and population.
 
 Each file is checked as a whole and written in one transaction, tallies included; any invalid
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from import_export.fields import Field
 
+from base.dates import fiscal_year_of, tokyo_date
+from base.imports import SpreadsheetResource, normalise_code, normalise_text
 from courses.models import SUPPORTER_AUDIENCES, Audience, CoursePage
-from elearning.dates import fiscal_year_of, tokyo_date
-from elearning.imports import SpreadsheetResource, normalise_code, normalise_text
 from organizations.models import AttendeeType, Municipality, Prefecture
 from organizations.scopes import AreaScope
 

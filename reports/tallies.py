@@ -18,8 +18,8 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from base.bulk import execute_rows
 from courses.models import Completion
-from elearning.bulk import execute_rows
 from organizations.models import Municipality
 
 from .models import (

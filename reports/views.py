@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from elearning.dates import fiscal_year_of, tokyo_date
+from base.dates import fiscal_year_of, tokyo_date
 
 from . import open_data
 from .models import PROGRAMME_START

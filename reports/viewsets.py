@@ -16,8 +16,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import HeaderButton
 
-from elearning.dates import fiscal_year_of
-from elearning.spreadsheets import ExcelCsvMixin
+from base.dates import fiscal_year_of
+from base.spreadsheets import ExcelCsvMixin
 from organizations.admin_scoping import ScopedAdminForm, scoped
 from organizations.scopes import require_scope, scope_for_user
 from organizations.viewsets import ScopedIndexView

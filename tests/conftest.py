@@ -7,7 +7,7 @@ from django.db import connection
 def _empty_cache():
     """Every test starts with an empty cache: counters (the verification rate limit), cached
     settings and stored pages of one test must not decide another's outcome."""
-    from elearning import page_cache
+    from base import page_cache
 
     cache.clear()
     page_cache._generation_memo.update(value=None, read_at=0.0)

@@ -5,10 +5,10 @@ import itertools
 from django.contrib.auth import get_user_model
 from wagtail.models import Site
 
+from base.pages import ensure_root_page
 from courses.models import ConsultationWindow, CoursePage, LessonPage
-from elearning.models import HomePage
-from elearning.pages import ensure_root_page
 from organizations.models import Municipality, Prefecture
+from website.models import HomePage
 
 _counter = itertools.count(1)
 

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from courses.models import StaffAssignment
-from elearning.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 from organizations.models import AdminScope, Department
 from tests import factories
+from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))

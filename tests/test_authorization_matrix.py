@@ -24,12 +24,12 @@ from wagtail.models import Page, Task
 from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
 from courses.models import ConsultationWindow, StaffAssignment
-from elearning.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 from organizations.models import AdminScope, Department, Learner, RosterSyncRun, StaffMember
 from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
 from reports.models import KpiTarget, Population
 from tests import factories
+from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ Never used by the product; ``bench/web.py`` serves the site with these under gun
 baseline and the real pages go through the same server, middleware and settings.
 """
 
-from elearning.settings.production import *  # noqa: F403
+from tsunagari.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.support.urls"
 # Benchmarks run on loopback over plain HTTP; the load generator sends X-Forwarded-Proto.

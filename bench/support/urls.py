@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from elearning.urls import urlpatterns as project_urlpatterns
+from tsunagari.urls import urlpatterns as project_urlpatterns
 
 _HEAD = "<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>baseline</title>"
 _HEAD += "</head><body><main><p>つながりサポーター</p><p>"

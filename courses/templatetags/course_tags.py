@@ -120,8 +120,8 @@ def lesson_body(context, page):
     A body is the same for every learner except for three things: the consultation windows of
     their municipality (part of the key), the 個人ワーク answers they saved (such bodies are
     rendered every time) and the CSRF token (put in per request)."""
+    from base.page_cache import CSRF_PLACEHOLDER, is_visitor_request, page_tree_memo
     from courses.windows import windows_for_request
-    from elearning.page_cache import CSRF_PLACEHOLDER, is_visitor_request, page_tree_memo
 
     request = context.get("request")
     if request is None or context.get("saved_reflections"):

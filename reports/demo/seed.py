@@ -4,8 +4,8 @@ import io
 
 from django.core.management import call_command
 
+from base.dates import fiscal_year_of, tokyo_date
 from courses.models import Completion
-from elearning.dates import fiscal_year_of, tokyo_date
 from organizations.models import Municipality, Prefecture
 
 from ..models import KpiTarget, TrainingSession

@@ -87,7 +87,7 @@ def manage_check(*args, **env_overrides):
     }
     env = {
         **inherited,
-        "DJANGO_SETTINGS_MODULE": "elearning.settings.production",
+        "DJANGO_SETTINGS_MODULE": "tsunagari.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "kyoiku.example.lg.jp",
         "CERTIFICATE_SIGNING_KEY": key.decode(),
@@ -115,7 +115,7 @@ def test_production_refuses_to_run_without_a_public_https_base_url():
 
 def test_check_deploy_reports_a_local_base_url_under_any_settings():
     result = manage_check(
-        "--deploy", DJANGO_SETTINGS_MODULE="elearning.settings.dev", BASE_URL=None
+        "--deploy", DJANGO_SETTINGS_MODULE="tsunagari.settings.dev", BASE_URL=None
     )
     assert result.returncode != 0
     assert (result.stderr + result.stdout).count("certificates.E002") == 2  # not https, local

@@ -5,8 +5,8 @@ import subprocess
 import pytest
 from django.core.exceptions import ValidationError
 
+from base.printable_names import validate_printable_name
 from certificates.pdf import CardContent, CertificateContent, render_cards, render_certificate
-from certificates.validators import validate_printable_name
 
 
 def pdftotext(data: bytes, tmp_path) -> str:

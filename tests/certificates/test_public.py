@@ -215,7 +215,7 @@ def test_without_a_configured_proxy_a_forwarded_header_is_ignored(settings):
 def test_client_address_reads_from_the_right_end_of_the_header(settings, rf):
     from axes.helpers import get_client_ip_address
 
-    from elearning.client_address import client_address
+    from base.client_address import client_address
 
     settings.TRUSTED_PROXY_COUNT = 2
     header = "198.51.100.7, 203.0.113.10, 10.0.0.1"  # forged, client, first proxy
@@ -231,7 +231,7 @@ def test_client_address_reads_from_the_right_end_of_the_header(settings, rf):
 
 
 def test_forwarded_entries_with_ports_and_ipv6_networks_are_one_client(settings, rf):
-    from elearning.client_address import budget_key, client_address
+    from base.client_address import budget_key, client_address
 
     settings.TRUSTED_PROXY_COUNT = 1
     with_port = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9:51234")

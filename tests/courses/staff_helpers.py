@@ -2,9 +2,9 @@
 
 import datetime as dt
 
+from base.imports import read_dataset
 from courses.assignments import assignment_save
 from courses.models import StaffAssignment
-from elearning.imports import read_dataset
 from organizations.models import AdminScope, StaffMember
 from organizations.scopes import NATION
 from organizations.services import roster_import

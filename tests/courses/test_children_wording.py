@@ -20,10 +20,10 @@ from courses import wording
 from courses.models import CoursePage
 from courses.seed_content.children import COURSE as CHILDREN_COURSE
 from courses.seed_content.citizen import COURSE as CITIZEN_COURSE
-from elearning.management.commands.seed_demo import Command as SeedDemo
 from quizzes.models import Attempt, QuizPage
 from quizzes.tokens import choice_token
 from tests import factories
+from tsunagari.management.commands.seed_demo import Command as SeedDemo
 
 KANJI = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF々〆]")
 # The longest ruby base: longer runs are phrases, and a child looking up one word would have

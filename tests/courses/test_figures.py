@@ -8,7 +8,7 @@ import pytest
 from courses.figures import FIGURES, WIDTH, render_figure
 from courses.seed_content.children import COURSE as CHILDREN_COURSE
 from courses.seed_content.citizen import COURSE as CITIZEN_COURSE
-from elearning.management.commands.seed_demo import Command as SeedDemo
+from tsunagari.management.commands.seed_demo import Command as SeedDemo
 
 KANJI = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF々〆]")
 

@@ -139,7 +139,7 @@ def test_children_course_renders_furigana_as_ruby(client):
 
 @pytest.mark.django_db
 def test_every_page_shows_the_national_help_and_it_can_be_switched_off(client):
-    from elearning.models import SiteHelpSettings
+    from website.models import SiteHelpSettings
 
     factories.course()
     html = client.get("/").content.decode()

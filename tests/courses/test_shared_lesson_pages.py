@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from base import page_cache
 from courses.models import LessonProgress
-from elearning import page_cache
 from organizations.models import Learner
 from tests import factories
 

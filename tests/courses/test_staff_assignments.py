@@ -127,7 +127,7 @@ def test_overdue_is_computed_in_tokyo(osaka, staff):
     # 30 June 23:59 in Tokyo is still on time; 1 July 00:00 in Tokyo (15:00 UTC) is overdue.
     before = dt.datetime(2025, 6, 30, 14, 59, tzinfo=dt.UTC)
     after = dt.datetime(2025, 6, 30, 15, 0, tzinfo=dt.UTC)
-    from elearning.dates import tokyo_date
+    from base.dates import tokyo_date
 
     _d, total = department_figures(assignment, NATION, today=tokyo_date(before))
     assert total.overdue == 0

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from wagtail.log_actions import log
 
-from elearning.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 from organizations.models import AdminScope, Department
 from tests import factories
+from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 

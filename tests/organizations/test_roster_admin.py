@@ -132,7 +132,7 @@ def test_department_manager_cannot_import(client, areas):
 
 
 def import_osaka_and_sakai(client, areas):
-    from elearning.imports import read_dataset
+    from base.imports import read_dataset
     from organizations.scopes import NATION
     from organizations.services import roster_import
 
@@ -276,7 +276,7 @@ def test_uploads_previewed_but_never_confirmed_are_purged(monkeypatch):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from elearning import imports
+    from base import imports
 
     name = default_storage.save(f"{imports.UPLOAD_DIR}/abandoned.csv", ContentFile(b"x"))
     imports.ImportView._purge_abandoned()

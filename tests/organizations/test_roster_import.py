@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from elearning.imports import ImportFileError, RowError, read_dataset
+from base.imports import ImportFileError, RowError, read_dataset
 from organizations.models import AdminScope, Department, StaffMember
 from organizations.scopes import NATION, scope_for_user
 from organizations.services import roster_import

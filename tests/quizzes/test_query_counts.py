@@ -80,7 +80,7 @@ def test_failed_submit_uses_fewer_queries_and_completes_nothing(
 
 
 # With the page cache on (production), Wagtail's serving of the quiz page comes from the
-# shared page tree (elearning.page_cache): the learner, the grading and the completion remain.
+# shared page tree (base.page_cache): the learner, the grading and the completion remain.
 PASSING_SUBMIT_QUERIES_PAGE_CACHE = 21
 
 

@@ -7,7 +7,7 @@ What it does (docs/reliability.md, "Load"):
 1. a dedicated PostgreSQL database (``reliability_load`` at ``RELIABILITY_PG_URL``, default
    postgres://postgres@127.0.0.1:5432/) is dropped, created, migrated and seeded with
    ``seed_demo --no-demo-users``; static files are collected;
-2. gunicorn serves the site on 127.0.0.1 (2 sync workers, ``elearning.settings.production``
+2. gunicorn serves the site on 127.0.0.1 (2 sync workers, ``tsunagari.settings.production``
    with a generated SECRET_KEY and certificate signing key, ALLOWED_HOSTS=127.0.0.1,
    SECURE_SSL_REDIRECT=0 because the load runs over plain HTTP on loopback);
 3. every learner, all at once, like a browser without JavaScript: home → course page →
@@ -73,7 +73,7 @@ def production_env(database_url: str, **extra) -> dict:
     """The environment of a production deployment on this machine (plain HTTP on loopback)."""
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "elearning.settings.production",
+        "DJANGO_SETTINGS_MODULE": "tsunagari.settings.production",
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -160,9 +160,9 @@ def verify() -> dict:
     import django
 
     django.setup()
+    from base.dates import fiscal_year_of, tokyo_date
     from certificates.models import Certificate
     from courses.models import Completion, CoursePage
-    from elearning.dates import fiscal_year_of, tokyo_date
     from organizations.scopes import NATION
     from reports import tallies
     from reports.queries import kpi_report
@@ -447,7 +447,7 @@ def main() -> int:
             f"--bind=127.0.0.1:{port}",
             "--backlog=1024",
             "--log-level=warning",
-            "elearning.wsgi:application",
+            "tsunagari.wsgi:application",
         ],
         env=env,
         cwd=ROOT,

@@ -114,7 +114,7 @@ class Site:
                 f"--bind=127.0.0.1:{self.port}",
                 "--timeout=60",
                 "--log-level=warning",
-                "elearning.wsgi:application",
+                "tsunagari.wsgi:application",
             ],
             env=env,
             cwd=ROOT,

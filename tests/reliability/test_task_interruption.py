@@ -18,16 +18,16 @@ from django.core import mail
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from base.task_lease import stale_tasks_requeue
 from certificates import exports
 from certificates.models import Certificate, CertificateExport
 from courses import services as course_services
 from courses.models import TrainingReminder
 from courses.tasks import send_training_reminders
-from elearning.models import TaskHeartbeat
-from elearning.task_lease import stale_tasks_requeue
 from organizations.models import AdminScope, Learner
 from tests import factories
 from tests.courses.staff_helpers import assign, roster, staff_course
+from website.models import TaskHeartbeat
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,5 @@
 """The sweep that gives back to the database queue the tasks whose worker died
-(elearning/task_lease.py); the real worker killed with SIGKILL is in test_task_interruption.py."""
+(base/task_lease.py); the real worker killed with SIGKILL is in test_task_interruption.py."""
 
 import datetime as dt
 import threading
@@ -11,9 +11,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from base.models import TaskHeartbeat
+from base.task_lease import stale_tasks_requeue
 from certificates.models import CertificateExport
-from elearning.models import TaskHeartbeat
-from elearning.task_lease import stale_tasks_requeue
 from tests import factories
 
 EXPORT = "certificates.exports.build_certificate_export"
@@ -100,7 +100,7 @@ def test_task_that_keeps_killing_its_worker_is_failed_after_max_attempts():
     assert (result.requeued, result.failed) == ([], [row.pk])
     row.refresh_from_db()
     assert row.status == "FAILED" and row.finished_at is not None
-    assert row.exception_class_path == "elearning.task_lease.WorkerLost"
+    assert row.exception_class_path == "base.task_lease.WorkerLost"
     assert "3回" in row.traceback
 
 

@@ -6,7 +6,7 @@ test's lease can be short."""
 import os
 from pathlib import Path
 
-from elearning.settings.test import *  # noqa: F403
+from tsunagari.settings.test import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MEDIA_ROOT = Path(os.environ["RELIABILITY_MEDIA_ROOT"])

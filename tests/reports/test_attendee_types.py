@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from elearning.imports import read_dataset, run_import
+from base.imports import read_dataset, run_import
 from organizations.models import AttendeeType
 from organizations.scopes import NATION
 from reports.checks import attendee_count_problems

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from elearning.spreadsheets import csv_text, neutralise_cell
+from base.spreadsheets import csv_text, neutralise_cell
 from tests import factories
 
 MALICIOUS = [

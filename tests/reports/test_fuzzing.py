@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from elearning.imports import ImportFileError, read_dataset, run_import
+from base.imports import ImportFileError, read_dataset, run_import
 from organizations.scopes import NATION
 from reports.models import TrainingSession
 from reports.resources import TrainingSessionResource

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from elearning.imports import read_dataset, run_import
+from base.imports import read_dataset, run_import
 from organizations.models import AdminScope
 from organizations.scopes import NATION, AreaScope
 from reports import tallies

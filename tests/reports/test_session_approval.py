@@ -14,7 +14,7 @@ from django.db import close_old_connections, connection
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from elearning.imports import read_dataset, run_import
+from base.imports import read_dataset, run_import
 from organizations.models import AdminScope
 from organizations.scopes import NATION, AreaScope
 from reports import tallies

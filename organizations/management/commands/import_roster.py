@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from elearning.imports import ImportFileError, print_outcome, read_dataset
+from base.imports import ImportFileError, print_outcome, read_dataset
 from organizations.models import Municipality
 from organizations.resources import RosterMode
 from organizations.scopes import NATION

@@ -23,8 +23,8 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from base.dates import TOKYO, fiscal_year_bounds, fiscal_year_of, tokyo_date
 from courses.models import SUPPORTER_AUDIENCES, Audience, Completion, CoursePage
-from elearning.dates import TOKYO, fiscal_year_bounds, fiscal_year_of, tokyo_date
 from organizations.models import AttendeeType, Municipality
 from reports import tallies
 from reports.demo.bulk import indexes_deferred, insert_rows, timestamp_suffix

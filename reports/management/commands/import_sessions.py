@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from elearning.imports import ImportFileError, print_outcome, read_dataset, run_import
+from base.imports import ImportFileError, print_outcome, read_dataset, run_import
 from organizations.scopes import NATION
 from reports.resources import TrainingSessionResource
 

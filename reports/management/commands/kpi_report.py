@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from elearning.spreadsheets import csv_text
+from base.spreadsheets import csv_text
 from organizations.scopes import NATION, scope_for_user
 from reports.queries import AreaNotFound, InvalidParameter, kpi_report, report_tables
 
