@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import checks
 
+from .signing import public_key_from_multibase
+
 
 @checks.register(checks.Tags.security, deploy=True)
 def signing_key_configured(app_configs, **kwargs):
@@ -87,7 +89,6 @@ def public_base_url_deploy(app_configs, **kwargs):
 @checks.register(checks.Tags.security)
 def retired_keys_well_formed(app_configs, **kwargs):
     """A retired key that cannot be read would break /.well-known/did.json for everyone."""
-    from .credentials import public_key_from_multibase
 
     errors = []
     for multibase in getattr(settings, "CERTIFICATE_RETIRED_PUBLIC_KEYS", []):

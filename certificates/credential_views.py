@@ -7,8 +7,8 @@ from functools import wraps
 
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
-from .credentials import key_document, signed_credential
-from .did import did_document
+from .credentials import signed_credential
+from .did import did_document, key_document
 from .status_list import list_exists, signed_status_list
 from .views import lookup_certificate, noindex, rate_limited
 

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
-from .credentials import key_id, public_key_from_multibase, public_key_multibase, signing_key
+from .signing import key_id, public_key_from_multibase, public_key_multibase, signing_key
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
@@ -63,3 +63,13 @@ def did_document() -> dict:
         "verificationMethod": methods,
         "assertionMethod": ids,
     }
+
+
+def verification_method() -> str:
+    """The DID URL of the current signing key (``did:web:<host>#key-…``)."""
+    return f"{site_did()}#{key_id(public_key_multibase(signing_key().public_key()))}"
+
+
+def key_document() -> dict:
+    """The current public key as a Multikey verification method (also in did.json)."""
+    return {"@context": ["https://w3id.org/security/multikey/v1"], **verification_methods()[0]}

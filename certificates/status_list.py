@@ -17,8 +17,11 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from .did import site_did
 from .models import Certificate
+from .proofs import sign
 from .rendering import absolute_url
+from .signing import VC_CONTEXT, utc_timestamp
 
 # The spec's minimum (16 KiB uncompressed), so one list gives herd privacy to many holders.
 LIST_SIZE = 131_072
@@ -83,8 +86,6 @@ def list_exists(number: int) -> bool:
 
 def status_list_document(number: int, *, now: datetime | None = None) -> dict:
     """The unsigned BitstringStatusListCredential of list ``number``, as of ``now``."""
-    from .credentials import VC_CONTEXT, utc_timestamp
-    from .did import site_did
 
     now = now or timezone.now()
     revoked = Certificate.objects.filter(status_list=number, revoked_at__isnull=False).values_list(
@@ -108,7 +109,6 @@ def status_list_document(number: int, *, now: datetime | None = None) -> dict:
 
 def signed_status_list(number: int) -> dict:
     """The status list credential with an eddsa-jcs-2022 proof of the site's key."""
-    from .credentials import sign, utc_timestamp
 
     now = timezone.now()
     return sign(status_list_document(number, now=now), created=utc_timestamp(now))

@@ -1,6 +1,6 @@
 """How an answer is scored. Pure functions: the rules in one place, easy to test."""
 
-from .models import QuestionKind
+from .records import QuestionKind
 
 
 def score_answer(kind: str, partial_credit: bool, correct: set[int], selected: set[int]) -> float:

@@ -2,12 +2,14 @@
 
 from django.utils.translation import gettext as _
 
+from courses.models import Enrollment
 from courses.outline import OutlineItem
+from courses.ruby import strip_ruby
 from courses.wording import for_course
 from organizations.learners import current_learner
 
-from .models import Attempt
-from .queries import has_passed, quiz_for_course
+from .models import Attempt, QuestionnairePage, QuizPage
+from .queries import has_passed
 
 
 def quiz_requirement(enrollment) -> list[str]:
@@ -18,7 +20,7 @@ def quiz_requirement(enrollment) -> list[str]:
     # Passed in the completing transaction itself (``quizzes.services.attempt_submit``).
     if "quiz" in getattr(enrollment, "met_requirements", ()):
         return []
-    quiz = quiz_for_course(course)
+    quiz = QuizPage.of_course(course)
     if quiz is None or has_passed(enrollment.learner_id, quiz):
         return []
     return ["quiz"]
@@ -26,7 +28,7 @@ def quiz_requirement(enrollment) -> list[str]:
 
 def quiz_outline_item(request, course) -> list[OutlineItem]:
     """The course page lists the quiz after the lessons, with the learner's status."""
-    quiz = quiz_for_course(course)
+    quiz = QuizPage.of_course(course)
     if quiz is None:
         return []
     learner = current_learner(request)
@@ -73,8 +75,6 @@ def quiz_outline_item(request, course) -> list[OutlineItem]:
 
 def quiz_attempts_export(learner) -> dict:
     """The learner's quiz attempts: when, score and result (not the answers' correct keys)."""
-    from courses.ruby import strip_ruby
-
     attempts = Attempt.objects.filter(learner=learner, submitted_at__isnull=False)
     return {
         "quiz_attempts": [
@@ -91,11 +91,7 @@ def quiz_attempts_export(learner) -> dict:
 
 def questionnaire_outline_item(request, course) -> list[OutlineItem]:
     """After completing, learners are invited to the course questionnaire (optional)."""
-    from courses.models import Enrollment
-
-    from .models import QuestionnairePage
-
-    questionnaire = QuestionnairePage.objects.live().child_of(course).first()
+    questionnaire = QuestionnairePage.of_course(course)
     learner = current_learner(request)
     if questionnaire is None or learner is None:
         return []

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from courses.ruby import strip_ruby
 
-from .models import QuestionKind
+from .records import QuestionKind
 
 _TRUE_MARKS = {"○", "〇", "◯", "o", "O"}
 _FALSE_MARKS = {"×", "✕", "✖", "x", "X"}

@@ -1,17 +1,18 @@
 """Reads of the quizzes app: what a learner sees about a course's quiz, and item analysis."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count, Q
 
 from organizations.scopes import AreaScope
 
-from .models import Attempt, Question, QuizPage, SelectedChoice
+from .records import Attempt, Question, SelectedChoice
 
-
-def quiz_for_course(course) -> QuizPage | None:
-    """The live quiz of a course, if it has one."""
-    return QuizPage.objects.live().child_of(course).first()
+if TYPE_CHECKING:
+    from .models import QuizPage
 
 
 def has_passed(learner, quiz: QuizPage) -> bool:

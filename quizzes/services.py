@@ -5,10 +5,13 @@ that set, graded once (the attempt row is locked), and a pass is handed to
 ``courses.services`` which alone decides whether the course is now completed.
 """
 
+from __future__ import annotations
+
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import F, FilteredRelation, Q
@@ -20,8 +23,11 @@ from courses.models import Enrollment
 from organizations.models import Learner
 
 from .grading import percent, score_answer
-from .models import Attempt, AttemptAnswer, Question, QuestionKind, QuizPage, SelectedChoice
+from .records import Attempt, AttemptAnswer, Question, QuestionKind, SelectedChoice
 from .tokens import choice_ids_by_token
+
+if TYPE_CHECKING:
+    from .models import QuizPage
 
 _random = random.SystemRandom()
 

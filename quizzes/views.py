@@ -15,8 +15,8 @@ from organizations.learners import current_learner, learner_for_update
 
 from . import services
 from .labels import choice_label
-from .models import REVIEW_ORDER, Attempt, Choice, QuestionnairePage, ReviewLevel
 from .queries import has_passed
+from .records import REVIEW_ORDER, Attempt, Choice, ReviewLevel
 from .tokens import choice_token
 
 
@@ -208,7 +208,7 @@ def result_view(request, quiz, attempt_id):
     course = quiz.course
     enrollment = course.enrollments.filter(learner=learner).first()
     total = len(answers)
-    questionnaire = QuestionnairePage.objects.live().child_of(course).first()
+    questionnaire = quiz.course_questionnaire()
     next_steps = [
         item for item in outline_items(request, course) if not item.done and item.url != quiz.url
     ]

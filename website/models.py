@@ -10,6 +10,10 @@ from wagtail.search import index
 
 from base.page_cache import VisitorCachedPageMixin, find_specific_child, route_through_child
 from courses.blocks import RICH_TEXT_FEATURES, ContentStreamBlock
+from courses.hooks import my_assignments_section
+from courses.models import CoursePage
+from courses.progress import progress_for
+from organizations.learners import current_learner
 
 
 class HomePage(VisitorCachedPageMixin, Page):
@@ -34,10 +38,6 @@ class HomePage(VisitorCachedPageMixin, Page):
         return route_through_child(self, request, path_components, _find_child_of_home)
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CoursePage
-        from courses.progress import progress_for
-        from organizations.learners import current_learner
-
         context = super().get_context(request, *args, **kwargs)
         learner = current_learner(request)
         courses = CoursePage.objects.live().child_of(self).order_by("path")
@@ -52,16 +52,12 @@ class HomePage(VisitorCachedPageMixin, Page):
         unfinished.sort(key=lambda entry: entry[1].enrollment.last_activity_at, reverse=True)
         context["resume"] = unfinished[0] if unfinished else None
         if learner is not None and request.user.is_authenticated:
-            from courses.hooks import my_assignments_section
-
             # A staff member's assigned training comes first after login.
             context["assignments"] = my_assignments_section(request, learner)
         return context
 
 
 def _find_child_of_home(home, slug):
-    from courses.models import CoursePage
-
     course = CoursePage.objects.child_of(home).filter(slug=slug).first()
     return course if course is not None else find_specific_child(home, slug)
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.core.cache import cache
 
-from certificates import credentials, services, status_list
+from certificates import credentials, proofs, services, signing, status_list
 from certificates.models import Certificate
 from courses import services as course_services
 from organizations.models import Learner
@@ -60,7 +60,7 @@ def public_key_for(client, verification_method: str) -> Ed25519PublicKey:
     (method,) = [m for m in document["verificationMethod"] if m["id"] == verification_method]
     assert method["type"] == "Multikey"
     assert method["controller"] == document["id"]
-    return credentials.public_key_from_multibase(method["publicKeyMultibase"])
+    return signing.public_key_from_multibase(method["publicKeyMultibase"])
 
 
 def served_credential(client, certificate) -> dict:
@@ -81,7 +81,7 @@ def independent_verify(signed: dict, key: Ed25519PublicKey) -> bool:
     data = hashlib.sha256(rfc8785.dumps(proof)).digest()
     data += hashlib.sha256(rfc8785.dumps(document)).digest()
     try:
-        key.verify(credentials.base58btc_decode(proof_value[1:]), data)
+        key.verify(signing.base58btc_decode(proof_value[1:]), data)
     except Exception:  # noqa: BLE001
         return False
     return True
@@ -96,7 +96,7 @@ def test_proof_is_published_with_the_credentials_context_and_verifies(client, ce
     assert proof["proofPurpose"] == "assertionMethod"
     key = public_key_for(client, proof["verificationMethod"])
     assert independent_verify(credential, key)
-    assert credentials.verify(credential, key)
+    assert proofs.verify(credential, key)
     assert credential["credentialSubject"]["name"] == "つながり 花子"
     assert credential["id"].endswith(f"/certificates/verify/{certificate.code}/")
 
@@ -135,7 +135,7 @@ def test_any_change_to_a_signed_member_fails_verification(client, certificate, c
     key = public_key_for(client, credential["proof"][0]["verificationMethod"])
     tampered = copy.deepcopy(credential)
     change(tampered)
-    assert not credentials.verify(tampered, key)
+    assert not proofs.verify(tampered, key)
     assert not independent_verify(tampered, key)
 
 
@@ -156,7 +156,7 @@ def test_issuer_and_key_are_the_sites_did_web(client, certificate, settings):
 
 def test_after_key_rotation_old_credentials_still_verify(client, certificate, settings):
     old_credential = served_credential(client, certificate)
-    old_key = credentials.public_key_multibase(credentials.signing_key().public_key())
+    old_key = signing.public_key_multibase(signing.signing_key().public_key())
 
     new_key = Ed25519PrivateKey.generate()
     settings.CERTIFICATE_SIGNING_KEY = new_key.private_bytes(
@@ -171,7 +171,7 @@ def test_after_key_rotation_old_credentials_still_verify(client, certificate, se
     )
     for held in (old_credential, new_credential):
         key = public_key_for(client, held["proof"][0]["verificationMethod"])
-        assert credentials.verify(held, key)
+        assert proofs.verify(held, key)
     # The key URL and did.json name the new key first.
     assert (
         client.get("/certificates/keys/ed25519.json").json()["id"]
@@ -206,7 +206,7 @@ def test_revoking_sets_the_certificates_bit_in_the_signed_status_list(client, ce
     index = int(credential["credentialStatus"]["statusListIndex"])
     listed, bits = decoded_list(client, credential)
     key = public_key_for(client, listed["proof"][0]["verificationMethod"])
-    assert credentials.verify(listed, key)
+    assert proofs.verify(listed, key)
     assert listed["issuer"] == credential["issuer"]["id"]
     assert not status_list.bit_is_set(bits, index)
 
@@ -216,7 +216,7 @@ def test_revoking_sets_the_certificates_bit_in_the_signed_status_list(client, ce
     assert "validUntil" in revoked
     validate(revoked)
     listed, bits = decoded_list(client, revoked)
-    assert credentials.verify(listed, key)
+    assert proofs.verify(listed, key)
     assert status_list.bit_is_set(bits, index)
     assert sum(bin(byte).count("1") for byte in bits) == 1
 
@@ -264,7 +264,7 @@ def test_a_malformed_retired_key_is_a_system_check_error(settings):
     [error] = retired_keys_well_formed(None)
     assert error.id == "certificates.E003"
     settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [
-        credentials.public_key_multibase(Ed25519PrivateKey.generate().public_key())
+        signing.public_key_multibase(Ed25519PrivateKey.generate().public_key())
     ]
     assert retired_keys_well_formed(None) == []
 
