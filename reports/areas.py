@@ -30,6 +30,8 @@ class AreaNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Area:
+    """A resolved area: its level, code and name, and the keys its rows are found by."""
+
     level: str
     code: str | None
     name: str

@@ -8,6 +8,8 @@ output at once, and in the OpenAPI schema, which is a contract with the API's us
 
 from ninja import Schema
 
+# The classes have no docstrings on purpose: pydantic would publish them in the OpenAPI schema.
+
 
 class AreaOut(Schema):
     level: str

@@ -17,6 +17,8 @@ from .schemas import KpiOut
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the report: its key, its column headings and how its rows are made."""
+
     key: str
     headings: tuple[str, ...]  # lazy translations: made text when a table is built
     rows: Callable[[KpiOut], list[list]]
