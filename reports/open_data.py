@@ -1,5 +1,8 @@
 """The open data of supporter counts: a CSV and the Frictionless Data Package that describes it.
 
+:func:`build_table` reads the monthly tallies and merges small online cells so that no one can
+be singled out (the rule is published in the package).
+
 The CSV's first row is its header, so any CSV reader (Excel, pandas, Frictionless) reads it
 as a table. Everything said about the table — title, licence, when it was made, the small-cell
 rule and how many people that rule withheld — lives in ``datapackage.json`` beside it, with a
