@@ -117,8 +117,8 @@ def child(size: int) -> None:
 
     from courses.models import Completion
     from organizations.scopes import NATION
+    from reports.figures import kpi_report
     from reports.models import ATTENDEE_COUNT_FIELDS, TrainingSession
-    from reports.queries import kpi_report
 
     def naive(**area):
         completions = Completion.objects.filter(

@@ -2,7 +2,8 @@
 
 For administrators only: a Wagtail API token (``Authorization: Bearer wagtail_…``, made under
 アカウント → API tokens or with ``manage.py api_tokens``) or the admin session. The document is
-``reports.queries.KpiReport.as_dict()``, the same as ``kpi_report --format json``.
+``reports.schemas.KpiOut``, built by ``reports.figures.kpi_report``; ``kpi_report --format json``
+prints the same document.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -14,8 +15,11 @@ from wagtail.api.v3.auth import BearerTokenAuth
 
 from organizations.scopes import scope_for_user
 
+from .areas import AreaNotFound
+from .figures import kpi_report
 from .models import PROGRAMME_START
-from .queries import LAST_FISCAL_YEAR, AreaNotFound, InvalidParameter, kpi_report
+from .parameters import LAST_FISCAL_YEAR, InvalidParameter
+from .schemas import KpiOut
 
 api = NinjaAPI(
     title="Tsunagari KPI API",
@@ -28,63 +32,6 @@ api = NinjaAPI(
     auth=[BearerTokenAuth(), django_auth],
     docs_url=None,  # the interactive docs page loads scripts from a CDN; the schema is enough
 )
-
-
-class AreaOut(Schema):
-    level: str
-    code: str | None
-    name: str
-
-
-class TotalOut(Schema):
-    actual: int
-    online: int
-    in_person: int
-    target: int | None
-    progress: float | None
-    pace: float | None
-    projection: int | None
-    population: int | None
-    rate_per_10000: float | None
-    elapsed_share: float
-    cumulative: int
-
-
-class MonthOut(Schema):
-    month: str
-    actual: int
-    online: int
-    in_person: int
-    target: int | None
-
-
-class RowOut(Schema):
-    code: str | None
-    name: str
-    actual: int
-    online: int
-    in_person: int
-    target: int | None
-    progress: float | None
-    population: int | None
-    rate_per_10000: float | None
-
-
-class ChannelOut(Schema):
-    online: int
-    in_person: int
-
-
-class KpiOut(Schema):
-    fiscal_year: int
-    area: AreaOut
-    total: TotalOut
-    target_split: str | None
-    by_month: list[MonthOut]
-    by_attendee_type: dict[str, int]
-    by_channel: ChannelOut
-    rows: list[RowOut]
-    generated_at: str
 
 
 class ErrorOut(Schema):
@@ -130,7 +77,7 @@ def kpi(request, params: Query[KpiParams]):
         return Status(404, {"detail": "その地域コードは見つかりません。"})
     except PermissionDenied:
         return Status(403, {"detail": "この地域の情報を見る権限がありません。"})
-    return Status(200, report.as_dict())
+    return Status(200, report)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -1,5 +1,6 @@
 """The KPI dashboard in the Wagtail admin (レポート → KPI（養成数）) and its summary panel on the
-admin home. Figures come from ``reports.queries.kpi_report``; every table exports to CSV/XLSX."""
+admin home. Figures come from ``reports.figures``; every table of ``reports.tables`` exports to
+CSV/XLSX."""
 
 import django_filters
 from django.core.exceptions import PermissionDenied
@@ -18,19 +19,13 @@ from base.spreadsheets import ExcelCsvMixin
 from organizations.models import Municipality, Prefecture
 from organizations.scopes import require_scope, scope_for_user
 
+from .areas import CHILD_LEVEL, MUNICIPALITY, PREFECTURE, Area, AreaNotFound, resolve_area
 from .charts import monthly_chart
+from .figures import area_report, kpi_report
 from .models import PROGRAMME_START, MonthlyTally, TrainingSession
+from .parameters import InvalidParameter, check_fiscal_year
 from .pending_sessions import pending_sessions
-from .queries import (
-    MUNICIPALITY,
-    PREFECTURE,
-    AreaNotFound,
-    InvalidParameter,
-    kpi_report,
-    report_tables,
-)
-
-TABLES = ("areas", "months", "attendee_types", "summary")
+from .tables import DEFAULT_TABLE, TABLES, report_tables
 
 
 def _fiscal_year_choices():
@@ -108,16 +103,22 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         return int(value) if value and value.isdigit() else fiscal_year_of(tokyo_date())
 
     @cached_property
-    def report(self):
+    def area(self) -> Area:
+        """The area asked for, in the administrator's scope; the pending reports beside the
+        figures are counted for it too. The year is checked first, as ``kpi_report`` does."""
         try:
-            return kpi_report(
+            check_fiscal_year(self.fiscal_year)
+            return resolve_area(
                 scope=self.scope,
-                fiscal_year=self.fiscal_year,
                 prefecture=self.request.GET.get("prefecture") or None,
                 municipality=self.request.GET.get("municipality") or None,
             )
         except (InvalidParameter, AreaNotFound) as error:
             raise Http404(str(error)) from error
+
+    @cached_property
+    def report(self):
+        return area_report(self.area, self.fiscal_year)
 
     def get_queryset(self):
         return self.report.rows
@@ -136,9 +137,10 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         return present + missing
 
     def _drill_url(self, row):
-        if row.drill_level is None or row.code is None:
+        level = CHILD_LEVEL[self.area.level]
+        if level is None or row.code is None:
             return None
-        query = {"fiscal_year": self.fiscal_year, row.drill_level: row.code}
+        query = {"fiscal_year": self.fiscal_year, level: row.code}
         return reverse("kpi_dashboard") + "?" + urlencode(query)
 
     @cached_property
@@ -153,15 +155,15 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
             NumberColumn("rate_per_10000", label=_("人口1万人あたり")),
         ]
 
-    # Exports: ?export=csv|xlsx&table=areas|months|attendee_types|summary
+    # Exports: ?export=csv|xlsx&table=<a key of reports.tables.TABLES>
 
     @cached_property
     def export_table(self) -> str:
-        table = self.request.GET.get("table", "areas")
-        return table if table in TABLES else "areas"
+        table = self.request.GET.get("table", DEFAULT_TABLE)
+        return table if table in TABLES else DEFAULT_TABLE
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
-        headings, rows = report_tables(self.report)[self.export_table]
+        headings, rows = TABLES[self.export_table].build(self.report)
         self.list_export = [f"c{i}" for i in range(len(headings))]
         self.export_headings = dict(zip(self.list_export, headings, strict=True))
         items = [dict(zip(self.list_export, row, strict=True)) for row in rows]
@@ -183,7 +185,7 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         context["report"] = report
         context["tables"] = report_tables(report)
         context["chart"] = monthly_chart(report.by_month)
-        context["pending"] = pending_sessions(report.area, report.fiscal_year)
+        context["pending"] = pending_sessions(self.area, report.fiscal_year)
         context["pending_url"] = (
             reverse("trainingsession:index")
             + "?"
@@ -207,7 +209,7 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         return params.urlencode()
 
     def _breadcrumbs(self):
-        area = self.report.area
+        area = self.area
         base = reverse("kpi_dashboard")
         crumbs = []
         if self.scope.is_nation:

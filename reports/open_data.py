@@ -1,21 +1,29 @@
 """The open data of supporter counts: a CSV and the Frictionless Data Package that describes it.
 
+:func:`build_table` reads the monthly tallies and merges small online cells so that no one can
+be singled out (the rule is published in the package).
+
 The CSV's first row is its header, so any CSV reader (Excel, pandas, Frictionless) reads it
 as a table. Everything said about the table — title, licence, when it was made, the small-cell
 rule and how many people that rule withheld — lives in ``datapackage.json`` beside it, with a
 Table Schema giving each column's type and Japanese title. Both are built from one
-:func:`reports.queries.open_data` result and cached together, so they always agree.
+:func:`build_table` result and cached together, so they always agree.
 """
 
+import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from base.spreadsheets import csv_text
+from organizations.models import Municipality, Prefecture
 
-from .models import AttendeeType, Channel
-from .queries import SMALL_CELL_THRESHOLD, open_data
+from .areas import UNKNOWN_AREA_NAME
+from .models import AttendeeType, Channel, MonthlyTally
+from .parameters import check_fiscal_year
 
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -53,6 +61,116 @@ FIELDS = [
     ("supporters", "integer", "養成数（人）", "その月に修了した人数。", {"minimum": 1}),
 ]
 COLUMNS = [name for name, *_rest in FIELDS]
+
+
+# Online cells with fewer people than this are merged upwards so no one can be singled out.
+SMALL_CELL_THRESHOLD = 3
+
+
+@dataclass
+class OpenDataRow:
+    fiscal_year: int
+    month: str
+    prefecture_code: str
+    prefecture_name: str
+    municipality_code: str
+    municipality_name: str
+    channel: str
+    attendee_type: str
+    supporters: int
+
+
+@dataclass
+class OpenData:
+    fiscal_year: int
+    rows: list[OpenDataRow]
+    suppressed: int
+    generated_at: dt.datetime
+
+
+def build_table(fiscal_year) -> OpenData:
+    """Supporters by month, prefecture, municipality, channel and attendee type, public.
+
+    Online cells of fewer than ``SMALL_CELL_THRESHOLD`` people are merged into one row per
+    prefecture and month (attendee type 「合算」); where even that merged row is small it moves
+    into a national row, and a national remainder still below the threshold is not published
+    (its size is given as ``suppressed``). In-person counts come from public events and are
+    published as reported.
+    """
+    fiscal_year = check_fiscal_year(fiscal_year)
+    municipalities = {m.pk: m for m in Municipality.objects.select_related("prefecture").order_by()}
+    prefectures = dict(Prefecture.objects.values_list("code", "name"))
+    channel_labels = dict(Channel.choices)
+    attendee_labels = dict(AttendeeType.choices)
+    merged_label = _("合算（少人数のため）")
+
+    published = []
+    merged_prefecture = Counter()
+    cells = (
+        MonthlyTally.objects.filter(fiscal_year=fiscal_year, supporters__gt=0)
+        .order_by("month", "prefecture_code", "municipality_id", "channel", "attendee_type")
+        .values_list(
+            "month", "prefecture_code", "municipality_id", "channel", "attendee_type", "supporters"
+        )
+    )
+    for month, prefecture_code, municipality_id, channel, attendee_type, n in cells:
+        if channel == Channel.ONLINE and n < SMALL_CELL_THRESHOLD:
+            merged_prefecture[(month, prefecture_code)] += n
+            continue
+        municipality = municipalities.get(municipality_id)
+        published.append(
+            OpenDataRow(
+                fiscal_year,
+                f"{month:%Y-%m}",
+                prefecture_code,
+                prefectures.get(prefecture_code, ""),
+                municipality.code if municipality else "",
+                municipality.name if municipality else _(UNKNOWN_AREA_NAME),
+                str(channel_labels[channel]),
+                str(attendee_labels.get(attendee_type, _("未回答"))),
+                n,
+            )
+        )
+    merged_nation = Counter()
+    for (month, prefecture_code), n in sorted(merged_prefecture.items()):
+        if n < SMALL_CELL_THRESHOLD or not prefecture_code:
+            merged_nation[month] += n
+            continue
+        published.append(
+            OpenDataRow(
+                fiscal_year,
+                f"{month:%Y-%m}",
+                prefecture_code,
+                prefectures.get(prefecture_code, ""),
+                "",
+                _("県内の少人数の市区町村の合算"),
+                str(channel_labels[Channel.ONLINE]),
+                merged_label,
+                n,
+            )
+        )
+    suppressed = 0
+    for month, n in sorted(merged_nation.items()):
+        if n < SMALL_CELL_THRESHOLD:
+            suppressed += n
+            continue
+        published.append(
+            OpenDataRow(
+                fiscal_year,
+                f"{month:%Y-%m}",
+                "",
+                "",
+                "",
+                _("全国の少人数の地域の合算"),
+                str(channel_labels[Channel.ONLINE]),
+                merged_label,
+                n,
+            )
+        )
+    published.sort(
+        key=lambda r: (r.month, r.prefecture_code or "99", r.municipality_code or "999999")
+    )
+    return OpenData(fiscal_year, published, suppressed, timezone.now())
 
 
 @dataclass(frozen=True)
@@ -100,7 +218,7 @@ def _schema() -> dict:
 
 def build_files(fiscal_year: int) -> OpenDataFiles:
     """Compute the CSV and its Data Package for ``fiscal_year`` (raises InvalidParameter)."""
-    data = open_data(fiscal_year)
+    data = build_table(fiscal_year)
     generated = timezone.localtime(data.generated_at).isoformat(timespec="seconds")
     rows = ([getattr(row, column) for column in COLUMNS] for row in data.rows)
     body = csv_text(rows, header=COLUMNS)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
+from .areas import MUNICIPALITY, PREFECTURE, Area
 from .models import ATTENDEE_COUNT_FIELDS, TrainingSession
-from .queries import MUNICIPALITY, PREFECTURE, Area
 
 
 @dataclass(frozen=True)

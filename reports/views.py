@@ -11,7 +11,7 @@ from base.dates import fiscal_year_of, tokyo_date
 
 from . import open_data
 from .models import PROGRAMME_START
-from .queries import InvalidParameter
+from .parameters import InvalidParameter
 
 
 def _files(fiscal_year: int) -> open_data.OpenDataFiles:

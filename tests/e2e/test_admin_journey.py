@@ -12,8 +12,8 @@ from django.core.management import call_command
 from courses.models import StaffAssignee, StaffAssignment
 from organizations.models import StaffMember
 from organizations.scopes import NATION
+from reports.figures import kpi_report
 from reports.models import TrainingSession
-from reports.queries import kpi_report
 
 from .conftest import ARTIFACTS, axe_violations
 

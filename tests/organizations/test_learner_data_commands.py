@@ -10,7 +10,7 @@ from certificates.models import Certificate
 from courses.models import Completion
 from organizations.models import Learner
 from organizations.scopes import NATION
-from reports.queries import kpi_report
+from reports.figures import kpi_report
 from tests import factories
 
 pytestmark = pytest.mark.django_db

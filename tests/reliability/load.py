@@ -165,7 +165,7 @@ def verify() -> dict:
     from courses.models import Completion, CoursePage
     from organizations.scopes import NATION
     from reports import tallies
-    from reports.queries import kpi_report
+    from reports.figures import kpi_report
 
     course = CoursePage.objects.get(course_code=COURSE_CODE)
     completions = Completion.objects.filter(course=course)

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from organizations.models import AdminScope
 from organizations.scopes import NATION
+from reports.figures import kpi_report
 from reports.models import KpiTarget, TrainingSession
-from reports.queries import kpi_report
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from courses.models import Completion
 from organizations.scopes import NATION
 from reports import tallies
+from reports.figures import kpi_report
 from reports.models import TrainingSession
-from reports.queries import kpi_report
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from base.imports import read_dataset, run_import
 from organizations.models import AdminScope
 from organizations.scopes import NATION, AreaScope
 from reports import tallies
+from reports.figures import kpi_report
 from reports.models import KpiTarget, Population, TrainingSession
-from reports.queries import kpi_report
 from reports.resources import KpiTargetResource, PopulationResource, TrainingSessionResource
 from tests import factories
 

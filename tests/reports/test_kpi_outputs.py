@@ -15,9 +15,9 @@ from wagtail.models import APIToken
 
 from organizations.models import AdminScope
 from organizations.scopes import NATION
+from reports.figures import kpi_report
 from reports.models import KpiTarget
 from reports.open_data import build_files
-from reports.queries import kpi_report
 from tests import factories
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -18,8 +18,8 @@ from base.imports import read_dataset, run_import
 from organizations.models import AdminScope
 from organizations.scopes import NATION, AreaScope
 from reports import tallies
+from reports.figures import kpi_report
 from reports.models import TrainingSession
-from reports.queries import kpi_report
 from reports.resources import TrainingSessionResource
 from reports.services import (
     SessionError,

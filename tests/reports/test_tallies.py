@@ -13,8 +13,8 @@ from certificates.services import certificate_revoke
 from courses.services import completion_set_area
 from organizations.scopes import NATION
 from reports import tallies
+from reports.figures import kpi_report
 from reports.models import MonthlyTally, PrefectureMonthlyTally
-from reports.queries import kpi_report
 from reports.services import training_session_delete, training_session_save
 from tests import factories
 

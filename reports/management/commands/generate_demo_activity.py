@@ -35,8 +35,8 @@ from reports.demo.weights import (
     ORGANISER_WEIGHT,
     PREFECTURE_POPULATION_THOUSANDS,
 )
+from reports.fiscal import fiscal_months
 from reports.models import ATTENDEE_COUNT_FIELDS, TrainingSession, session_fingerprint
-from reports.queries import fiscal_months
 
 BATCH = 100_000
 FIRST_HOUR, LAST_HOUR = 7, 22  # completions happen between 7:00 and 22:59, Tokyo time

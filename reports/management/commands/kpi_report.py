@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from base.spreadsheets import csv_text
 from organizations.scopes import NATION, scope_for_user
-from reports.queries import AreaNotFound, InvalidParameter, kpi_report, report_tables
+from reports.areas import AreaNotFound
+from reports.figures import kpi_report
+from reports.parameters import InvalidParameter
+from reports.tables import DEFAULT_TABLE, TABLES, report_tables
 
 
 class Command(BaseCommand):
@@ -24,9 +27,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--table",
-            choices=["summary", "areas", "months", "attendee_types"],
-            default="areas",
-            help="--format csv で出力する表（既定: areas）",
+            choices=list(TABLES),
+            default=DEFAULT_TABLE,
+            help=f"--format csv で出力する表（既定: {DEFAULT_TABLE}）",
         )
         parser.add_argument(
             "--user",
@@ -55,18 +58,16 @@ class Command(BaseCommand):
             raise CommandError("この地域を見る権限がありません。") from error
 
         if options["format"] == "json":
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(report.model_dump(), ensure_ascii=False, indent=2))
         elif options["format"] == "csv":
-            headings, rows = report_tables(report)[options["table"]]
+            headings, rows = TABLES[options["table"]].build(report)
             self.stdout.write(csv_text(rows, header=headings), ending="")
         else:
             self._table(report)
 
     def _table(self, report):
-        tables = report_tables(report)
         self.stdout.write(f"{report.fiscal_year}年度 {report.area.name}")
-        for name in ("summary", "months", "attendee_types", "areas"):
-            headings, rows = tables[name]
+        for headings, rows in report_tables(report).values():
             self.stdout.write("")
             self.stdout.write(_format_table(headings, rows))
 
