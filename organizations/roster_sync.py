@@ -9,7 +9,7 @@ every night). One run:
 2. picks the newest ``*.csv``/``*.xlsx`` of DIR (by modification time). Older files still in DIR
    are archived unread, so that a later run never imports an older roster over a newer one;
 3. skips a file whose SHA-256 an earlier ``imported`` run of the municipality recorded;
-4. otherwise imports it with the admin import's validation (``services.roster_import``, one
+4. otherwise imports it with the admin import's validation (``resources.roster_import``, one
    transaction: a failing file changes nothing; in whole mode the mass-leaving guard applies);
 5. after the commit: moves the file to DIR/archive/<name>-<timestamp><suffix>, writes
    DIR/results/<archived name>.txt and .json (counts, warnings, every error with its row) and
@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from elearning.imports import ImportFileError, ImportOutcome, read_dataset
 
 from .models import AdminScope, Municipality, RosterSyncRun
-from .resources import MASS_LEAVING, RosterMode
+from .resources import MASS_LEAVING, RosterMode, roster_import
 from .scopes import NATION
 
 logger = logging.getLogger(__name__)
@@ -170,8 +170,6 @@ def roster_sync_folder(
 
 
 def _sync(run: RosterSyncRun, folder: Path, *, allow_mass_leaving: bool) -> SyncReport:
-    from .services import roster_import
-
     files = roster_files(folder)
     if not files:
         run.delete()

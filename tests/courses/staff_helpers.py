@@ -6,8 +6,8 @@ from courses.assignments import assignment_save
 from courses.models import StaffAssignment
 from elearning.imports import read_dataset
 from organizations.models import AdminScope, StaffMember
+from organizations.resources import roster_import
 from organizations.scopes import NATION
-from organizations.services import roster_import
 from tests import factories
 
 HEADER = "職員番号,氏名,所属,メールアドレス\n"

@@ -371,7 +371,7 @@ class Command(BaseCommand):
         from courses.models import StaffAssignment
         from elearning.dates import tokyo_date
         from organizations.models import StaffMember
-        from organizations.resources import roster_sync_accounts
+        from organizations.services import roster_sync_accounts
 
         user_model = get_user_model()
         StaffMember.objects.get_or_create(
