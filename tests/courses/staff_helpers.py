@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from courses.assignments import assignment_save
 from courses.models import StaffAssignment
+from courses.services.assignments import assignment_save
 from elearning.imports import read_dataset
 from organizations.models import AdminScope, StaffMember
 from organizations.resources import roster_import

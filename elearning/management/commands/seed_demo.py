@@ -367,8 +367,8 @@ class Command(BaseCommand):
         staff courses: the refresher overdue, the main module due in a month."""
         import datetime as dt
 
-        from courses.assignments import assignment_save
         from courses.models import StaffAssignment
+        from courses.services.assignments import assignment_save
         from elearning.dates import tokyo_date
         from organizations.models import StaffMember
         from organizations.services import roster_sync_accounts
