@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -27,6 +27,7 @@ from .models import (
     Learner,
     Municipality,
     Prefecture,
+    RosterSyncRun,
     StaffMember,
     hash_learner_token,
 )
@@ -538,3 +539,94 @@ def roster_sync_accounts(*, municipality: Municipality) -> int:
         learner__staff_member__status=StaffMember.Status.ACTIVE, is_active=False
     ).update(is_active=True)
     return len(missing)
+
+
+# Folder roster syncs (``organizations.roster_sync``): the run that is their lock and record ---
+
+
+class RosterSyncBusy(Exception):
+    """Another run for the same municipality holds the lock."""
+
+
+def roster_sync_run_lock(*, municipality: Municipality, mode: str, stale_before) -> RosterSyncRun:
+    """Start a folder sync of ``municipality``: its ``RosterSyncRun`` is the lock (one running
+    run per municipality, a unique constraint). Runs still running since before
+    ``stale_before`` (a crashed server) are let go first, in their own transaction, so they
+    are let go even when the lock is then refused. Raises ``RosterSyncBusy``."""
+    now = timezone.now()
+    with transaction.atomic():
+        RosterSyncRun.objects.filter(
+            municipality=municipality,
+            status=RosterSyncRun.Status.RUNNING,
+            started_at__lt=stale_before,
+        ).update(status=RosterSyncRun.Status.ABANDONED, finished_at=now)
+    try:
+        with transaction.atomic():
+            return RosterSyncRun.objects.create(municipality=municipality, mode=mode)
+    except IntegrityError as exc:
+        raise RosterSyncBusy(
+            _("%(name)s の名簿の取り込みが実行中です。終わってから実行してください。")
+            % {"name": municipality.name}
+        ) from exc
+
+
+@transaction.atomic
+def roster_sync_run_release(*, run: RosterSyncRun) -> None:
+    """Let go of the lock of a run that did not finish (whatever went wrong): a run that had
+    picked a file is kept as abandoned, one that had not is deleted."""
+    if run.pk is None or run.status != RosterSyncRun.Status.RUNNING:
+        return
+    if run.file_name:
+        run.status = RosterSyncRun.Status.ABANDONED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    else:
+        run.delete()
+
+
+@transaction.atomic
+def roster_sync_run_discard(*, run: RosterSyncRun) -> None:
+    """Delete the run of a sync that found no file (nothing to record)."""
+    run.delete()
+
+
+@transaction.atomic
+def roster_sync_run_pick_file(*, run: RosterSyncRun, file_name: str, sha256: str) -> None:
+    """Record which file the run imports (its name and content hash)."""
+    run.file_name = file_name
+    run.sha256 = sha256
+    run.save(update_fields=["file_name", "sha256"])
+
+
+@transaction.atomic
+def roster_sync_run_skip(*, run: RosterSyncRun, result: str) -> None:
+    """The run's file was imported before (same content): record it as skipped."""
+    run.status = RosterSyncRun.Status.SKIPPED
+    run.finished_at = timezone.now()
+    run.result = result
+    run.save()
+
+
+@transaction.atomic
+def roster_sync_run_finish(*, run: RosterSyncRun) -> None:
+    """Record the outcome ``roster_sync`` set on ``run`` (status, counts, result, finish
+    time); called inside the import's transaction, so the record commits with the import."""
+    run.save()
+
+
+@transaction.atomic
+def roster_sync_run_archived(*, run: RosterSyncRun, archived_as: str) -> None:
+    """Record where the run's file was moved to (the archive folder)."""
+    run.archived_as = archived_as
+    run.save(update_fields=["archived_as"])
+
+
+@transaction.atomic
+def roster_sync_runs_clear_details(*, municipality: Municipality, before) -> int:
+    """Clear the stored details of ``municipality``'s runs started before ``before`` (the
+    archive's retention); their counts stay. Returns how many runs were cleared."""
+    return (
+        RosterSyncRun.objects.filter(municipality=municipality, started_at__lt=before)
+        .exclude(result="")
+        .update(result="")
+    )

@@ -5,7 +5,7 @@ an ORM write method (``WRITE_METHODS``) is a finding, unless
 
 - the file is one of ``ALLOWED_PATHS`` (services, the bulk loaders, migrations, management
   commands, demo-data seeding, benchmarks, tests), or the call is in ``ALLOWLIST``;
-- or the call cannot be an ORM write (``orm_write_reason`` says why not):
+- or the call cannot be an ORM write (``orm_write_method`` says why not):
 
   * positional arguments: Django's ORM writes take keyword arguments only (``QuerySet.create``,
     ``update``, ``get_or_create``, ``update_or_create``; ``Model.save``'s positional arguments
@@ -115,9 +115,12 @@ def _bindings(body) -> dict[str, list[ast.AST]]:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         found.setdefault(target.id, []).append(node.value)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                if node.value is not None:
-                    found.setdefault(node.target.id, []).append(node.value)
+            elif (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and node.value is not None
+            ):
+                found.setdefault(node.target.id, []).append(node.value)
             for field in ("body", "orelse", "finalbody", "handlers"):
                 visit(getattr(node, field, []) or [])
 
@@ -126,8 +129,9 @@ def _bindings(body) -> dict[str, list[ast.AST]]:
 
 
 class _Scanner(ast.NodeVisitor):
-    def __init__(self, path: str, tree: ast.Module):
+    def __init__(self, path: str, source: str, tree: ast.Module):
         self.path = path
+        self.source = source
         self.findings: list[Finding] = []
         self.names: list[str] = []
         self.scopes = [_bindings(tree.body)]  # innermost last
@@ -162,7 +166,7 @@ class _Scanner(ast.NodeVisitor):
                 )
         return False
 
-    def orm_write_reason(self, call: ast.Call) -> str | None:
+    def orm_write_method(self, call: ast.Call) -> str | None:
         """None when ``call`` cannot be an ORM write, else the method called."""
         method = call.func.attr
         receiver = call.func.value
@@ -203,16 +207,19 @@ class _Scanner(ast.NodeVisitor):
         return method
 
     def visit_Call(self, node):
-        if isinstance(node.func, ast.Attribute) and node.func.attr in WRITE_METHODS:
-            if self.orm_write_reason(node) is not None:
-                self.findings.append(
-                    Finding(
-                        self.path,
-                        node.lineno,
-                        ".".join(self.names) or "<module>",
-                        ast.get_source_segment(self._source, node) or ast.unparse(node),
-                    )
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in WRITE_METHODS
+            and self.orm_write_method(node) is not None
+        ):
+            self.findings.append(
+                Finding(
+                    self.path,
+                    node.lineno,
+                    ".".join(self.names) or "<module>",
+                    ast.get_source_segment(self.source, node) or ast.unparse(node),
                 )
+            )
         self.generic_visit(node)
 
 
@@ -220,8 +227,7 @@ def scan_source(path: str, source: str) -> list[Finding]:
     """The ORM writes of one module's ``source`` (``path`` from the repository root), whether
     or not the path is allowed to write."""
     tree = ast.parse(source)
-    scanner = _Scanner(path, tree)
-    scanner._source = source
+    scanner = _Scanner(path, source, tree)
     scanner.visit(tree)
     return scanner.findings
 
