@@ -16,6 +16,7 @@ from courses.models import Completion
 
 from .. import status_list
 from ..models import Certificate, CertificateEvent, SerialCounter
+from ..rendering import forget_cached_pdf
 from ..signals import certificate_revoked
 
 
@@ -128,7 +129,6 @@ def certificate_reissue(
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.is_revoked:
         raise CertificateError("revoked")
-    from .rendering import forget_cached_pdf
 
     forget_cached_pdf(certificate)  # the old name must not linger in the cache
     old = certificate.name_printed
@@ -232,7 +232,6 @@ def certificate_withhold_names(*, learner) -> int:
     them: the printed name, the names logged by reissues, administrators' free-text revocation
     reasons that quote a name, and the cached PDFs. The certificates stay verifiable (serial,
     course, date). Returns how many certificates were changed."""
-    from .rendering import forget_cached_pdf
 
     certificates = list(
         Certificate.objects.select_for_update()
