@@ -5,13 +5,14 @@ an ORM write method (``WRITE_METHODS``) is a finding, unless
 
 - the file is one of ``ALLOWED_PATHS`` (services, the bulk loaders, migrations, management
   commands, demo-data seeding, benchmarks, tests), or the call is in ``ALLOWLIST``;
-- or the call cannot be an ORM write (``orm_write_method`` says why not):
+- or the call cannot be an ORM write (the rules of ``_Scanner.orm_write_method``):
 
-  * positional arguments: Django's ORM writes take keyword arguments only (``QuerySet.create``,
+  * positional arguments: Django's ORM writes take keyword arguments (``QuerySet.create``,
     ``update``, ``get_or_create``, ``update_or_create``; ``Model.save``'s positional arguments
-    are deprecated since Django 5.1), except ``bulk_create``/``bulk_update``, which are always
-    ORM writes. So ``dict.update(other)``, ``set.update(items)``, ``storage.save(name, file)``,
-    ``cache.delete(key)`` and ``workbook.save(output)`` are not findings;
+    are deprecated since Django 5.1; ``delete()`` is called with none), except
+    ``bulk_create``/``bulk_update``, which are always ORM writes. So ``dict.update(other)``,
+    ``set.update(items)``, ``storage.save(name, file)``, ``cache.delete(key)`` and
+    ``workbook.save(output)`` are not findings;
   * ``save(commit=False)`` (a ``ModelForm`` building an unsaved instance) and
     ``save=False`` (a ``FieldFile`` writing to storage without touching the row);
   * ``super().save(...)`` / ``super().delete(...)`` in the method of the same name (an override
@@ -67,7 +68,6 @@ ALLOWED_PATHS = [
 # Receivers whose ``save()`` is not the ORM's; each with the reason.
 NON_ORM_RECEIVERS = {
     "canvas": "a reportlab canvas: save() writes the PDF (certificates/pdf.py)",
-    "workbook": "an openpyxl workbook: save() writes the spreadsheet",
 }
 
 # ORM writes allowed outside services: (path, function) -> reason. Keep it short.
