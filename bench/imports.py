@@ -196,9 +196,9 @@ def plain_resources():
 def _time_account_creation(figures: dict) -> None:
     """Time the roster's account creation (after the rows are written; the default import has
     nothing like it) by wrapping the function the resource calls."""
-    from organizations import resources
+    from organizations import services
 
-    original = resources.roster_sync_accounts
+    original = services.roster_sync_accounts
 
     def timed(**kwargs):
         began = time.perf_counter()
@@ -207,7 +207,7 @@ def _time_account_creation(figures: dict) -> None:
         finally:
             figures["accounts_s"] = round(time.perf_counter() - began, 2)
 
-    resources.roster_sync_accounts = timed
+    services.roster_sync_accounts = timed
 
 
 class QueryCounter:

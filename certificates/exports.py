@@ -1,5 +1,5 @@
 """Bulk export of certificates as one ZIP: which certificates, the task that builds it, and
-the retention that deletes it again."""
+the retention that deletes it again. Its writes are ``certificates.services.exports``."""
 
 import dataclasses
 import datetime
@@ -11,12 +11,20 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from wagtail.log_actions import log
 
 from organizations.scopes import scope_for_user
 
 from .models import Certificate, CertificateExport
 from .rendering import certificate_pdf, wording_read_once
+from .services.exports import (
+    certificate_export_expire,
+    certificate_export_fail,
+    certificate_export_finish,
+    certificate_export_give_up,
+    certificate_export_progress,
+    certificate_export_record,
+    certificate_export_start,
+)
 from .storage import export_storage
 
 PROGRESS_EVERY = 10
@@ -51,21 +59,19 @@ def export_queryset(export: CertificateExport):
     return certificates.order_by("serial")
 
 
-@transaction.atomic
 def certificate_export_request(
     *, user, course=None, department=None, date_from=None, date_to=None
 ) -> CertificateExport:
-    """Record an export and queue the task that builds it (after the transaction commits)."""
-    scope = scope_for_user(user)
-    export = CertificateExport.objects.create(
-        requested_by=user,
-        requested_scope=scope_key(scope),
+    """Record an export (``services.exports.certificate_export_record``) and queue the task
+    that builds it once the record is committed (``transaction.on_commit``)."""
+    export = certificate_export_record(
+        user=user,
+        requested_scope=scope_key(scope_for_user(user)),
         course=course,
         department=department,
         date_from=date_from,
         date_to=date_to,
     )
-    log(export, "wagtail.create", user=user)
     transaction.on_commit(lambda: build_certificate_export.enqueue(export.pk))
     return export
 
@@ -82,9 +88,7 @@ def build_certificate_export(export_id: int) -> int:
         return export.done
     certificates = export_queryset(export)
     total = certificates.count()
-    CertificateExport.objects.filter(pk=export.pk).update(
-        status=CertificateExport.Status.RUNNING, total=total, done=0, error=""
-    )
+    certificate_export_start(export=export, total=total)
     done = 0
     try:
         with tempfile.TemporaryFile() as buffer, wording_read_once():
@@ -94,40 +98,36 @@ def build_certificate_export(export_id: int) -> int:
                     archive.writestr(f"{certificate.serial}.pdf", certificate_pdf(certificate))
                     done += 1
                     if done % PROGRESS_EVERY == 0:
-                        CertificateExport.objects.filter(pk=export.pk).update(done=done)
+                        certificate_export_progress(export=export, done=done)
             buffer.seek(0)
             export.refresh_from_db()
             # The storage is private and the name random (certificates/storage.py).
             export.file.save("certificates.zip", File(buffer), save=False)
-        export.done = done
-        export.status = CertificateExport.Status.DONE
-        export.finished_at = timezone.now()
-        export.save(update_fields=["file", "done", "status", "finished_at"])
+        certificate_export_finish(export=export, done=done)
     except Exception as exc:
-        CertificateExport.objects.filter(pk=export.pk).update(
-            status=CertificateExport.Status.FAILED, error=str(exc)[:1000]
-        )
+        certificate_export_fail(export=export, error=str(exc))
         raise
     return done
+
+
+def given_up_export_id(task_result) -> int | None:
+    """The export of a FAILED ``build_certificate_export`` run, which may not have been able
+    to mark it failed itself (its worker died); None for any other task result."""
+    if task_result.status != "FAILED" or task_result.task.func is not build_certificate_export.func:
+        return None
+    if not task_result.args:
+        return None
+    return task_result.args[0]
 
 
 def export_task_given_up(task_result) -> bool:
     """Mark the export of a FAILED ``build_certificate_export`` run 失敗 if the task could not
     do so itself (its worker died); True when it did. A task that raised has already marked it,
     and a finished export stays as it is."""
-    if task_result.status != "FAILED" or task_result.task.func is not build_certificate_export.func:
+    export_id = given_up_export_id(task_result)
+    if export_id is None:
         return False
-    if not task_result.args:
-        return False
-    return bool(
-        CertificateExport.objects.filter(
-            pk=task_result.args[0],
-            status__in=[CertificateExport.Status.QUEUED, CertificateExport.Status.RUNNING],
-        ).update(
-            status=CertificateExport.Status.FAILED,
-            error="作成中に処理が繰り返し停止したため中止しました。もう一度作成してください。",
-        )
-    )
+    return certificate_export_give_up(export_id=export_id)
 
 
 def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
@@ -150,15 +150,7 @@ def certificate_exports_purge(*, days: int | None = None, now=None) -> int:
     )
     count = 0
     for pk in stale.values_list("pk", flat=True):
-        with transaction.atomic():
-            export = CertificateExport.objects.select_for_update().get(pk=pk)
-            name = export.file.name
-            export.file = ""
-            export.status = CertificateExport.Status.EXPIRED
-            export.save(update_fields=["file", "status"])
-            if name:
-                transaction.on_commit(lambda name=name: export_storage.delete(name))
-                count += 1
+        count += certificate_export_expire(export_id=pk)
     return count + _purge_orphans(cutoff)
 
 

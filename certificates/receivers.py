@@ -9,8 +9,9 @@ from courses.signals import course_completed
 from organizations.models import Learner
 from organizations.signals import learner_deleting
 
-from .exports import export_task_given_up
+from .exports import given_up_export_id
 from .services import certificate_issue, certificate_withhold_names
+from .services.exports import certificate_export_give_up
 
 
 @receiver(course_completed, sender=Completion)
@@ -29,4 +30,6 @@ def withhold_names(sender, learner, **kwargs):
 def export_given_up(sender, task_result, **kwargs):
     """An export whose worker died too often shows 失敗, not 作成中 for ever
     (base/task_lease.py records such a task FAILED without running it)."""
-    export_task_given_up(task_result)
+    export_id = given_up_export_id(task_result)
+    if export_id is not None:
+        certificate_export_give_up(export_id=export_id)

@@ -29,12 +29,11 @@ PURPOSE = "revocation"
 
 
 def assign_position(certificate: Certificate) -> None:
-    """Give a newly created certificate its place in a status list (in the caller's
-    transaction; the primary key makes the position unique without a lock)."""
+    """Give a newly created certificate its place in a status list (the primary key makes
+    the position unique without a lock); ``services.certificate_issue`` saves it."""
     offset = certificate.pk - 1
     certificate.status_list = offset // LIST_SIZE + 1
     certificate.status_list_index = offset % LIST_SIZE
-    certificate.save(update_fields=["status_list", "status_list_index"])
 
 
 def list_url(number: int) -> str:

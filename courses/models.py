@@ -451,7 +451,7 @@ class StaffAssignment(models.Model):
     """A staff course a municipality requires its staff to complete by a due date (期限).
 
     Targets all active staff of the municipality, some departments, or named people; expanded
-    into one ``StaffAssignee`` per person by ``courses.assignments`` (also for people who join a
+    into one ``StaffAssignee`` per person by ``courses.services.assignments`` (also for people who join a
     targeted department later, until the due date). Edited in the Wagtail admin under
     職員研修 → 研修の割り当て.
     """
@@ -514,7 +514,7 @@ class StaffAssignment(models.Model):
 
     @property
     def window_start(self):
-        """The first day a completion counts from (see ``courses.assignments``)."""
+        """The first day a completion counts from (see ``courses.services.assignments``)."""
         from base.dates import fiscal_year_bounds
 
         return self.starts_on if self.retrain else fiscal_year_bounds(self.fiscal_year)[0]
@@ -530,7 +530,7 @@ class StaffAssignment(models.Model):
 class StaffAssignee(models.Model):
     """One person who must complete one assignment, with when they completed it.
 
-    Made only by ``courses.assignments``; ``completed_at`` is kept in the completing
+    Made only by ``courses.services.assignments``; ``completed_at`` is kept in the completing
     transaction (receiver of ``course_completed``) so reports count it without joins to
     completions.
     """

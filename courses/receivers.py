@@ -5,9 +5,9 @@ from django.dispatch import receiver
 from organizations.models import Learner, StaffMember
 from organizations.signals import learner_merging, roster_imported
 
-from .assignments import assignees_record_completion, assignments_expand
 from .models import Completion
 from .services import merge_learning_records
+from .services.assignments import assignees_record_completion, assignments_expand
 from .signals import course_completed
 
 

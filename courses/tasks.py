@@ -12,7 +12,8 @@ tasks. What is sent (settings in README, "Mandatory staff training"):
 
 Never to people who completed or left, and at most once per person and kind (per manager and
 week for summaries): each reminder is first recorded in ``TrainingReminder``, whose unique
-constraints make a second record impossible, and only then sent. A re-run after a crash
+constraints make a second record impossible, and only then sent
+(``courses.services.reminders``: this module writes nothing itself). A re-run after a crash
 therefore never sends twice; a crash between recording and sending loses those few emails,
 which stay visible as records without ``sent_at``.
 """
@@ -22,10 +23,8 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import task
 
 from base.dates import tokyo_date
@@ -34,19 +33,11 @@ from organizations.scopes import scope_for_user
 
 from .models import StaffAssignee, TrainingReminder
 from .queries import assignments_in_scope, department_figures, not_completed
+from .services.reminders import training_reminder_claim, training_reminders_mark_sent
 
 
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
-
-
-def _claim(**fields) -> TrainingReminder | None:
-    """Record a reminder before sending it; None when it was already recorded (sent)."""
-    try:
-        with transaction.atomic():
-            return TrainingReminder.objects.create(**fields)
-    except IntegrityError:
-        return None
 
 
 def _site_url(path: str) -> str:
@@ -70,7 +61,7 @@ def _send(messages: list[tuple[TrainingReminder, EmailMessage]]) -> int:
     for reminder, message in messages:
         message.connection = connection
         message.send()
-        TrainingReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
+        training_reminders_mark_sent(reminder_ids=[reminder.pk])
         sent += 1
     return sent
 
@@ -123,7 +114,7 @@ def send_training_reminders(today: str | None = None) -> dict:
     for kind, queryset in ((Kind.DUE_SOON, due_soon), (Kind.OVERDUE, overdue)):
         messages = []
         for row in queryset.iterator(chunk_size=500):
-            reminder = _claim(kind=kind, assignee=row)
+            reminder = training_reminder_claim(kind=kind, assignee=row)
             if reminder is not None:
                 messages.append((reminder, _person_message(kind, row, today)))
         sent[kind] = _send(messages)
@@ -142,7 +133,7 @@ def send_training_reminders(today: str | None = None) -> dict:
         recipients = managers.get(row.staff_member.department_id)
         if not recipients:
             continue  # no manager to tell yet: try again on a later run
-        reminder = _claim(kind=Kind.MANAGER_OVERDUE, assignee=row)
+        reminder = training_reminder_claim(kind=Kind.MANAGER_OVERDUE, assignee=row)
         if reminder is None:
             continue
         for manager in recipients:
@@ -162,9 +153,9 @@ def send_training_reminders(today: str | None = None) -> dict:
         messages.append((claims[manager][0], EmailMessage(subject, body, to=[manager.email])))
     sent[Kind.MANAGER_OVERDUE] = _send(messages)
     # Every claim of a sent escalation counts as sent.
-    TrainingReminder.objects.filter(
-        pk__in=[r.pk for group in claims.values() for r in group], sent_at__isnull=True
-    ).update(sent_at=timezone.now())
+    training_reminders_mark_sent(
+        reminder_ids=[r.pk for group in claims.values() for r in group], only_unsent=True
+    )
     return sent
 
 
@@ -196,7 +187,7 @@ def send_manager_weekly_summaries(today: str | None = None) -> int:
                 sections.append({"assignment": assignment, "total": total, "pending": pending})
         if not sections:
             continue
-        reminder = _claim(
+        reminder = training_reminder_claim(
             kind=TrainingReminder.Kind.WEEKLY_SUMMARY, recipient=manager, week_of=week_of
         )
         if reminder is None:

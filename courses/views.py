@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +17,7 @@ from wagtail import hooks
 
 from organizations.learners import current_learner, learner_for_update
 from organizations.services import (
+    account_sign_up,
     learner_delete,
     learner_export,
     learner_may_delete_self,
@@ -224,9 +225,7 @@ def signup(request):
         return redirect("my-learning")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        account_sign_up(request=request, form=form)
         messages.success(
             request, _("アカウントを作成しました。これまでの学習記録も引き継ぎました。")
         )

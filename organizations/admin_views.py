@@ -14,11 +14,11 @@ from wagtail.permissions import policy_registry
 from base.converters import parse_object_id
 from base.imports import ImportView
 
-from .invitations import invitation_url, staff_needing_invitation, staff_send_invitations
+from .invitations import invitation_url, staff_needing_invitation
 from .models import AdminScope, Department, StaffMember
-from .resources import MASS_LEAVING, RosterMode, StaffRosterResource
+from .resources import MASS_LEAVING, RosterMode, StaffRosterResource, roster_import
 from .scopes import scope_for_user
-from .services import roster_import
+from .services import staff_send_invitations
 
 
 def roster_scope(user, permission: str):

@@ -7,4 +7,5 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("組織・地域")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        # Connects the receivers (models must be loaded first, hence here).
+        from . import receivers  # noqa: F401

@@ -5,11 +5,8 @@ It expires after ``STAFF_INVITATION_DAYS`` days; a new one can be sent at any ti
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -56,26 +53,17 @@ def staff_needing_invitation(queryset):
     )
 
 
-@transaction.atomic
-def staff_send_invitations(*, staff_members) -> int:
-    """Email the one-time link to each given staff member who has an email address; records
-    when. Returns how many emails were sent."""
-    staff_members = [s for s in staff_members if s.email]
-    messages = []
-    for staff in staff_members:
-        user = staff.learner.user
-        context = {
-            "staff": staff,
-            "username": user.get_username(),
-            "url": invitation_url(user),
-            "days": int(getattr(settings, "STAFF_INVITATION_DAYS", 14)),
-            "site_name": settings.WAGTAIL_SITE_NAME,
-        }
-        subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
-        body = render_to_string("organizations/email/invitation.txt", context)
-        messages.append((subject, body, None, [staff.email]))
-    sent = send_mass_mail(messages, fail_silently=False) if messages else 0
-    StaffMember.objects.filter(pk__in=[s.pk for s in staff_members]).update(
-        invited_at=timezone.now()
-    )
-    return sent
+def invitation_message(staff: StaffMember) -> tuple:
+    """The invitation email of ``staff`` (who has an account and an email address), as
+    ``send_mass_mail`` takes it; sent by ``services.staff_send_invitations``."""
+    user = staff.learner.user
+    context = {
+        "staff": staff,
+        "username": user.get_username(),
+        "url": invitation_url(user),
+        "days": int(getattr(settings, "STAFF_INVITATION_DAYS", 14)),
+        "site_name": settings.WAGTAIL_SITE_NAME,
+    }
+    subject = render_to_string("organizations/email/invitation_subject.txt", context).strip()
+    body = render_to_string("organizations/email/invitation.txt", context)
+    return (subject, body, None, [staff.email])

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from . import services
 from .models import Learner, hash_learner_token
 
 # How often a returning learner's last visit is written and their cookie renewed.
@@ -57,10 +58,10 @@ def learner_for_update(request) -> Learner:
         return learner
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        learner, _created = Learner.objects.get_or_create(user=user)
+        learner = services.learner_create_for_user(user=user)
     else:
         token = secrets.token_urlsafe(32)
-        learner = Learner.objects.create(token_hash=hash_learner_token(token))
+        learner = services.learner_create_anonymous(token=token)
         request._new_learner_token = token
     request._cached_learner = learner
     return learner
@@ -86,8 +87,7 @@ def touch(request, response) -> None:
     now = timezone.now()
     if learner.last_seen_at and now - learner.last_seen_at < TOUCH_INTERVAL:
         return
-    Learner.objects.filter(pk=learner.pk).update(last_seen_at=now)
-    learner.last_seen_at = now
+    services.learner_touch(learner=learner, now=now)
     token = _token_from(request)
     if learner.user_id is None and token:
         set_learner_cookie(response, token)

@@ -21,25 +21,19 @@ has that value); a new number of digits shorter than the municipality's establis
 to it. Each such match or padding is listed as a warning in the preview.
 """
 
-import secrets
 from collections import Counter
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Concat
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from base.bulk import insert_rows
-from base.imports import SpreadsheetResource, normalise_code, normalise_text
+from base.imports import SpreadsheetResource, normalise_code, normalise_text, run_import
 
-from .models import AttendeeType, Department, Learner, Municipality, StaffMember
+from . import services
+from .models import AdminScope, Municipality, StaffMember
 from .signals import roster_imported
 
 STAFF_NUMBER = "職員番号"
@@ -207,11 +201,9 @@ class StaffRosterResource(SpreadsheetResource):
         # Departments: read once, the new ones created in one statement (rolled back with
         # everything else when the file is invalid or this is a dry run).
         self.departments = {d.name: d.pk for d in self.municipality.departments.all()}
-        names = set(departments) - {""}
-        new = [Department(municipality=self.municipality, name=n) for n in sorted(names)]
-        new = [d for d in new if d.name not in self.departments]
+        new = sorted(set(departments) - {""} - set(self.departments))
         if new:
-            Department.objects.bulk_create(new)
+            services.departments_create(municipality=self.municipality, names=new)
             self.departments = dict(self.municipality.departments.values_list("name", "pk"))
         self.departments_of_rows = departments
         self.extra["departments"] = len(new)
@@ -371,7 +363,7 @@ class StaffRosterResource(SpreadsheetResource):
             self.extra["leaving"] = 0
         if dry_run:
             return
-        roster_sync_accounts(municipality=self.municipality)
+        services.roster_sync_accounts(municipality=self.municipality)
         roster_imported.send(sender=StaffMember, municipality=self.municipality)
 
     def _mark_leavers(self, *, dry_run: bool) -> None:
@@ -385,8 +377,7 @@ class StaffRosterResource(SpreadsheetResource):
             )
             if row[1] not in self.seen
         ]
-        for chunk in chunks([row[0] for row in leavers]):
-            StaffMember.objects.filter(pk__in=chunk).update(status=StaffMember.Status.LEAVING)
+        services.staff_mark_leaving(staff_ids=[row[0] for row in leavers])
         self.extra["leaving"] = len(leavers)
         if not leavers:
             return
@@ -438,109 +429,35 @@ def _column(dataset, header: str, normalise) -> list[str]:
     return [normalise(value) for value in dataset[header]]
 
 
-# Lists of keys are sent in slices: databases cap the parameters of one statement.
-CHUNK = 5000
+def roster_import(
+    *,
+    municipality: Municipality,
+    dataset,
+    dry_run: bool,
+    scope,
+    mode: str,
+    allow_mass_leaving: bool = False,
+):
+    """Import a municipality's staff roster (``StaffRosterResource``, whose writes are the
+    services of ``organizations.services``):
+    one transaction, nothing written when any row is invalid or on a dry run.
 
+    ``mode`` is what the file is (``RosterMode``: the whole roster, whose absentees leave, or
+    only changes). With ``mode="whole"``, marking more than ``ROSTER_MAX_LEAVING_SHARE`` of
+    the active staff as leaving is refused unless ``allow_mass_leaving``.
 
-def chunks(values):
-    values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-def _pks_by(model, field: str, keys) -> dict:
-    """``{key: pk}`` of the rows of ``model`` whose ``field`` is one of ``keys``."""
-    return {
-        key: pk
-        for chunk in chunks(keys)
-        for key, pk in model.objects.filter(**{f"{field}__in": chunk}).values_list(field, "pk")
-    }
-
-
-def roster_sync_accounts(*, municipality: Municipality) -> int:
-    """Create an account (without a usable password) and a learner for every staff member of
-    ``municipality`` who has none, and bring learners' departments up to date. A handful of
-    statements whatever the number of staff. Accounts of people who left are switched off.
-    Returns the number of accounts created."""
-    user_model = get_user_model()
-    missing = list(
-        StaffMember.objects.filter(municipality=municipality, learner__isnull=True).values_list(
-            "staff_number", "email", "name", "department_id"
-        )
+    Refused (PermissionDenied) unless ``scope`` covers the whole municipality: department
+    managers see their staff but do not keep the roster.
+    """
+    if (
+        scope is None
+        or scope.level == AdminScope.Level.DEPARTMENT
+        or not scope.allows_municipality(municipality)
+    ):
+        raise PermissionDenied
+    resource = StaffRosterResource(
+        municipality=municipality,
+        mode=mode,
+        confirmed={MASS_LEAVING} if allow_mass_leaving else (),
     )
-    if missing:
-        prefix = f"{municipality.code}-"
-        usernames = {prefix + staff[0]: staff for staff in missing}
-        taken = _pks_by(user_model, "username", list(usernames))
-        # An account someone else made with the same name is never handed to a staff member.
-        for username in taken:
-            usernames[f"{username}-{secrets.token_hex(3)}"] = usernames.pop(username)
-        # One unusable password for all: hashing one per account would be most of the import,
-        # and nobody can sign in with it either way (people set theirs through an invitation).
-        password = make_password(None)
-        now = timezone.now()
-        # Rows straight to the tables (``base.bulk``): 50,000 accounts through
-        # ``bulk_create`` spend seconds compiling their values into SQL.
-        insert_rows(
-            user_model,
-            ["username", "email", "last_name", "password", "date_joined"],
-            (
-                (username, email, name, password, now)
-                for username, (_number, email, name, _department) in usernames.items()
-            ),
-        )
-        users = _pks_by(user_model, "username", list(usernames))
-        with_learner = set(_pks_by(Learner, "user_id", list(users.values())))
-        insert_rows(
-            Learner,
-            ["user_id", "municipality_id", "department_id", "attendee_type"],
-            (
-                (user_id, municipality.pk, usernames[username][3], AttendeeType.GOVERNMENT.value)
-                for username, user_id in users.items()
-                if user_id not in with_learner
-            ),
-        )
-        # Link staff to their new learners in one statement (a per-row update is slow at
-        # 50,000 rows); the few whose login ID had to be changed are linked one by one.
-        renamed = {
-            staff[0]: username
-            for username, staff in usernames.items()
-            if username != prefix + staff[0]
-        }
-        StaffMember.objects.filter(municipality=municipality, learner__isnull=True).exclude(
-            staff_number__in=list(renamed)
-        ).update(
-            learner_id=Subquery(
-                Learner.objects.filter(
-                    user__username=Concat(Value(prefix), OuterRef("staff_number"))
-                ).values("pk")[:1]
-            )
-        )
-        learners_by_user = _pks_by(Learner, "user_id", [users[u] for u in renamed.values()])
-        for number, username in renamed.items():
-            StaffMember.objects.filter(municipality=municipality, staff_number=number).update(
-                learner_id=learners_by_user[users[username]]
-            )
-    # Keep accounts' e-mail and learners' department as on the roster (only rows that differ).
-    user_model.objects.filter(learner__staff_member__municipality=municipality).exclude(
-        email=F("learner__staff_member__email")
-    ).update(
-        email=Subquery(StaffMember.objects.filter(learner__user=OuterRef("pk")).values("email")[:1])
-    )
-    Learner.objects.filter(staff_member__municipality=municipality).exclude(
-        department_id=F("staff_member__department_id")
-    ).update(
-        department_id=Subquery(
-            StaffMember.objects.filter(learner=OuterRef("pk")).values("department_id")[:1]
-        )
-    )
-    # People who left can no longer sign in; their records stay for the office's statistics.
-    # Someone back on the roster as active gets their account back.
-    staff_users = user_model.objects.filter(learner__staff_member__municipality=municipality)
-    staff_users.filter(
-        learner__staff_member__status=StaffMember.Status.LEAVING, is_active=True
-    ).update(is_active=False)
-    staff_users.filter(
-        learner__staff_member__status=StaffMember.Status.ACTIVE, is_active=False
-    ).update(is_active=True)
-    return len(missing)
+    return run_import(resource, dataset, dry_run=dry_run)

@@ -9,7 +9,7 @@ every night). One run:
 2. picks the newest ``*.csv``/``*.xlsx`` of DIR (by modification time). Older files still in DIR
    are archived unread, so that a later run never imports an older roster over a newer one;
 3. skips a file whose SHA-256 an earlier ``imported`` run of the municipality recorded;
-4. otherwise imports it with the admin import's validation (``services.roster_import``, one
+4. otherwise imports it with the admin import's validation (``resources.roster_import``, one
    transaction: a failing file changes nothing; in whole mode the mass-leaving guard applies);
 5. after the commit: moves the file to DIR/archive/<name>-<timestamp><suffix>, writes
    DIR/results/<archived name>.txt and .json (counts, warnings, every error with its row) and
@@ -32,24 +32,22 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base.imports import ImportFileError, ImportOutcome, read_dataset
 
+from . import services
 from .models import AdminScope, Municipality, RosterSyncRun
-from .resources import MASS_LEAVING, RosterMode
+from .resources import MASS_LEAVING, RosterMode, roster_import
 from .scopes import NATION
+from .services import RosterSyncBusy  # noqa: F401  (raised through this module's API)
 
 logger = logging.getLogger(__name__)
 ROSTER_SUFFIXES = (".csv", ".xlsx")
 ARCHIVE = "archive"
 RESULTS = "results"
-
-
-class RosterSyncBusy(Exception):
-    """Another run for the same municipality holds the lock."""
 
 
 @dataclass
@@ -110,23 +108,6 @@ def roster_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
 
 
-def _lock(municipality: Municipality, mode: str) -> RosterSyncRun:
-    now = timezone.now()
-    RosterSyncRun.objects.filter(
-        municipality=municipality,
-        status=RosterSyncRun.Status.RUNNING,
-        started_at__lt=now - stale_after(),
-    ).update(status=RosterSyncRun.Status.ABANDONED, finished_at=now)
-    try:
-        with transaction.atomic():
-            return RosterSyncRun.objects.create(municipality=municipality, mode=mode)
-    except IntegrityError as exc:
-        raise RosterSyncBusy(
-            _("%(name)s の名簿の取り込みが実行中です。終わってから実行してください。")
-            % {"name": municipality.name}
-        ) from exc
-
-
 def _archive(path: Path, folder: Path, stamp: str) -> Path:
     archive = folder / ARCHIVE
     archive.mkdir(exist_ok=True)
@@ -155,31 +136,23 @@ def roster_sync_folder(
     ``RosterSyncBusy`` when another run of the municipality is under way."""
     if mode not in (RosterMode.WHOLE, RosterMode.CHANGES):
         raise ValueError(f"unknown roster mode {mode!r}")
-    run = _lock(municipality, mode)
+    run = services.roster_sync_run_lock(
+        municipality=municipality, mode=mode, stale_before=timezone.now() - stale_after()
+    )
     try:
         return _sync(run, folder, allow_mass_leaving=allow_mass_leaving)
     finally:
         # Whatever went wrong (a full disk, a crash in the mail server), the lock is let go.
-        if run.pk is not None and run.status == RosterSyncRun.Status.RUNNING:
-            if run.file_name:
-                run.status = RosterSyncRun.Status.ABANDONED
-                run.finished_at = timezone.now()
-                run.save(update_fields=["status", "finished_at"])
-            else:
-                run.delete()
+        services.roster_sync_run_release(run=run)
 
 
 def _sync(run: RosterSyncRun, folder: Path, *, allow_mass_leaving: bool) -> SyncReport:
-    from .services import roster_import
-
     files = roster_files(folder)
     if not files:
-        run.delete()
+        services.roster_sync_run_discard(run=run)
         return SyncReport(run=None, text=_("取り込むファイルはありません。"))
     path, older = files[0], files[1:]
-    run.file_name = path.name
-    run.sha256 = _sha256(path)
-    run.save(update_fields=["file_name", "sha256"])
+    services.roster_sync_run_pick_file(run=run, file_name=path.name, sha256=_sha256(path))
     municipality = run.municipality
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     superseded = [_archive(old, folder, stamp).name for old in older]
@@ -216,17 +189,15 @@ def _sync(run: RosterSyncRun, folder: Path, *, allow_mass_leaving: bool) -> Sync
         if outcome is None:
             _finish(run, None, failure)
     else:
-        run.status = RosterSyncRun.Status.SKIPPED
-        run.finished_at = timezone.now()
-        run.result = _("%(date)s に取り込んだファイルと同じ内容のため、取り込みませんでした。") % {
-            "date": timezone.localtime(earlier.started_at).strftime("%Y-%m-%d %H:%M")
-        }
-        run.save()
+        services.roster_sync_run_skip(
+            run=run,
+            result=_("%(date)s に取り込んだファイルと同じ内容のため、取り込みませんでした。")
+            % {"date": timezone.localtime(earlier.started_at).strftime("%Y-%m-%d %H:%M")},
+        )
 
     # After the commit: the file leaves the folder, the result is written, the office is told.
     archived = _archive(path, folder, stamp)
-    run.archived_as = archived.name
-    run.save(update_fields=["archived_as"])
+    services.roster_sync_run_archived(run=run, archived_as=archived.name)
     text = result_text(run, outcome, failure=failure, superseded=superseded)
     results = folder / RESULTS
     results.mkdir(exist_ok=True)
@@ -282,7 +253,7 @@ def _finish(run: RosterSyncRun, outcome: ImportOutcome | None, failure: str | No
     # The stored details are the summary and the errors; the names of leavers stay in the
     # result file only (purged with it, ``purge_archive``).
     run.result = "\n".join(_summary_lines(run, outcome, failure, details=False))
-    run.save()
+    services.roster_sync_run_finish(run=run)
 
 
 MODE_LABELS = {
@@ -411,7 +382,5 @@ def purge_archive(*, municipality: Municipality, folder: Path, keep_days: int) -
                 # Another municipality's run on the same folder may have deleted it just now.
                 path.unlink(missing_ok=True)
                 deleted += 1
-    RosterSyncRun.objects.filter(municipality=municipality, started_at__lt=cutoff).exclude(
-        result=""
-    ).update(result="")
+    services.roster_sync_runs_clear_details(municipality=municipality, before=cutoff)
     return deleted

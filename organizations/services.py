@@ -1,14 +1,37 @@
 """Writes of the organizations app: one transaction each, the only way these writes happen."""
 
 import csv
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from .models import AttendeeType, Department, Learner, Municipality, Prefecture, StaffMember
-from .signals import learner_deleting, learner_merging
+from base.bulk import insert_rows
+
+from .invitations import invitation_message
+from .models import (
+    AttendeeType,
+    Department,
+    Learner,
+    Municipality,
+    Prefecture,
+    RosterSyncRun,
+    StaffMember,
+    hash_learner_token,
+)
+from .signals import learner_deleting, learner_merging, roster_imported
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -264,11 +287,6 @@ def learners_purge_inactive(*, days: int | None = None, dry_run: bool = False) -
     """Delete anonymous learners who have not come back for ``days`` (the retention period,
     ``LEARNER_RETENTION_DAYS``). Each learner is deleted in its own transaction, as if they had
     deleted their data themselves. Returns how many were (or would be) deleted."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
     days = settings.LEARNER_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)
     stale = Learner.objects.filter(user__isnull=True, last_seen_at__lt=cutoff)
@@ -279,48 +297,6 @@ def learners_purge_inactive(*, days: int | None = None, dry_run: bool = False) -
         learner_delete(learner=learner)
         deleted += 1
     return deleted
-
-
-def roster_import(
-    *,
-    municipality: Municipality,
-    dataset,
-    dry_run: bool,
-    scope,
-    mode: str,
-    allow_mass_leaving: bool = False,
-):
-    """Import a municipality's staff roster (``organizations.resources.StaffRosterResource``):
-    one transaction, nothing written when any row is invalid or on a dry run.
-
-    ``mode`` is what the file is (``RosterMode``: the whole roster, whose absentees leave, or
-    only changes). With ``mode="whole"``, marking more than ``ROSTER_MAX_LEAVING_SHARE`` of
-    the active staff as leaving is refused unless ``allow_mass_leaving``.
-
-    Refused (PermissionDenied) unless ``scope`` covers the whole municipality: department
-    managers see their staff but do not keep the roster.
-    """
-    from django.core.exceptions import PermissionDenied
-
-    from base.imports import run_import
-
-    from .models import AdminScope
-    from .resources import StaffRosterResource
-
-    if (
-        scope is None
-        or scope.level == AdminScope.Level.DEPARTMENT
-        or not scope.allows_municipality(municipality)
-    ):
-        raise PermissionDenied
-    from .resources import MASS_LEAVING
-
-    resource = StaffRosterResource(
-        municipality=municipality,
-        mode=mode,
-        confirmed={MASS_LEAVING} if allow_mass_leaving else (),
-    )
-    return run_import(resource, dataset, dry_run=dry_run)
 
 
 @transaction.atomic
@@ -339,12 +315,6 @@ def staff_member_update(*, staff_member, fields: dict):
 
     The learner's department and the account's email follow; a move into a department with
     open training assignments assigns them (``roster_imported``)."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from .models import StaffMember
-    from .signals import roster_imported
-
     allowed = {"name", "name_kana", "department", "email", "status"}
     if set(fields) - allowed:
         raise ValueError(f"cannot change {set(fields) - allowed}")
@@ -385,3 +355,278 @@ def staff_record_export(learner: Learner) -> dict:
             "status": staff.status,
         }
     }
+
+
+# Learners as requests meet them (``organizations.learners``) ------------------------------
+
+
+@transaction.atomic
+def learner_create_for_user(*, user) -> Learner:
+    """The learner of a signed-in ``user``, created when the account has none yet."""
+    learner, _created = Learner.objects.get_or_create(user=user)
+    return learner
+
+
+@transaction.atomic
+def learner_create_anonymous(*, token: str) -> Learner:
+    """A new anonymous learner recognised by ``token`` (only its hash is stored); made when
+    a first-time visitor first saves something."""
+    return Learner.objects.create(token_hash=hash_learner_token(token))
+
+
+@transaction.atomic
+def learner_touch(*, learner: Learner, now) -> None:
+    """Record a returning learner's visit (``last_seen_at``, which the retention counts from)."""
+    Learner.objects.filter(pk=learner.pk).update(last_seen_at=now)
+    learner.last_seen_at = now
+
+
+@transaction.atomic
+def account_sign_up(*, request, form):
+    """Create a citizen's optional account from a valid ``SignupForm`` and sign them in. One
+    transaction: signing in moves what they did anonymously into the account
+    (``organizations.receivers``), so the account never exists without it."""
+    user = form.save()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+# Staff invitations --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def staff_send_invitations(*, staff_members) -> int:
+    """Email the one-time link (``organizations.invitations``) to each given staff member who
+    has an email address, and record when. Returns how many emails are sent.
+
+    The emails leave once the record is committed (``transaction.on_commit``): a rolled-back
+    request sends nothing, and nobody gets a link the database says was never sent."""
+    staff_members = [s for s in staff_members if s.email]
+    messages = [invitation_message(staff) for staff in staff_members]
+    StaffMember.objects.filter(pk__in=[s.pk for s in staff_members]).update(
+        invited_at=timezone.now()
+    )
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    return len(messages)
+
+
+# Roster imports (``organizations.resources``): run inside the import's transaction ----------
+
+
+# Lists of keys are sent in slices: databases cap the parameters of one statement.
+CHUNK = 5000
+
+
+def chunks(values):
+    """``values`` in lists of at most ``CHUNK``."""
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _pks_by(model, field: str, keys) -> dict:
+    """``{key: pk}`` of the rows of ``model`` whose ``field`` is one of ``keys``."""
+    return {
+        key: pk
+        for chunk in chunks(keys)
+        for key, pk in model.objects.filter(**{f"{field}__in": chunk}).values_list(field, "pk")
+    }
+
+
+@transaction.atomic
+def departments_create(*, municipality: Municipality, names) -> None:
+    """Create the departments ``names`` (new to ``municipality``) in one statement."""
+    Department.objects.bulk_create(
+        [Department(municipality=municipality, name=name) for name in names]
+    )
+
+
+@transaction.atomic
+def staff_mark_leaving(*, staff_ids) -> int:
+    """Mark the given staff members as leaving (a whole roster without them); returns how many."""
+    marked = 0
+    for chunk in chunks(staff_ids):
+        marked += StaffMember.objects.filter(pk__in=chunk).update(status=StaffMember.Status.LEAVING)
+    return marked
+
+
+@transaction.atomic
+def roster_sync_accounts(*, municipality: Municipality) -> int:
+    """Create an account (without a usable password) and a learner for every staff member of
+    ``municipality`` who has none, and bring learners' departments up to date. A handful of
+    statements whatever the number of staff. Accounts of people who left are switched off.
+    Returns the number of accounts created."""
+    user_model = get_user_model()
+    missing = list(
+        StaffMember.objects.filter(municipality=municipality, learner__isnull=True).values_list(
+            "staff_number", "email", "name", "department_id"
+        )
+    )
+    if missing:
+        prefix = f"{municipality.code}-"
+        usernames = {prefix + staff[0]: staff for staff in missing}
+        taken = _pks_by(user_model, "username", list(usernames))
+        # An account someone else made with the same name is never handed to a staff member.
+        for username in taken:
+            usernames[f"{username}-{secrets.token_hex(3)}"] = usernames.pop(username)
+        # One unusable password for all: hashing one per account would be most of the import,
+        # and nobody can sign in with it either way (people set theirs through an invitation).
+        password = make_password(None)
+        now = timezone.now()
+        # Rows straight to the tables (``base.bulk``): 50,000 accounts through
+        # ``bulk_create`` spend seconds compiling their values into SQL.
+        insert_rows(
+            user_model,
+            ["username", "email", "last_name", "password", "date_joined"],
+            (
+                (username, email, name, password, now)
+                for username, (_number, email, name, _department) in usernames.items()
+            ),
+        )
+        users = _pks_by(user_model, "username", list(usernames))
+        with_learner = set(_pks_by(Learner, "user_id", list(users.values())))
+        insert_rows(
+            Learner,
+            ["user_id", "municipality_id", "department_id", "attendee_type"],
+            (
+                (user_id, municipality.pk, usernames[username][3], AttendeeType.GOVERNMENT.value)
+                for username, user_id in users.items()
+                if user_id not in with_learner
+            ),
+        )
+        # Link staff to their new learners in one statement (a per-row update is slow at
+        # 50,000 rows); the few whose login ID had to be changed are linked one by one.
+        renamed = {
+            staff[0]: username
+            for username, staff in usernames.items()
+            if username != prefix + staff[0]
+        }
+        StaffMember.objects.filter(municipality=municipality, learner__isnull=True).exclude(
+            staff_number__in=list(renamed)
+        ).update(
+            learner_id=Subquery(
+                Learner.objects.filter(
+                    user__username=Concat(Value(prefix), OuterRef("staff_number"))
+                ).values("pk")[:1]
+            )
+        )
+        learners_by_user = _pks_by(Learner, "user_id", [users[u] for u in renamed.values()])
+        for number, username in renamed.items():
+            StaffMember.objects.filter(municipality=municipality, staff_number=number).update(
+                learner_id=learners_by_user[users[username]]
+            )
+    # Keep accounts' e-mail and learners' department as on the roster (only rows that differ).
+    user_model.objects.filter(learner__staff_member__municipality=municipality).exclude(
+        email=F("learner__staff_member__email")
+    ).update(
+        email=Subquery(StaffMember.objects.filter(learner__user=OuterRef("pk")).values("email")[:1])
+    )
+    Learner.objects.filter(staff_member__municipality=municipality).exclude(
+        department_id=F("staff_member__department_id")
+    ).update(
+        department_id=Subquery(
+            StaffMember.objects.filter(learner=OuterRef("pk")).values("department_id")[:1]
+        )
+    )
+    # People who left can no longer sign in; their records stay for the office's statistics.
+    # Someone back on the roster as active gets their account back.
+    staff_users = user_model.objects.filter(learner__staff_member__municipality=municipality)
+    staff_users.filter(
+        learner__staff_member__status=StaffMember.Status.LEAVING, is_active=True
+    ).update(is_active=False)
+    staff_users.filter(
+        learner__staff_member__status=StaffMember.Status.ACTIVE, is_active=False
+    ).update(is_active=True)
+    return len(missing)
+
+
+# Folder roster syncs (``organizations.roster_sync``): the run that is their lock and record ---
+
+
+class RosterSyncBusy(Exception):
+    """Another run for the same municipality holds the lock."""
+
+
+def roster_sync_run_lock(*, municipality: Municipality, mode: str, stale_before) -> RosterSyncRun:
+    """Start a folder sync of ``municipality``: its ``RosterSyncRun`` is the lock (one running
+    run per municipality, a unique constraint). Runs still running since before
+    ``stale_before`` (a crashed server) are let go first, in their own transaction, so they
+    are let go even when the lock is then refused. Raises ``RosterSyncBusy``."""
+    now = timezone.now()
+    with transaction.atomic():
+        RosterSyncRun.objects.filter(
+            municipality=municipality,
+            status=RosterSyncRun.Status.RUNNING,
+            started_at__lt=stale_before,
+        ).update(status=RosterSyncRun.Status.ABANDONED, finished_at=now)
+    try:
+        with transaction.atomic():
+            return RosterSyncRun.objects.create(municipality=municipality, mode=mode)
+    except IntegrityError as exc:
+        raise RosterSyncBusy(
+            _("%(name)s の名簿の取り込みが実行中です。終わってから実行してください。")
+            % {"name": municipality.name}
+        ) from exc
+
+
+@transaction.atomic
+def roster_sync_run_release(*, run: RosterSyncRun) -> None:
+    """Let go of the lock of a run that did not finish (whatever went wrong): a run that had
+    picked a file is kept as abandoned, one that had not is deleted."""
+    if run.pk is None or run.status != RosterSyncRun.Status.RUNNING:
+        return
+    if run.file_name:
+        run.status = RosterSyncRun.Status.ABANDONED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    else:
+        run.delete()
+
+
+@transaction.atomic
+def roster_sync_run_discard(*, run: RosterSyncRun) -> None:
+    """Delete the run of a sync that found no file (nothing to record)."""
+    run.delete()
+
+
+@transaction.atomic
+def roster_sync_run_pick_file(*, run: RosterSyncRun, file_name: str, sha256: str) -> None:
+    """Record which file the run imports (its name and content hash)."""
+    run.file_name = file_name
+    run.sha256 = sha256
+    run.save(update_fields=["file_name", "sha256"])
+
+
+@transaction.atomic
+def roster_sync_run_skip(*, run: RosterSyncRun, result: str) -> None:
+    """The run's file was imported before (same content): record it as skipped."""
+    run.status = RosterSyncRun.Status.SKIPPED
+    run.finished_at = timezone.now()
+    run.result = result
+    run.save()
+
+
+@transaction.atomic
+def roster_sync_run_finish(*, run: RosterSyncRun) -> None:
+    """Record the outcome ``roster_sync`` set on ``run`` (status, counts, result, finish
+    time); called inside the import's transaction, so the record commits with the import."""
+    run.save()
+
+
+@transaction.atomic
+def roster_sync_run_archived(*, run: RosterSyncRun, archived_as: str) -> None:
+    """Record where the run's file was moved to (the archive folder)."""
+    run.archived_as = archived_as
+    run.save(update_fields=["archived_as"])
+
+
+@transaction.atomic
+def roster_sync_runs_clear_details(*, municipality: Municipality, before) -> int:
+    """Clear the stored details of ``municipality``'s runs started before ``before`` (the
+    archive's retention); their counts stay. Returns how many runs were cleared."""
+    return (
+        RosterSyncRun.objects.filter(municipality=municipality, started_at__lt=before)
+        .exclude(result="")
+        .update(result="")
+    )

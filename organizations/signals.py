@@ -3,30 +3,16 @@
 ``learner_merging`` lets the apps that own learner data (courses, quizzes, certificates) move it
 from an anonymous learner to the account they logged in to, inside the merge transaction, without
 this app knowing about them.
+
+Only the signals are defined here (``organizations.services`` sends them); this app's own
+receivers are in ``organizations.receivers``, which calls the services.
 """
 
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
 
 learner_merging = Signal()  # sender=Learner, source=Learner, target=Learner
 # Sent inside the deleting transaction before a learner is deleted: sender=Learner, learner=...
 learner_deleting = Signal()
-
-
-@receiver(user_logged_in)
-def carry_anonymous_progress_into_account(sender, request, user, **kwargs):
-    """On login, anything the visitor did anonymously in this browser moves into the account."""
-    if request is None:
-        return
-    from . import learners, services
-
-    source = learners.anonymous_learner(request)
-    if source is None:
-        return
-    services.learner_attach_to_user(learner=source, user=user)
-    request._drop_learner_cookie = True
-    if hasattr(request, "_cached_learner"):
-        del request._cached_learner
 
 
 # Sent inside the importing transaction after a roster import wrote a municipality's staff:

@@ -258,6 +258,9 @@ class TrainingSession(models.Model):
         return f"{self.held_on:%Y-%m-%d} {self.organiser_name}（{self.total_attendees}人）"
 
     def save(self, *args, **kwargs):
+        # Pure normalisation of this row's own derived columns (no query, no other row):
+        # every way a report is written, admin form or service, must keep them in step with
+        # ``held_on`` and the counts, so they stay here rather than in ``reports.services``.
         self.fiscal_year = fiscal_year_of(self.held_on)
         self.fingerprint = self.compute_fingerprint()
         super().save(*args, **kwargs)

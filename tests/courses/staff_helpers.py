@@ -3,11 +3,11 @@
 import datetime as dt
 
 from base.imports import read_dataset
-from courses.assignments import assignment_save
 from courses.models import StaffAssignment
+from courses.services.assignments import assignment_save
 from organizations.models import AdminScope, StaffMember
+from organizations.resources import roster_import
 from organizations.scopes import NATION
-from organizations.services import roster_import
 from tests import factories
 
 HEADER = "職員番号,氏名,所属,メールアドレス\n"

@@ -7,9 +7,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 
+from organizations.invitations import staff_needing_invitation
 from organizations.models import AdminScope, Department, StaffMember
+from organizations.services import staff_send_invitations
 from tests import factories
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,在職区分\n"
@@ -133,8 +136,8 @@ def test_department_manager_cannot_import(client, areas):
 
 def import_osaka_and_sakai(client, areas):
     from base.imports import read_dataset
+    from organizations.resources import roster_import
     from organizations.scopes import NATION
-    from organizations.services import roster_import
 
     for municipality, text in (
         (
@@ -209,12 +212,14 @@ def test_deleting_a_staff_member_deletes_their_account(client, areas):
     assert not StaffMember.objects.filter(pk=person.pk).exists()
 
 
-def test_one_time_links_by_email_and_on_paper(client, areas):
+def test_one_time_links_by_email_and_on_paper(client, areas, django_capture_on_commit_callbacks):
     import_osaka_and_sakai(client, areas)
     client.force_login(administrator("municipality", municipality=areas["osaka"]))
     page = client.get(reverse("staff_invitations")).content.decode()
     assert "1 人" in page
-    client.post(reverse("staff_invitations"))
+    # The emails leave when the request's writes commit (services.staff_send_invitations).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("staff_invitations"))
     assert [m.to for m in mail.outbox] == [["t@example.jp"]]
     link = re.search(r"http://testserver(/accounts/welcome/\S+)", mail.outbox[0].body).group(1)
     printed = client.get(reverse("staff_invitations") + "?print=1").content.decode()
@@ -233,6 +238,37 @@ def test_one_time_links_by_email_and_on_paper(client, areas):
     # The link works once.
     again = client.get(link, follow=True)
     assert "このリンクは使えません" in again.content.decode()
+
+
+def test_invitation_emails_leave_only_after_the_commit(areas, django_capture_on_commit_callbacks):
+    import_osaka_and_sakai(None, areas)
+    pending = list(
+        staff_needing_invitation(StaffMember.objects.filter(email__gt="")).select_related(
+            "learner__user"
+        )
+    )
+    assert [s.email for s in pending] == ["t@example.jp"]
+
+    # Rolled back: nothing is recorded and nothing is sent.
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        assert staff_send_invitations(staff_members=pending) == 1
+        assert mail.outbox == []  # not before the commit either
+        raise RuntimeError("the request failed after the service")
+    assert callbacks == [] and mail.outbox == []
+    assert StaffMember.objects.get(email="t@example.jp").invited_at is None
+
+    # Committed: the email leaves, once, after the commit.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert staff_send_invitations(staff_members=pending) == 1
+    assert len(callbacks) == 1 and mail.outbox == []
+    assert StaffMember.objects.get(email="t@example.jp").invited_at is not None
+    callbacks[0]()
+    assert [m.to for m in mail.outbox] == [["t@example.jp"]]
+    assert "/accounts/welcome/" in mail.outbox[0].body
 
 
 def test_file_over_the_size_limit_is_refused_with_a_message(client, areas, settings):

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from base.imports import ImportFileError, RowError, read_dataset
 from organizations.models import AdminScope, Department, StaffMember
+from organizations.resources import roster_import
 from organizations.scopes import NATION, scope_for_user
-from organizations.services import roster_import
 from tests import factories
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,在職区分\n"

@@ -26,9 +26,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from base.imports import ImportFileError, print_outcome, read_dataset
 from organizations.models import Municipality
-from organizations.resources import RosterMode
+from organizations.resources import RosterMode, roster_import
 from organizations.scopes import NATION
-from organizations.services import roster_import
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ from wagtail.models import Page, Site
 
 from base.dates import tokyo_date
 from base.pages import ensure_root_page
-from courses.assignments import assignment_save
 from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage, StaffAssignment
 from courses.seed_content import COURSES, WINDOWS
+from courses.services.assignments import assignment_save
 from organizations.models import (
     AdminScope,
     AttendeeType,
@@ -25,8 +25,7 @@ from organizations.models import (
     Municipality,
     StaffMember,
 )
-from organizations.resources import roster_sync_accounts
-from organizations.services import municipalities_import
+from organizations.services import municipalities_import, roster_sync_accounts
 from quizzes.models import Choice, Question, QuestionnaireField, QuestionnairePage, QuizPage
 from reports.demo.seed import install_demo_activity
 from website.models import HomePage, SiteHelpSettings, StandardPage

@@ -1,6 +1,7 @@
 """Writes of learning records. Each function is one transaction and the only way that write
 happens; concurrency (double clicks, two tabs) is handled here with row locks and unique
-constraints.
+constraints. Mandatory staff training has its own modules: ``courses.services.assignments``
+(assignments and their people) and ``courses.services.reminders`` (reminder records).
 
 Completion rule: a course is completed when every live lesson is completed and every
 requirement registered by other apps through the ``course_completion_requirements`` hook is met
@@ -18,8 +19,8 @@ from base.dates import fiscal_year_of, tokyo_date
 from base.text_limits import check_length
 from organizations.models import Learner
 
-from .models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote
-from .signals import completion_area_changed, course_completed
+from ..models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote
+from ..signals import completion_area_changed, course_completed
 
 # A lesson left open for hours does not count as hours of study.
 MAX_SECONDS_PER_VISIT = 60 * 60
@@ -143,7 +144,7 @@ def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
     """Complete ``enrollment`` (locked by the caller) if nothing is missing."""
     # Completions are made only here, under the enrollment's row lock, and the enrollment's
     # ``completed_at`` is set in the same transaction; an open enrollment has no completion
-    # (``courses.assignments._reopen`` detaches it first).
+    # (``courses.services.assignments._reopen`` detaches it first).
     if enrollment.completed_at is not None:
         existing = Completion.objects.filter(enrollment=enrollment).first()
         if existing is not None:

@@ -1,4 +1,5 @@
 """Writes of certificates: issue (the only way one is made), confirm the name, reissue, revoke.
+The bulk exports' writes are in ``certificates.services.exports``.
 
 Each is one transaction. Numbering locks the per-course, per-year counter row, so serial
 numbers have no gaps and no duplicates however many completions happen at once.
@@ -13,9 +14,10 @@ from wagtail.log_actions import log
 from courses import services as course_services
 from courses.models import Completion
 
-from . import status_list
-from .models import Certificate, CertificateEvent, SerialCounter
-from .signals import certificate_revoked
+from .. import status_list
+from ..models import Certificate, CertificateEvent, SerialCounter
+from ..rendering import forget_cached_pdf
+from ..signals import certificate_revoked
 
 
 class CertificateError(Exception):
@@ -73,6 +75,7 @@ def certificate_issue(*, completion: Completion, completion_is_new: bool = False
         issued_at=completion.completed_at,
     )
     status_list.assign_position(certificate)
+    certificate.save(update_fields=["status_list", "status_list_index"])
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
     # The admin history (Wagtail log entries); never a name in it: names go when people go.
     log(
@@ -126,7 +129,6 @@ def certificate_reissue(
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.is_revoked:
         raise CertificateError("revoked")
-    from .rendering import forget_cached_pdf
 
     forget_cached_pdf(certificate)  # the old name must not linger in the cache
     old = certificate.name_printed
@@ -230,7 +232,6 @@ def certificate_withhold_names(*, learner) -> int:
     them: the printed name, the names logged by reissues, administrators' free-text revocation
     reasons that quote a name, and the cached PDFs. The certificates stay verifiable (serial,
     course, date). Returns how many certificates were changed."""
-    from .rendering import forget_cached_pdf
 
     certificates = list(
         Certificate.objects.select_for_update()
