@@ -84,6 +84,38 @@ class PrivatePostgres:
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
+    @classmethod
+    def replica_of(cls, primary: "PrivatePostgres") -> "PrivatePostgres":
+        """A hot standby of ``primary`` (streaming replication, ``pg_basebackup -R``): a real
+        read replica on a port of its own, started. ``primary`` must be running."""
+        replica = cls.__new__(cls)
+        replica.bin = primary.bin
+        replica.port = free_port()
+        replica.dir = Path(tempfile.mkdtemp(prefix="tsunagari-pg-replica-"))
+        replica.data = replica.dir / "data"
+        replica.as_user = primary.as_user
+        try:
+            if replica.as_user:
+                shutil.chown(replica.dir, user="postgres")
+            replica._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port),
+                         "-U", "postgres", "-D", str(replica.data), "-R", "-X", "stream",
+                         "--no-sync")  # fmt: skip
+            replica.start()
+        except BaseException:
+            shutil.rmtree(replica.dir, ignore_errors=True)
+            raise
+        replica.url = f"postgres://postgres@127.0.0.1:{replica.port}/tsunagari"
+        return replica
+
+    def sql(self, statement: str, database: str = "postgres"):
+        """The first column of the first row of ``statement``, run on this server."""
+        import psycopg
+
+        url = f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute(statement).fetchone()
+            return row[0] if row else None
+
     def create_database(self) -> None:
         import psycopg
 

@@ -141,6 +141,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
     )
 
+# Reports from a read replica (base/replica.py): a streaming standby of the primary. Reads
+# inside ``reports_replica()`` go there; everything else, and every write, to the primary.
+REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "")
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = dj_database_url.parse(
+        REPORTS_DATABASE_URL,
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+    # A replica that does not answer must not hold a report up for long: the primary serves.
+    DATABASES["reports"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("REPORTS_DB_CONNECT_TIMEOUT", "2")
+    )
+    # Under the test runner the alias is the test database itself (no second test database).
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["base.replica.ReportsReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory on one machine, Redis (shared by every web node) when REDIS_URL is set.
