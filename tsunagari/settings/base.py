@@ -190,13 +190,29 @@ else:
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 # Background work through Django's task API (the django-tasks backport Wagtail installs).
-# TASKS_BACKEND=database queues tasks in the database for `manage.py db_worker` (production
-# default); "immediate" runs them inside the request (development, tests).
+# TASKS_BACKEND=database queues tasks in the database (production default), "rq" in Redis
+# (base/task_queue.py); `manage.py task_worker` runs the worker of either. "immediate" runs
+# them inside the request (development, tests).
 TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
+# The Redis queue: its own Redis database (not the cache's), jobs run again when their worker
+# died (base/task_queue.py), abandoned jobs looked for every RQ_MAINTENANCE_SECONDS.
+RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL", "redis://127.0.0.1:6379/1")
+RQ_QUEUES = {
+    "default": {
+        "URL": RQ_REDIS_URL,
+        "QUEUE_CLASS": "base.task_queue.RetryingQueue",
+        # A bulk certificate export of a large city takes minutes, not hours.
+        "DEFAULT_TIMEOUT": 3600,
+    }
+}
+RQ_MAINTENANCE_SECONDS = int(os.environ.get("RQ_MAINTENANCE_SECONDS", "60"))
+if TASKS["default"]["BACKEND"] == TASK_BACKENDS["rq"]:
+    INSTALLED_APPS.append("django_rq")
 # Database queue only (base/task_lease.py): a worker running a task writes a heartbeat
 # every TASK_HEARTBEAT_SECONDS; `manage.py requeue_stale_tasks` re-queues a RUNNING task whose
 # heartbeat is older than TASK_LEASE_SECONDS (its worker died), at most TASK_MAX_ATTEMPTS runs.

@@ -70,5 +70,7 @@ if os.environ.get("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-# Bulk certificate exports, reminders and search indexing run in `manage.py db_worker`.
+# Bulk certificate exports, reminders and search indexing run in `manage.py task_worker`.
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "database")]}}
+if TASKS["default"]["BACKEND"] == TASK_BACKENDS["rq"] and "django_rq" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]  # noqa: F405 - from .base

@@ -1,0 +1,33 @@
+"""The Redis task queue (``TASKS_BACKEND=rq``): RQ through ``django-tasks-rq``, with retries.
+
+``django-tasks-rq`` enqueues jobs without a retry policy, so a job whose worker died (SIGKILL,
+an OOM kill, a lost node) ends in RQ's failed registry and nothing runs it again. Its queue is
+the one ``RQ_QUEUES`` names (``QUEUE_CLASS``): ``RetryingQueue`` gives every job
+``TASK_MAX_ATTEMPTS`` runs. RQ's own maintenance then finds an abandoned job — its worker's
+heartbeat stopped, ``job_monitoring_interval`` + 60 s ago — and queues it again. Every task of
+the project may run again after a crash without doing anything twice (docs/reliability.md).
+
+``TaskWorker`` runs that maintenance every ``RQ_MAINTENANCE_SECONDS`` (RQ's default is ten
+minutes), so an abandoned task is back within a couple of minutes.
+"""
+
+from django.conf import settings
+from django_rq.queues import DjangoRQ
+from rq import Retry, Worker
+
+
+class RetryingQueue(DjangoRQ):
+    """An RQ queue whose jobs are run again (at once) when their run failed or was lost."""
+
+    def create_job(self, *args, retry: Retry | None = None, **kwargs):
+        if retry is None and settings.TASK_MAX_ATTEMPTS > 1:
+            retry = Retry(max=settings.TASK_MAX_ATTEMPTS - 1)
+        return super().create_job(*args, retry=retry, **kwargs)
+
+
+class TaskWorker(Worker):
+    """RQ's worker, looking for abandoned jobs every ``RQ_MAINTENANCE_SECONDS``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("maintenance_interval", settings.RQ_MAINTENANCE_SECONDS)
+        super().__init__(*args, **kwargs)
