@@ -27,6 +27,8 @@ import threading
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django_tasks.signals import task_finished, task_started
+from django_tasks_db.backend import DatabaseBackend
 
 from . import tasks_db_adapter as queue
 from .models import TaskHeartbeat
@@ -107,9 +109,6 @@ def stale_tasks_requeue(*, lease_seconds: float | None = None, now=None) -> Swee
 
 
 def _announce_failed(rows) -> None:
-    from django_tasks.signals import task_finished
-    from django_tasks_db.backend import DatabaseBackend
-
     for row in rows:
         try:
             task_result = row.task_result
@@ -164,8 +163,6 @@ _running: dict = {}
 
 
 def _is_database_queue(sender) -> bool:
-    from django_tasks_db.backend import DatabaseBackend
-
     # db_worker sends the backend instance when a task starts and its class when one fails.
     if isinstance(sender, type):
         return issubclass(sender, DatabaseBackend)
@@ -188,7 +185,5 @@ def _finished(sender, task_result, **kwargs) -> None:
 
 def connect_heartbeat() -> None:
     """Beat for every task the database queue's worker runs in this process (AppConfig.ready)."""
-    from django_tasks.signals import task_finished, task_started
-
     task_started.connect(_started, dispatch_uid="base.task_lease.started")
     task_finished.connect(_finished, dispatch_uid="base.task_lease.finished")

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, time
 from functools import cached_property
 
+from django.conf import settings
 from django.core.cache import cache
 from wagtail.models import Site
 
@@ -14,14 +15,14 @@ from base.dates import TOKYO, tokyo_date
 from courses import wording as course_wording
 from courses.ruby import strip_ruby
 
+from .japanese_dates import format_wareki
 from .models import DEFAULT_BODY, Certificate, CertificateSettings, CourseCertificateOptions
+from .pdf import CardContent, CertificateContent, render_cards, render_certificate
 
 PDF_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def absolute_url(path: str) -> str:
-    from django.conf import settings
-
     return settings.BASE_URL.rstrip("/") + path
 
 
@@ -92,9 +93,6 @@ def certificate_text(certificate: Certificate):
     """Everything printed on the certificate except the image bytes, and the logo and seal
     images to print (pages that only show the text, and the PDF cache key, need not read image
     files from storage)."""
-    from .japanese_dates import format_wareki
-    from .pdf import CertificateContent
-
     completion = certificate.completion
     course = completion.course
     wording = _shared_wording.get() or _Wording()
@@ -174,8 +172,6 @@ def forget_cached_pdf(certificate: Certificate) -> None:
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The PDF, rendered once per certificate version and wording, then served from cache."""
-    from .pdf import render_certificate
-
     content, images = certificate_text(certificate)
     key = _pdf_cache_key(content, images)
     pdf = cache.get(key)
@@ -190,8 +186,6 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
 def card_content(certificate: Certificate):
     """The wallet-size supporter card of a certificate (name optional, QR to verification)."""
-    from .pdf import CardContent
-
     content, _images = certificate_text(certificate)
     course = certificate.completion.course
     return CardContent(
@@ -208,9 +202,6 @@ def card_content(certificate: Certificate):
 
 def cards_pdf(certificate: Certificate, *, with_name: bool = True) -> bytes:
     """An A4 sheet with two copies of the learner's supporter card and cut marks."""
-    from dataclasses import replace
-
-    from .pdf import render_cards
 
     card = card_content(certificate)
     if not with_name:

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from base.bulk import execute_rows
+from certificates.models import Certificate
 from courses.models import Completion
 from organizations.models import Municipality
 
@@ -105,8 +106,6 @@ def completion_counts(
 
 
 def _is_revoked(completion: Completion) -> bool:
-    from certificates.models import Certificate
-
     return Certificate.objects.filter(completion=completion, revoked_at__isnull=False).exists()
 
 
@@ -384,8 +383,6 @@ def recount(fiscal_year: int | None = None) -> None:
     cells as ``raw_counts``, done in the database: a handful of ``INSERT … SELECT … GROUP BY``
     statements, so the time grows with the records but memory does not (millions of completions
     are fine). The caller holds any locks needed against concurrent completions."""
-    from certificates.models import Certificate
-
     quote = connection.ops.quote_name
     daily, monthly, prefectural = (quote(m._meta.db_table) for m in TALLY_MODELS)
     completion = quote(Completion._meta.db_table)

@@ -18,6 +18,7 @@ from django.core import mail
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from base.models import TaskHeartbeat
 from base.task_lease import stale_tasks_requeue
 from certificates import exports
 from certificates.models import Certificate, CertificateExport
@@ -27,7 +28,6 @@ from courses.tasks import send_training_reminders
 from organizations.models import AdminScope, Learner
 from tests import factories
 from tests.courses.staff_helpers import assign, roster, staff_course
-from website.models import TaskHeartbeat
 
 ROOT = Path(__file__).resolve().parents[2]
 

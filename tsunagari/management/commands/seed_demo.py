@@ -1,17 +1,31 @@
 """Install the course content, site pages and consultation windows; in development also the
 demo accounts. Idempotent: what exists already (perhaps edited since) is left as it is."""
 
+import datetime as dt
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
+from base.dates import tokyo_date
 from base.pages import ensure_root_page
-from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage
+from courses.assignments import assignment_save
+from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage, StaffAssignment
 from courses.seed_content import COURSES, WINDOWS
-from organizations.models import AdminScope, AttendeeType, Department, Learner, Municipality
+from organizations.models import (
+    AdminScope,
+    AttendeeType,
+    Department,
+    Learner,
+    Municipality,
+    StaffMember,
+)
+from organizations.resources import roster_sync_accounts
 from organizations.services import municipalities_import
 from quizzes.models import Choice, Question, QuestionnaireField, QuestionnairePage, QuizPage
 from reports.demo.seed import install_demo_activity
@@ -97,9 +111,6 @@ def permission(app_label: str, codename: str) -> Permission:
     lookup = {"content_type__app_label": app_label, "codename": codename}
     found = Permission.objects.filter(**lookup).first()
     if found is None:
-        from django.apps import apps
-        from django.contrib.auth.management import create_permissions
-
         create_permissions(apps.get_app_config(app_label), verbosity=0)
         found = Permission.objects.get(**lookup)
     return found
@@ -365,13 +376,6 @@ class Command(BaseCommand):
     def install_demo_staff_training(self, osaka, department, staff_user) -> None:
         """staff01 and colleagues on 大阪市's roster, a department manager, and two assigned
         staff courses: the refresher overdue, the main module due in a month."""
-        import datetime as dt
-
-        from base.dates import tokyo_date
-        from courses.assignments import assignment_save
-        from courses.models import StaffAssignment
-        from organizations.models import StaffMember
-        from organizations.resources import roster_sync_accounts
 
         user_model = get_user_model()
         StaffMember.objects.get_or_create(
