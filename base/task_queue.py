@@ -29,5 +29,9 @@ class TaskWorker(Worker):
     """RQ's worker, looking for abandoned jobs every ``RQ_MAINTENANCE_SECONDS``."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("maintenance_interval", settings.RQ_MAINTENANCE_SECONDS)
+        maintenance = settings.RQ_MAINTENANCE_SECONDS
+        kwargs.setdefault("maintenance_interval", maintenance)
+        # An idle worker waits for a job for ``worker_ttl`` - 15 s before it looks at its
+        # maintenance again: keep that wait within the maintenance interval.
+        kwargs.setdefault("worker_ttl", max(maintenance + 15, 30))
         super().__init__(*args, **kwargs)

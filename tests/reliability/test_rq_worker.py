@@ -8,6 +8,7 @@ heartbeat stopped ``job_monitoring_interval`` + 60 s ago) and runs it again, and
 built whole, once.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -27,9 +28,6 @@ from tests.reliability.test_task_interruption import (
     city_with_certificates,
     stored_zips,
     zip_names,
-)
-from tests.reliability.test_task_interruption import (
-    media as media_fixture,  # noqa: F401 - the ``media`` fixture
 )
 
 pytestmark = pytest.mark.skipif(
@@ -52,8 +50,23 @@ def run_rq_worker(redis: OwnRedis, media: Path, *args: str) -> subprocess.Popen:
         [sys.executable, "-m", "tests.reliability.rq_worker", *args],
         env=env,
         cwd=ROOT,
-        start_new_session=True,  # its own process group: the work horse dies with it
     )
+
+
+def kill_with_children(process: subprocess.Popen) -> None:
+    """SIGKILL ``process`` and every process it started. RQ's work horse (the fork that runs
+    the job) leaves its parent's process group (``setsid``), so it is found by parent id."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == process.pid:  # the parent pid
+            children.append(int(stat.parent.name))
+    for pid in [*children, process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -81,10 +94,10 @@ def test_rq_job_of_a_killed_worker_runs_again_on_another_and_finishes_once(
                 break
             time.sleep(0.1)
         assert worker.poll() is None, "the worker finished before it could be killed"
-        os.killpg(worker.pid, signal.SIGKILL)  # no clean-up: the worker and its work horse
+        kill_with_children(worker)  # no clean-up: a crash, an OOM kill, a lost node
     finally:
         if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+            kill_with_children(worker)
         worker.wait(timeout=30)
 
     export.refresh_from_db()
@@ -105,7 +118,7 @@ def test_rq_job_of_a_killed_worker_runs_again_on_another_and_finishes_once(
                 break
             time.sleep(0.5)
     finally:
-        os.killpg(second.pid, signal.SIGTERM)
+        second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
     assert (export.status, export.done, export.total) == ("done", 12, 12)
     assert zip_names(export) == expected

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--burst", action="store_true", help="キューが空になったら終了する（テスト・一括処理用）"
+            "--burst",
+            action="store_true",
+            help="キューが空になったら終了する（テスト・一括処理用）",
         )
 
     def handle(self, *args, **options):
