@@ -15,14 +15,18 @@ from django.conf import settings
 from django_rq.queues import DjangoRQ
 from rq import Retry, Worker
 
+from .task_lease import AT_MOST_ONCE_TASKS
+
 
 class RetryingQueue(DjangoRQ):
-    """An RQ queue whose jobs are run again (at once) when their run failed or was lost."""
+    """An RQ queue whose jobs are run again (at once) when their run failed or was lost, but
+    for ``AT_MOST_ONCE_TASKS`` (a password reset mail may already have left: as with the
+    database queue, a second one is worse than none)."""
 
-    def create_job(self, *args, retry: Retry | None = None, **kwargs):
-        if retry is None and settings.TASK_MAX_ATTEMPTS > 1:
+    def create_job(self, func, *args, retry: Retry | None = None, **kwargs):
+        if retry is None and settings.TASK_MAX_ATTEMPTS > 1 and func not in AT_MOST_ONCE_TASKS:
             retry = Retry(max=settings.TASK_MAX_ATTEMPTS - 1)
-        return super().create_job(*args, retry=retry, **kwargs)
+        return super().create_job(func, *args, retry=retry, **kwargs)
 
 
 class TaskWorker(Worker):
