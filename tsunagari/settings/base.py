@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .storage import media_origin, object_storages
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -262,11 +265,46 @@ CERTIFICATE_EXPORT_STORAGE = {
         "file_permissions_mode": 0o600,
     },
 }
+# Uploads waiting between an import's preview and its confirmation (rosters, session reports:
+# personal data): private too, never under MEDIA_ROOT.
+PENDING_IMPORT_ROOT = Path(
+    os.environ.get("PENDING_IMPORT_ROOT", BASE_DIR / "var" / "pending-imports")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "certificate_exports": CERTIFICATE_EXPORT_STORAGE,
+    "import_export": {
+        **CERTIFICATE_EXPORT_STORAGE,
+        "OPTIONS": {**CERTIFICATE_EXPORT_STORAGE["OPTIONS"], "location": str(PENDING_IMPORT_ROOT)},
+    },
 }
+# Object storage (docs/scaling.md step 7): with S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET set, media
+# (images, renditions, documents) live in the first and certificate exports and pending imports
+# in the second (private), on an S3-compatible service every node shares. Credentials come from
+# the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. S3_MEDIA_URL is the public origin of
+# the media bucket; it must be a host of the municipality's own network (LGWAN), and it is
+# allowed in the Content-Security-Policy.
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+S3_REGION = os.environ.get("S3_REGION", "")
+S3_MEDIA_BUCKET = os.environ.get("S3_MEDIA_BUCKET", "")
+S3_PRIVATE_BUCKET = os.environ.get("S3_PRIVATE_BUCKET", "")
+S3_MEDIA_URL = os.environ.get("S3_MEDIA_URL", "")
+if S3_MEDIA_BUCKET or S3_PRIVATE_BUCKET:
+    if not (S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET):
+        raise ImproperlyConfigured("Set both S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET, or neither.")
+    STORAGES.update(
+        object_storages(
+            endpoint_url=S3_ENDPOINT_URL,
+            region=S3_REGION,
+            media_bucket=S3_MEDIA_BUCKET,
+            private_bucket=S3_PRIVATE_BUCKET,
+            media_url=S3_MEDIA_URL,
+        )
+    )
+    # Documents are streamed by Wagtail's own view, which applies their collection's privacy;
+    # a redirect would hand out the bucket's address instead.
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -403,6 +441,13 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if S3_MEDIA_BUCKET:
+    _media_origin = media_origin(
+        endpoint_url=S3_ENDPOINT_URL, media_bucket=S3_MEDIA_BUCKET, media_url=S3_MEDIA_URL
+    )
+    if _media_origin:
+        for _directive in ("img-src", "media-src"):
+            CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive].append(_media_origin)
 # The Wagtail admin relies on inline styles and scripts; it is for logged-in staff only.
 CSP_ADMIN_UPDATE = {
     "script-src": ["'unsafe-inline'", "'unsafe-eval'"],
