@@ -6,13 +6,9 @@ product's Redis backend pointed at it, and stops it (connection refused) or free
 SIGSTOP (a host that no longer answers: every call waits for the socket timeout) mid-test."""
 
 import shutil
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
-import redis
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -22,6 +18,7 @@ from base import page_cache
 from quizzes.models import Attempt, Choice
 from quizzes.tokens import choice_token
 from tests import factories
+from tests.reliability.support import OwnRedis
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,59 +27,6 @@ pytestmark = [
 SOCKET_TIMEOUT = 0.3
 RETRY = 0.2  # the back-off, shortened so that tests see Redis come back quickly
 LONG_RETRY = 2.0
-
-
-class OwnRedis:
-    """A redis-server process of this test alone (no persistence)."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = None
-        self.frozen = False
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = self.client()
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        """Gone: connections are refused."""
-        self.resume()
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def freeze(self) -> None:
-        """Still listening but answering nothing, keeping its data (like a cut network)."""
-        self.process.send_signal(signal.SIGSTOP)
-        self.frozen = True
-
-    def resume(self) -> None:
-        if self.frozen:
-            self.process.send_signal(signal.SIGCONT)
-            self.frozen = False
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=2)
-
-    def keys(self, pattern: str) -> list[bytes]:
-        return self.client().keys(pattern)
 
 
 def wait_for_retry(seconds=RETRY) -> None:

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import redis
+
 from tests.reliability.load import CACHE, ROOT, manage, production_env
 
 
@@ -84,6 +86,38 @@ class PrivatePostgres:
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
+    @classmethod
+    def replica_of(cls, primary: "PrivatePostgres") -> "PrivatePostgres":
+        """A hot standby of ``primary`` (streaming replication, ``pg_basebackup -R``): a real
+        read replica on a port of its own, started. ``primary`` must be running."""
+        replica = cls.__new__(cls)
+        replica.bin = primary.bin
+        replica.port = free_port()
+        replica.dir = Path(tempfile.mkdtemp(prefix="tsunagari-pg-replica-"))
+        replica.data = replica.dir / "data"
+        replica.as_user = primary.as_user
+        try:
+            if replica.as_user:
+                shutil.chown(replica.dir, user="postgres")
+            replica._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port),
+                         "-U", "postgres", "-D", str(replica.data), "-R", "-X", "stream",
+                         "--no-sync")  # fmt: skip
+            replica.start()
+        except BaseException:
+            shutil.rmtree(replica.dir, ignore_errors=True)
+            raise
+        replica.url = f"postgres://postgres@127.0.0.1:{replica.port}/tsunagari"
+        return replica
+
+    def sql(self, statement: str, database: str = "postgres"):
+        """The first column of the first row of ``statement``, run on this server."""
+        import psycopg
+
+        url = f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute(statement).fetchone()
+            return row[0] if row else None
+
     def create_database(self) -> None:
         import psycopg
 
@@ -97,6 +131,59 @@ class PrivatePostgres:
                 self.stop("immediate")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class OwnRedis:
+    """A redis-server process of this test alone (no persistence)."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = None
+        self.frozen = False
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = self.client()
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        """Gone: connections are refused."""
+        self.resume()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        """Still listening but answering nothing, keeping its data (like a cut network)."""
+        self.process.send_signal(signal.SIGSTOP)
+        self.frozen = True
+
+    def resume(self) -> None:
+        if self.frozen:
+            self.process.send_signal(signal.SIGCONT)
+            self.frozen = False
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2)
+
+    def keys(self, pattern: str) -> list[bytes]:
+        return self.client().keys(pattern)
 
 
 class Site:

@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .storage import media_origin, object_storages
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -141,6 +144,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
     )
 
+# Reports from a read replica (base/replica.py): a streaming standby of the primary. Reads
+# inside ``reports_replica()`` go there; everything else, and every write, to the primary.
+REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "")
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = dj_database_url.parse(
+        REPORTS_DATABASE_URL,
+        conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+    # A replica that does not answer must not hold a report up for long: the primary serves.
+    DATABASES["reports"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("REPORTS_DB_CONNECT_TIMEOUT", "2")
+    )
+    # Under the test runner the alias is the test database itself (no second test database).
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["base.replica.ReportsReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory on one machine, Redis (shared by every web node) when REDIS_URL is set.
@@ -173,13 +193,29 @@ else:
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 # Background work through Django's task API (the django-tasks backport Wagtail installs).
-# TASKS_BACKEND=database queues tasks in the database for `manage.py db_worker` (production
-# default); "immediate" runs them inside the request (development, tests).
+# TASKS_BACKEND=database queues tasks in the database (production default), "rq" in Redis
+# (base/task_queue.py); `manage.py task_worker` runs the worker of either. "immediate" runs
+# them inside the request (development, tests).
 TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
+# The Redis queue: its own Redis database (not the cache's), jobs run again when their worker
+# died (base/task_queue.py), abandoned jobs looked for every RQ_MAINTENANCE_SECONDS.
+RQ_REDIS_URL = os.environ.get("RQ_REDIS_URL", "redis://127.0.0.1:6379/1")
+RQ_QUEUES = {
+    "default": {
+        "URL": RQ_REDIS_URL,
+        "QUEUE_CLASS": "base.task_queue.RetryingQueue",
+        # A bulk certificate export of a large city takes minutes, not hours.
+        "DEFAULT_TIMEOUT": 3600,
+    }
+}
+RQ_MAINTENANCE_SECONDS = int(os.environ.get("RQ_MAINTENANCE_SECONDS", "60"))
+if TASKS["default"]["BACKEND"] == TASK_BACKENDS["rq"]:
+    INSTALLED_APPS.append("django_rq")
 # Database queue only (base/task_lease.py): a worker running a task writes a heartbeat
 # every TASK_HEARTBEAT_SECONDS; `manage.py requeue_stale_tasks` re-queues a RUNNING task whose
 # heartbeat is older than TASK_LEASE_SECONDS (its worker died), at most TASK_MAX_ATTEMPTS runs.
@@ -229,11 +265,46 @@ CERTIFICATE_EXPORT_STORAGE = {
         "file_permissions_mode": 0o600,
     },
 }
+# Uploads waiting between an import's preview and its confirmation (rosters, session reports:
+# personal data): private too, never under MEDIA_ROOT.
+PENDING_IMPORT_ROOT = Path(
+    os.environ.get("PENDING_IMPORT_ROOT", BASE_DIR / "var" / "pending-imports")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "certificate_exports": CERTIFICATE_EXPORT_STORAGE,
+    "import_export": {
+        **CERTIFICATE_EXPORT_STORAGE,
+        "OPTIONS": {**CERTIFICATE_EXPORT_STORAGE["OPTIONS"], "location": str(PENDING_IMPORT_ROOT)},
+    },
 }
+# Object storage (docs/scaling.md step 7): with S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET set, media
+# (images, renditions, documents) live in the first and certificate exports and pending imports
+# in the second (private), on an S3-compatible service every node shares. Credentials come from
+# the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. S3_MEDIA_URL is the public origin of
+# the media bucket; it must be a host of the municipality's own network (LGWAN), and it is
+# allowed in the Content-Security-Policy.
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+S3_REGION = os.environ.get("S3_REGION", "")
+S3_MEDIA_BUCKET = os.environ.get("S3_MEDIA_BUCKET", "")
+S3_PRIVATE_BUCKET = os.environ.get("S3_PRIVATE_BUCKET", "")
+S3_MEDIA_URL = os.environ.get("S3_MEDIA_URL", "")
+if S3_MEDIA_BUCKET or S3_PRIVATE_BUCKET:
+    if not (S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET):
+        raise ImproperlyConfigured("Set both S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET, or neither.")
+    STORAGES.update(
+        object_storages(
+            endpoint_url=S3_ENDPOINT_URL,
+            region=S3_REGION,
+            media_bucket=S3_MEDIA_BUCKET,
+            private_bucket=S3_PRIVATE_BUCKET,
+            media_url=S3_MEDIA_URL,
+        )
+    )
+    # Documents are streamed by Wagtail's own view, which applies their collection's privacy;
+    # a redirect would hand out the bucket's address instead.
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -370,6 +441,13 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if S3_MEDIA_BUCKET:
+    _media_origin = media_origin(
+        endpoint_url=S3_ENDPOINT_URL, media_bucket=S3_MEDIA_BUCKET, media_url=S3_MEDIA_URL
+    )
+    if _media_origin:
+        for _directive in ("img-src", "media-src"):
+            CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive].append(_media_origin)
 # The Wagtail admin relies on inline styles and scripts; it is for logged-in staff only.
 CSP_ADMIN_UPDATE = {
     "script-src": ["'unsafe-inline'", "'unsafe-eval'"],

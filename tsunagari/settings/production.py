@@ -8,7 +8,6 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import (
     BASE_DIR,
-    CERTIFICATE_EXPORT_STORAGE,
     DATABASES,
     REDIS_URL,
     TASK_BACKENDS,
@@ -59,10 +58,11 @@ if not REDIS_URL:
         }
     }
 
+# Media, exports and pending imports as in base.py (disk, or object storage); static files with
+# hashed names, served by WhiteNoise.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - from .base
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    "certificate_exports": CERTIFICATE_EXPORT_STORAGE,
 }
 
 if os.environ.get("EMAIL_HOST"):
@@ -70,5 +70,7 @@ if os.environ.get("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-# Bulk certificate exports, reminders and search indexing run in `manage.py db_worker`.
+# Bulk certificate exports, reminders and search indexing run in `manage.py task_worker`.
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "database")]}}
+if TASKS["default"]["BACKEND"] == TASK_BACKENDS["rq"] and "django_rq" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]  # noqa: F405 - from .base

@@ -13,6 +13,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "certificate_exports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "import_export": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 BASE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"
 WHITENOISE_AUTOREFRESH = True

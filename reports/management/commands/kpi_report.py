@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from base.replica import reads_reports
 from base.spreadsheets import csv_text
 from organizations.scopes import NATION, scope_for_user
 from reports.areas import AreaNotFound
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             help="この管理者の範囲で出力する（省略時は全国。市区町村の定期ジョブ向け）",
         )
 
+    @reads_reports
     def handle(self, *args, **options):
         scope = NATION
         if options["user"]:
