@@ -13,12 +13,13 @@ the projection to 31 March is actual / elapsed share.
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base.dates import tokyo_date
+from base.replica import reading_database, reads_reports
 from organizations.models import AttendeeType, Municipality, Prefecture
 from organizations.scopes import AreaScope
 
@@ -36,6 +37,7 @@ from .parameters import check_fiscal_year
 from .schemas import AreaOut, ChannelOut, KpiOut, MonthOut, RowOut, TotalOut
 
 
+@reads_reports
 def kpi_report(
     *,
     scope: AreaScope,
@@ -55,6 +57,7 @@ def kpi_report(
     return area_report(area, fiscal_year, today=today)
 
 
+@reads_reports
 def area_report(area: Area, fiscal_year: int, *, today: dt.date | None = None) -> KpiOut:
     """The report of an area already resolved (and so checked against the reader's scope)."""
     today = today or tokyo_date()
@@ -243,6 +246,8 @@ def _municipality_figures(area: Area, fiscal_year: int):
     report is the number of queries, not the rows: the target and population (at most one row
     each) are joined onto every cell row, and a one-row base keeps them when there are no cells.
     """
+    # Raw SQL takes the database the router would: the report replica when configured.
+    connection = connections[reading_database()]
     quote = connection.ops.quote_name
     target_fields = KpiTarget._meta.concrete_fields
     years = list(range(PROGRAMME_START.year, fiscal_year + 1))

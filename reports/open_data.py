@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base.replica import reads_reports
 from base.spreadsheets import csv_text
 from organizations.models import Municipality, Prefecture
 
@@ -88,6 +89,7 @@ class OpenData:
     generated_at: dt.datetime
 
 
+@reads_reports
 def build_table(fiscal_year) -> OpenData:
     """Supporters by month, prefecture, municipality, channel and attendee type, public.
 
