@@ -2,6 +2,10 @@
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from .converters import parse_object_id
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -44,11 +48,6 @@ class MalformedIdMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.core.exceptions import ValidationError
-        from django.http import Http404
-
-        from .converters import parse_object_id
-
         if not isinstance(exception, ValueError | ValidationError | OverflowError):
             return None
         match = getattr(request, "resolver_match", None)

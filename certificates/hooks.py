@@ -1,6 +1,7 @@
 """What the certificates app adds to course pages and to /my/, through Wagtail hooks."""
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.outline import OutlineItem
@@ -8,6 +9,7 @@ from courses.wording import for_course
 from organizations.learners import current_learner
 
 from .models import Certificate
+from .services import certificates_follow_profile_name
 
 
 def certificate_outline_item(request, course) -> list[OutlineItem]:
@@ -22,7 +24,6 @@ def certificate_outline_item(request, course) -> list[OutlineItem]:
     )
     if certificate is None:
         return []
-    from django.urls import reverse
 
     confirmed = certificate.name_confirmed_at is not None
     return [
@@ -75,8 +76,6 @@ def learner_by_certificate(identifier: str):
 def certificates_follow_display_name(learner, user) -> list[str]:
     """``learner_display_name_changed`` hook: reissue the learner's certificates with the new
     name, and say what happened (shown on the page after saving the profile)."""
-    from .services import certificates_follow_profile_name
-
     result = certificates_follow_profile_name(learner=learner, user=user)
     notes = []
     if result.reissued:

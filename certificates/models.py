@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -192,8 +193,6 @@ class Certificate(models.Model):
         """The verification page of this version. A reissued version's URL (and so its QR code)
         names the version, so a copy of an earlier version shows as replaced (差し替え済み);
         a URL without ``v`` is the first version."""
-        from django.urls import reverse
-
         path = reverse("certificate-verify", args=[self.code])
         return path if self.version == 1 else f"{path}?v={self.version}"
 

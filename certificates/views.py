@@ -23,7 +23,7 @@ from organizations.learners import current_learner
 
 from . import services
 from .models import CODE_ALPHABET, CODE_LENGTH, Certificate, CertificateEvent
-from .rendering import certificate_pdf
+from .rendering import cards_pdf, certificate_pdf, certificate_text
 
 VERIFY_LIMIT_PER_MINUTE = 30
 # Unknown and known codes take about the same time to answer.
@@ -142,8 +142,6 @@ def verify(request, code: str):
 def _verify_page(request, certificate: Certificate, held_version: int | None):
     """The verification page with the name. ``held_version``: the version the visitor's copy
     names (None when unknown, e.g. a code typed into the form)."""
-    from .rendering import certificate_text
-
     superseded = held_version is not None and 1 <= held_version < certificate.version
     return render(
         request,
@@ -193,7 +191,6 @@ def verify_lookup(request):
             {"query": query, "typed_name": typed_name, "not_found": True},
             status=404,
         )
-    from .rendering import certificate_text
 
     name_match = None
     if typed_name and not certificate.name_withheld and certificate.name_printed:
@@ -266,8 +263,6 @@ def claim(request, code: str):
 def card(request, code: str):
     """Two wallet-size supporter cards on an A4 sheet (``?name=0`` leaves the name off); a
     revoked certificate answers 410 like its PDF."""
-    from .rendering import cards_pdf
-
     if rate_limited(request):
         return _too_many(request)
     certificate = lookup_certificate(code)

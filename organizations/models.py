@@ -4,6 +4,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -270,8 +271,6 @@ class AdminScope(models.Model):
         return f"{self.user} — {area}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.level == self.Level.PREFECTURE and not self.prefecture_id:
             errors["prefecture"] = _("都道府県を選んでください。")

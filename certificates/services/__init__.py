@@ -13,6 +13,7 @@ from wagtail.log_actions import log
 
 from courses import services as course_services
 from courses.models import Completion
+from organizations.services import learner_update_profile
 
 from .. import status_list
 from ..models import Certificate, CertificateEvent, SerialCounter
@@ -97,7 +98,6 @@ def certificate_confirm_details(
         raise CertificateError("not your certificate")
     if certificate.name_confirmed_at is not None:
         raise CertificateError("already confirmed")
-    from organizations.services import learner_update_profile
 
     learner_update_profile(
         learner=learner,

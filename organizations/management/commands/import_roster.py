@@ -25,8 +25,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from base.imports import ImportFileError, print_outcome, read_dataset
-from organizations.models import Municipality
+from organizations.models import Municipality, RosterSyncRun
 from organizations.resources import RosterMode, roster_import
+from organizations.roster_sync import RosterSyncBusy, purge_archive, roster_sync_folder
 from organizations.scopes import NATION
 
 
@@ -105,9 +106,6 @@ class Command(BaseCommand):
 
     def sync(self, municipality, options):
         """``--from DIR``: one run of the folder sync (``organizations.roster_sync``)."""
-        from organizations.models import RosterSyncRun
-        from organizations.roster_sync import RosterSyncBusy, purge_archive, roster_sync_folder
-
         folder = options["folder"]
         if not folder.is_dir():
             raise CommandError(f"folder not found: {folder}")
