@@ -7,4 +7,4 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("組織・地域")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401  (system checks, receivers)
