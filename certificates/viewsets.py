@@ -36,7 +36,7 @@ from .admin_forms import (
     CertificateAdminForm,
     CertificateRevokeForm,
 )
-from .admin_views import certificate_pdf_admin
+from .admin_views import CertificatePdfView
 from .exports import certificate_export_request
 from .models import Certificate, CertificateExport, CourseCertificateOptions
 
@@ -328,11 +328,15 @@ class CertificateViewSet(ScopedModelViewSet):
     def revoke_view(self):
         return self.construct_view(CertificateRevokeView)
 
+    @property
+    def pdf_view(self):
+        return self.construct_view(CertificatePdfView)
+
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("revoke/<id:pk>/", self.revoke_view, name="revoke"),
-            path("pdf/<id:pk>/", certificate_pdf_admin, name="pdf"),
+            path("pdf/<id:pk>/", self.pdf_view, name="pdf"),
         ]
 
 

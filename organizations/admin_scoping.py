@@ -69,18 +69,24 @@ class ScopedObjectMixin:
     """Refuse (403) an object outside the user's area, whatever the URL says.
 
     Wagtail checks instance permissions when copying and deleting but not when editing or
-    inspecting; this check runs wherever a view looks its object up.
+    inspecting; this check runs wherever a view looks its object up. A view that must not
+    tell whether the object exists sets ``area_refusal = Http404``.
     """
 
     def get_object(self, *args, **kwargs):
         # Some views (history) take no queryset argument: pass on only what was given.
         obj = super().get_object(*args, **kwargs)
+        if obj is None or obj.pk is None:
+            # A create view's "object" (none yet, or a new instance): no area's data to guard;
+            # the form offers only the user's areas (``ScopedAdminForm``).
+            return obj
         policy = getattr(self, "permission_policy", None) or policy_registry.get_by_type(type(obj))
         actions = ["change", "view", "delete"]
         if policy and not policy.user_has_any_permission_for_instance(
             self.request.user, actions, obj
         ):
-            raise PermissionDenied
+            # Read from the view: this mixin stands in front of it, so it defines no default.
+            raise getattr(self, "area_refusal", PermissionDenied)
         return obj
 
 
