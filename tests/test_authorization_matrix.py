@@ -664,17 +664,8 @@ def export(name, roles, *args, query=""):
 
 
 EXPORT_RULES = {
-    # Every area-scoped listing downloads what it lists (Wagtail's list_export).
+    # The area-scoped listings that download what they list (``list_export``).
     **export("trainingsession:index", ADMINS),
-    **export("kpitarget:index", ADMINS),
-    **export("population:index", ADMINS),
-    **export("municipality:index", ADMINS),
-    **export("department:index", ADMINS),
-    **export("staff_members:index", ADMINS),
-    **export("roster_sync_runs:index", ADMINS),
-    **export("staff_assignments:index", ADMINS),
-    **export("certificate:index", ADMINS),
-    **export(f"{WINDOWS}:list", ADMINS),
     # Reports
     **export("kpi_dashboard", AREA_A, query="municipality=271004&"),
     **export("staff_training_report", ADMINS),
@@ -686,7 +677,8 @@ EXPORT_RULES = {
 
 
 def test_every_listing_with_an_export_has_export_rules():
-    """A viewset listing that offers CSV/XLSX downloads is in ``EXPORT_RULES``."""
+    """An area-scoped listing that offers CSV/XLSX downloads (it has ``list_export``; without,
+    Wagtail's export has no columns) is in ``EXPORT_RULES``."""
     from wagtail.admin.viewsets import viewsets
 
     from organizations.admin_scoping import is_area_scoped
@@ -697,7 +689,7 @@ def test_every_listing_with_an_export_has_export_rules():
         for viewset in viewsets.viewsets
         if isinstance(getattr(viewset, "model", None), type)
         and is_area_scoped(viewset.model)
-        and getattr(viewset, "list_export", None)
+        and getattr(viewset, "list_export", None) not in (None, viewset.UNDEFINED, [])
     }
     assert exported
     missing = [name for name in exported if f"export:{name}:csv" not in EXPORT_RULES]
