@@ -25,11 +25,9 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from courses.models import CoursePage
 from organizations.admin_scoping import (
     ScopedAdminForm,
-    ScopedObjectMixin,
+    ScopedModelViewSet,
     SnippetChooserViewSet,
-    scoped,
 )
-from organizations.viewsets import ScopedIndexView
 
 from . import services
 from .admin_forms import (
@@ -38,7 +36,7 @@ from .admin_forms import (
     CertificateAdminForm,
     CertificateRevokeForm,
 )
-from .admin_views import certificate_pdf_admin
+from .admin_views import CertificatePdfView
 from .exports import certificate_export_request
 from .models import Certificate, CertificateExport, CourseCertificateOptions
 
@@ -125,7 +123,7 @@ def _pdf_button(certificate):
     return Button(_("PDF を表示"), url=url, icon_name="doc-full", priority=35)
 
 
-class CertificateEditView(scoped(generic.EditView)):
+class CertificateEditView(generic.EditView):
     """Correcting the name reissues through the service, so every change is versioned and
     logged; revoking has its own screen (``CertificateRevokeView``)."""
 
@@ -156,7 +154,7 @@ class CertificateEditView(scoped(generic.EditView)):
         ]
 
 
-class CertificateInspectView(scoped(generic.InspectView)):
+class CertificateInspectView(generic.InspectView):
     """Everything about one certificate, including the internal revocation reason."""
 
     labels = {
@@ -219,14 +217,14 @@ class CertificateInspectView(scoped(generic.InspectView)):
 
 
 class CertificateRevokeView(
-    ScopedObjectMixin,
     PermissionCheckedMixin,
     BaseObjectMixin,
     WagtailAdminTemplateMixin,
     FormView,
 ):
     """Revoke in two steps: give the (internal) reason, then confirm having read what becomes
-    public. Only the confirmed second step changes anything."""
+    public. Only the confirmed second step changes anything. Outside the user's area: 403
+    (``CertificateViewSet`` constructs it area-scoped)."""
 
     model = Certificate
     permission_required = "change"
@@ -292,7 +290,7 @@ class CertificateRevokeView(
         return redirect(self.inspect_url_name, self.object.pk)
 
 
-class CertificateViewSet(ModelViewSet):
+class CertificateViewSet(ScopedModelViewSet):
     model = Certificate
     icon = "doc-full"
     menu_label = _("修了証")
@@ -314,11 +312,8 @@ class CertificateViewSet(ModelViewSet):
         "revoked_at",
         "revoke_reason",
     ]
-    index_view_class = ScopedIndexView
     edit_view_class = CertificateEditView
     inspect_view_class = CertificateInspectView
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
     copy_view_enabled = False
     edit_handler = ObjectList([FieldPanel("name_printed")], base_form_class=CertificateAdminForm)
 
@@ -333,11 +328,15 @@ class CertificateViewSet(ModelViewSet):
     def revoke_view(self):
         return self.construct_view(CertificateRevokeView)
 
+    @property
+    def pdf_view(self):
+        return self.construct_view(CertificatePdfView)
+
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("revoke/<id:pk>/", self.revoke_view, name="revoke"),
-            path("pdf/<id:pk>/", certificate_pdf_admin, name="pdf"),
+            path("pdf/<id:pk>/", self.pdf_view, name="pdf"),
         ]
 
 

@@ -15,20 +15,20 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.reports import ReportView
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import policy_registry
 from wagtail.snippets.views import snippets as snippet_views
 
 from base.dates import tokyo_date
 from base.imports import normalise_code
 from base.spreadsheets import ExcelCsvMixin
-from organizations.admin_scoping import ScopedAdminForm, ScopedSnippetViewSet, scoped
+from organizations.admin_scoping import (
+    ScopedAdminForm,
+    ScopedModelViewSet,
+    ScopedSnippetViewSet,
+)
 from organizations.models import Department, StaffMember
 from organizations.scopes import require_scope, scope_for_user
 
-from .assignments import AssignmentError, assignment_delete, assignment_save
 from .models import (
     Audience,
     ConsultationWindow,
@@ -42,6 +42,7 @@ from .queries import (
     department_figures,
     not_completed,
 )
+from .services.assignments import AssignmentError, assignment_delete, assignment_save
 
 UNREACHABLE_WINDOW_WARNING = _(
     "「%(name)s」には電話番号もウェブサイトもないため、受講者には表示されません。"
@@ -98,16 +99,16 @@ class ConsultationWindowViewSet(ScopedSnippetViewSet):
     # on no municipality, and it splits no Japanese words).
     search_backend_name = None
     edit_handler = ObjectList(ConsultationWindow.panels, base_form_class=ScopedAdminForm)
-    # The shared scoped views, with the warning about windows learners cannot reach.
+    # With the warning about windows learners cannot reach (the viewset adds the scope).
     add_view_class = type(
         "WindowCreateView", (UnreachableWindowWarningMixin, snippet_views.CreateView), {}
     )
     edit_view_class = type(
-        "WindowEditView", (UnreachableWindowWarningMixin, ScopedSnippetViewSet.edit_view_class), {}
+        "WindowEditView", (UnreachableWindowWarningMixin, snippet_views.EditView), {}
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("municipality")
+        return ConsultationWindow.objects.select_related("municipality")
 
 
 # --- Mandatory staff training --------------------------------------------------------------
@@ -205,24 +206,21 @@ class StaffAssignmentCreateView(StaffAssignmentSaveMixin, generic.CreateView):
     pass
 
 
-class StaffAssignmentEditView(StaffAssignmentSaveMixin, scoped(generic.EditView)):
+class StaffAssignmentEditView(StaffAssignmentSaveMixin, generic.EditView):
     pass
 
 
-class StaffAssignmentDeleteView(scoped(generic.DeleteView)):
+class StaffAssignmentDeleteView(generic.DeleteView):
     def delete_action(self):
         assignment_delete(assignment=self.object)
 
 
 class StaffAssignmentIndexView(generic.IndexView):
     def get_base_queryset(self):
-        policy = policy_registry.get_by_type(StaffAssignment)
-        return policy.instances_user_has_any_permission_for(
-            self.request.user, ["view", "change"]
-        ).select_related("course", "municipality")
+        return super().get_base_queryset().select_related("course", "municipality")
 
 
-class StaffAssignmentViewSet(ModelViewSet):
+class StaffAssignmentViewSet(ScopedModelViewSet):
     """研修の割り当て: which staff course, for whom, by when."""
 
     model = StaffAssignment
@@ -251,10 +249,7 @@ class StaffAssignmentViewSet(ModelViewSet):
     add_view_class = StaffAssignmentCreateView
     edit_view_class = StaffAssignmentEditView
     delete_view_class = StaffAssignmentDeleteView
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
     inspect_view_enabled = True
-    inspect_view_class = scoped(generic.InspectView)
     inspect_view_fields = [
         "municipality",
         "course",

@@ -1,12 +1,11 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from organizations.admin_scoping import ScopedMenuItem
 from organizations.permissions import ScopedModelPermissionPolicy
-from organizations.scopes import scope_for_user
 
 from .hooks import learning_records_export
 from .models import ConsultationWindow, StaffAssignment
@@ -63,13 +62,6 @@ def register_staff_training_reports():
             name="staff_training_pending_results",
         ),
     ]
-
-
-class ScopedMenuItem(MenuItem):
-    """Shown to users with an area scope (administrators and department managers)."""
-
-    def is_shown(self, request):
-        return scope_for_user(request.user) is not None
 
 
 @hooks.register("register_reports_menu_item")

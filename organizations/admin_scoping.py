@@ -1,7 +1,13 @@
-"""Area scope inside the Wagtail admin: object views and forms that respect ``AdminScope``.
+"""Area scope inside the Wagtail admin, by construction.
 
-Wagtail checks instance permissions when copying and deleting but not when editing or
-inspecting, so every scoped viewset uses these views; forms only offer areas in scope.
+Every screen of a model the product scopes by area (``is_area_scoped``) goes through the bases
+here: ``ScopedModelViewSet`` and ``ScopedSnippetViewSet`` put the area check in front of every
+view they construct — the listing (and its CSV/XLSX export) shows only the user's area, and
+every screen about one object (inspect, edit, delete, copy, history, usage, and any view a
+subclass adds) refuses (403) an object outside it — so a subclass overriding a view class
+cannot forget the check. Choosers and bulk actions list and act on the user's area only, forms
+offer only the areas in scope, and ``organizations.checks`` refuses to start when a viewset of
+an area-scoped model does not use these bases.
 """
 
 from django import forms
@@ -13,33 +19,129 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import policy_registry
 from wagtail.search import index
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views import chooser as snippet_choosers
-from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from base.imports import ImportView
+
+from .models import AdminScope
+from .permissions import AreaPermissionPolicy
 from .scopes import scope_for_user
+
+# Every action a policy knows: an object the user may do anything with is "in their area".
+ANY_ACTION = ["add", "change", "delete", "view", "choose", "publish", "lock", "unlock"]
+
+
+def area_scoped_policy(model):
+    """The model's permission policy when it limits instances to an area, else ``None``."""
+    policy = policy_registry.get_by_type(model)
+    return policy if isinstance(policy, AreaPermissionPolicy) else None
+
+
+def is_area_scoped(model) -> bool:
+    """Whether the product scopes ``model`` by area: its registered permission policy is an
+    ``AreaPermissionPolicy``. Its admin screens must then use the scoped bases below."""
+    return area_scoped_policy(model) is not None
+
+
+def instances_in_scope(model, user, actions=ANY_ACTION):
+    """The rows of ``model`` that ``user`` may see anywhere in the admin.
+
+    Models whose policy is area-scoped give only the user's area (nothing for a user without
+    one); other models (national content) are left to Wagtail's model permissions.
+    """
+    policy = area_scoped_policy(model)
+    if policy is None:
+        return model._default_manager.all()
+    return policy.instances_user_has_any_permission_for(user, actions)
+
+
+# --- The views of the scoped viewsets -----------------------------------------------------------
 
 
 class ScopedObjectMixin:
-    """Refuse (403) an object outside the user's area, whatever the URL says."""
+    """Refuse (403) an object outside the user's area, whatever the URL says.
+
+    Wagtail checks instance permissions when copying and deleting but not when editing or
+    inspecting; this check runs wherever a view looks its object up. A view that must not
+    tell whether the object exists sets ``area_refusal = Http404``.
+    """
 
     def get_object(self, *args, **kwargs):
         # Some views (history) take no queryset argument: pass on only what was given.
         obj = super().get_object(*args, **kwargs)
-        policy = self.permission_policy
+        if obj is None or obj.pk is None:
+            # A create view's "object" (none yet, or a new instance): no area's data to guard;
+            # the form offers only the user's areas (``ScopedAdminForm``).
+            return obj
+        policy = getattr(self, "permission_policy", None) or policy_registry.get_by_type(type(obj))
         actions = ["change", "view", "delete"]
         if policy and not policy.user_has_any_permission_for_instance(
             self.request.user, actions, obj
         ):
-            raise PermissionDenied
+            # Read from the view: this mixin stands in front of it, so it defines no default.
+            raise getattr(self, "area_refusal", PermissionDenied)
         return obj
 
 
-def scoped(view_class):
-    """``view_class`` with the object check of ``ScopedObjectMixin`` in front of it."""
-    return type(f"Scoped{view_class.__name__}", (ScopedObjectMixin, view_class), {})
+class ScopedListingMixin:
+    """A model listing (and its spreadsheet export) narrowed to the user's area.
+
+    Whatever the view (or the viewset's ``get_queryset``) starts from — a ``select_related``,
+    a filter — is kept; the area's rows are what it is narrowed to.
+    """
+
+    #: The actions for which a row counts as the user's (``ScopedViewSetMixin`` sets it).
+    area_listing_actions = ("view", "change")
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        rows = instances_in_scope(self.model, self.request.user, list(self.area_listing_actions))
+        return queryset.filter(pk__in=rows.values("pk"))
+
+
+_scoped_views = {}
+
+
+def area_scoped_view(view_class, listing_actions=("view", "change")):
+    """``view_class`` with the area checks in front of it (one class per view, cached).
+
+    Every view gets the object check of ``ScopedObjectMixin`` (views that look up no object
+    never call it); a model listing (a Wagtail ``IndexView``) is narrowed to the area too.
+    """
+    key = (view_class, tuple(listing_actions))
+    if key not in _scoped_views:
+        bases = [ScopedObjectMixin]
+        attrs = {"__module__": view_class.__module__}
+        if issubclass(view_class, IndexView):
+            bases.insert(0, ScopedListingMixin)
+            attrs["area_listing_actions"] = tuple(listing_actions)
+        bases = [base for base in bases if not issubclass(view_class, base)]
+        _scoped_views[key] = type(f"AreaScoped{view_class.__name__}", (*bases, view_class), attrs)
+    return _scoped_views[key]
+
+
+class ScopedViewSetMixin:
+    """Every view this viewset constructs, its own and a subclass's, is area-scoped."""
+
+    #: A row is listed when the user may do one of these with it.
+    listing_actions = ("view", "change")
+
+    def construct_view(self, view_class, **kwargs):
+        return super().construct_view(area_scoped_view(view_class, self.listing_actions), **kwargs)
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, ModelViewSet):
+    """A ``ModelViewSet`` of an area-scoped model: the listing and export show the user's area,
+    every object screen refuses (403) objects outside it. Subclasses override view classes as
+    usual (plain Wagtail views); the scope is added when the viewset constructs them. Forms
+    keep to the area with ``ScopedAdminForm``."""
 
 
 class ScopedAdminForm(WagtailAdminModelForm):
@@ -71,32 +173,7 @@ class ScopedAdminForm(WagtailAdminModelForm):
                 department.queryset = queryset
 
 
-# --- Lists outside the viewsets: choosers, bulk actions, site history ---------------------------
-
-# Every action a policy knows: an object the user may do anything with is "in their area".
-ANY_ACTION = ["add", "change", "delete", "view", "choose", "publish", "lock", "unlock"]
-
-
-def area_scoped_policy(model):
-    """The model's permission policy when it limits instances to an area, else ``None``."""
-    from wagtail.permissions import policy_registry
-
-    from .permissions import ScopedModelPermissionPolicy
-
-    policy = policy_registry.get_by_type(model)
-    return policy if isinstance(policy, ScopedModelPermissionPolicy) else None
-
-
-def instances_in_scope(model, user):
-    """The rows of ``model`` that ``user`` may see anywhere in the admin.
-
-    Models whose policy is area-scoped give only the user's area (nothing for a user without
-    one); other models (national content) are left to Wagtail's model permissions.
-    """
-    policy = area_scoped_policy(model)
-    if policy is None:
-        return model._default_manager.all()
-    return policy.instances_user_has_any_permission_for(user, ANY_ACTION)
+# --- Lists outside the viewsets: choosers, bulk actions ------------------------------------------
 
 
 def valid_pks(model, values):
@@ -210,30 +287,25 @@ class ScopedChooserViewSet(SnippetChooserViewSet):
     chosen_multiple_view_class = ScopedChosenMultipleView
 
 
-class ScopedSnippetViewSet(SnippetViewSet):
+class ScopedSnippetViewSet(ScopedViewSetMixin, SnippetViewSet):
     """A snippet viewset whose every screen keeps to the user's area.
 
-    The listing, the object screens (403 outside the area), the chooser and the forms' area
-    choices; the bulk actions are scoped for every snippet by ``ScopedDeleteBulkAction``.
+    As ``ScopedModelViewSet``, and its chooser lists, searches and returns only rows in the
+    user's area (``ScopedChooserViewSet``); the bulk actions are scoped for every snippet by
+    ``ScopedDeleteBulkAction``.
     """
 
+    # As the scoped chooser and bulk actions: a row the user may do anything with is listed.
+    listing_actions = tuple(ANY_ACTION)
     chooser_viewset_class = ScopedChooserViewSet
-    edit_view_class = scoped(snippet_views.EditView)
-    delete_view_class = scoped(snippet_views.DeleteView)
-    inspect_view_class = scoped(snippet_views.InspectView)
-    history_view_class = scoped(snippet_views.HistoryView)
-    usage_view_class = scoped(snippet_views.UsageView)
-
-    def get_queryset(self, request):
-        return instances_in_scope(self.model, request.user)
 
 
-class ScopedDeleteBulkAction(DeleteBulkAction):
-    """Wagtail's bulk delete of snippets, limited to the rows in the user's area.
+class ScopedBulkActionMixin:
+    """A bulk action on snippets limited to the rows in the user's area.
 
     Wagtail lists every requested id on the confirmation page, naming those the user may not
-    delete; here rows outside the user's area are not named at all (404 when only those were
-    asked for, 403 when the user may delete none of them), ``id=all`` means all rows of the
+    act on; here rows outside the user's area are not named at all (404 when only those were
+    asked for, 403 when the user may act on none of them), ``id=all`` means all rows of the
     user's area, and ids that are no key (``abc``, huge numbers) are ignored.
     """
 
@@ -253,10 +325,14 @@ class ScopedDeleteBulkAction(DeleteBulkAction):
             raise Http404
         allowed = [row for row in rows if self.check_perm(row)]
         if not allowed:
-            # Nothing the user may delete: no confirmation page listing what they may not.
+            # Nothing the user may act on: no confirmation page listing what they may not.
             raise PermissionDenied
         refused = [row for row in rows if row not in allowed]
         return allowed, {"items_with_no_access": refused}
+
+
+class ScopedDeleteBulkAction(ScopedBulkActionMixin, DeleteBulkAction):
+    """Wagtail's bulk delete of snippets, limited to the rows in the user's area."""
 
 
 def bulk_action(request, app_label, model_name, action):
@@ -292,3 +368,29 @@ def bulk_action(request, app_label, model_name, action):
             raise PermissionDenied
         raise Http404
     return view.dispatch(request)
+
+
+# --- Screens outside the viewsets: menu items, imports -------------------------------------------
+
+
+class ScopedMenuItem(MenuItem):
+    """Shown to users with an area scope (administrators and department managers)."""
+
+    def is_shown(self, request):
+        return scope_for_user(request.user) is not None
+
+
+class ScopedImportView(ImportView):
+    """An import for administrators with an area scope and ``permission``; ``self.scope`` is
+    theirs. With ``department_managers = False`` a department manager (管理監督者) is refused
+    too (a roster is kept for the whole municipality)."""
+
+    permission = ""
+    department_managers = True
+
+    def check_permission(self, request):
+        self.scope = scope_for_user(request.user)
+        if self.scope is None or not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        if not self.department_managers and self.scope.level == AdminScope.Level.DEPARTMENT:
+            raise PermissionDenied

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from wagtail.permissions import policy_registry
 
 from base.converters import parse_object_id
-from base.imports import ImportView
 
+from .admin_scoping import ScopedImportView
 from .invitations import invitation_url, staff_needing_invitation
 from .models import AdminScope, Department, StaffMember
 from .resources import MASS_LEAVING, RosterMode, StaffRosterResource, roster_import
@@ -29,7 +29,7 @@ def roster_scope(user, permission: str):
     return scope
 
 
-class RosterImportView(ImportView):
+class RosterImportView(ScopedImportView):
     """職員名簿の取り込み: CSV/XLSX → preview → confirm (``StaffRosterResource``)."""
 
     resource_class = StaffRosterResource
@@ -43,8 +43,8 @@ class RosterImportView(ImportView):
         "「この人たちだけ更新する」を選んでください。新しい所属は自動で作られます。"
     )
 
-    def check_permission(self, request):
-        self.scope = roster_scope(request.user, "organizations.add_staffmember")
+    permission = "organizations.add_staffmember"
+    department_managers = False
 
     def get_extra_fields(self, request):
         municipalities = self.scope.municipalities().select_related("prefecture")

@@ -7,5 +7,5 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("組織・地域")
 
     def ready(self):
-        # Connects the receivers (models must be loaded first, hence here).
-        from . import receivers  # noqa: F401
+        # Django's app loading: checks and receivers may import models only once apps are ready.
+        from . import checks, receivers  # noqa: F401  (system checks, receivers)

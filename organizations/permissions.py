@@ -9,7 +9,18 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from .scopes import scope_for_user
 
 
-class ScopedModelPermissionPolicy(ModelPermissionPolicy):
+class AreaPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, limited to the instances of the user's area.
+
+    Registering one for a model is what makes the model *area-scoped*: its admin screens,
+    choosers, bulk actions and site history keep to the user's area
+    (``organizations.admin_scoping``), and the system check ``tsunagari.E010`` refuses a
+    viewset of it that is not one of the scoped bases. Subclasses say which instances are in
+    the area (``user_has_any_permission_for_instance``, ``instances_user_has_any_permission_for``).
+    """
+
+
+class ScopedModelPermissionPolicy(AreaPermissionPolicy):
     """Model permissions, limited to instances whose municipality lies in the user's scope."""
 
     def __init__(self, model, *, municipality_field: str | None = "municipality", **kwargs):

@@ -1,4 +1,8 @@
-"""Wagtail admin screens for areas, departments and administrators' scopes."""
+"""Wagtail admin screens for areas, departments and administrators' scopes.
+
+The screens of area-scoped models are ``ScopedModelViewSet``s: their views are plain Wagtail
+views, scoped to the user's area when the viewset constructs them.
+"""
 
 import django_filters
 from django.urls import reverse
@@ -7,27 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic import IndexView, history, usage
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
-from wagtail.permissions import policy_registry
 
-from .admin_scoping import ScopedAdminForm, scoped
+from .admin_scoping import ScopedAdminForm, ScopedModelViewSet
 from .models import AdminScope, Department, Municipality, RosterSyncRun, StaffMember
 from .scopes import scope_for_user
 from .services import staff_member_delete, staff_member_update
 
 
-class ScopedIndexView(IndexView):
-    """An index view listing only the rows the permission policy lets this user see."""
-
-    def get_base_queryset(self):
-        policy = policy_registry.get_by_type(self.model)
-        return policy.instances_user_has_any_permission_for(self.request.user, ["view", "change"])
-
-
-class MunicipalityViewSet(ModelViewSet):
+class MunicipalityViewSet(ScopedModelViewSet):
     """Municipalities are reference data (official codes); they are listed, not edited."""
 
     model = Municipality
@@ -41,22 +36,14 @@ class MunicipalityViewSet(ModelViewSet):
     search_backend_name = None
     inspect_view_enabled = True
     form_fields = ["name", "name_kana"]
-    index_view_class = ScopedIndexView
-    inspect_view_class = scoped(generic.InspectView)
-    edit_view_class = scoped(generic.EditView)
 
 
-class DepartmentViewSet(ModelViewSet):
+class DepartmentViewSet(ScopedModelViewSet):
     model = Department
     icon = "group"
     menu_label = _("所属")
     list_display = ["name", "code", "municipality"]
     search_fields = ["name", "code"]
-    index_view_class = ScopedIndexView
-    edit_view_class = scoped(generic.EditView)
-    delete_view_class = scoped(generic.DeleteView)
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
     edit_handler = ObjectList(
         [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("code")],
         base_form_class=ScopedAdminForm,
@@ -107,7 +94,7 @@ class StaffMemberForm(ScopedAdminForm):
             )
 
 
-class StaffMemberIndexView(ScopedIndexView):
+class StaffMemberIndexView(IndexView):
     """The roster in the user's area (a manager: their department), with the import and the
     password links one click away for those who keep rosters."""
 
@@ -133,18 +120,18 @@ class StaffMemberIndexView(ScopedIndexView):
         ]
 
 
-class StaffMemberEditView(scoped(generic.EditView)):
+class StaffMemberEditView(generic.EditView):
     def save_instance(self):
         fields = {name: self.form.cleaned_data[name] for name in self.form.changed_data}
         return staff_member_update(staff_member=self.object, fields=fields)
 
 
-class StaffMemberDeleteView(scoped(generic.DeleteView)):
+class StaffMemberDeleteView(generic.DeleteView):
     def delete_action(self):
         staff_member_delete(staff_member=self.object)
 
 
-class StaffMemberViewSet(ModelViewSet):
+class StaffMemberViewSet(ScopedModelViewSet):
     """職員名簿: filled by roster imports, corrected here, personal data deleted here."""
 
     model = StaffMember
@@ -170,11 +157,8 @@ class StaffMemberViewSet(ModelViewSet):
         "updated_at",
     ]
     index_view_class = StaffMemberIndexView
-    inspect_view_class = scoped(generic.InspectView)
     edit_view_class = StaffMemberEditView
     delete_view_class = StaffMemberDeleteView
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
     edit_handler = ObjectList(
         [
             FieldPanel("name"),
@@ -187,7 +171,7 @@ class StaffMemberViewSet(ModelViewSet):
     )
 
 
-class RosterSyncRunViewSet(ModelViewSet):
+class RosterSyncRunViewSet(ScopedModelViewSet):
     """名簿の自動取り込み: each run of ``import_roster --from DIR`` (file, mode, result, counts),
     read-only (``RecordPermissionPolicy``) and limited to the user's area."""
 
@@ -219,12 +203,6 @@ class RosterSyncRunViewSet(ModelViewSet):
         "result",
     ]
     form_fields = ["file_name"]  # never shown: nobody may add or edit a run
-    index_view_class = ScopedIndexView
-    inspect_view_class = scoped(generic.InspectView)
-    edit_view_class = scoped(generic.EditView)
-    delete_view_class = scoped(generic.DeleteView)
-    history_view_class = scoped(history.HistoryView)
-    usage_view_class = scoped(usage.UsageView)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("municipality")

@@ -3,9 +3,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
+from organizations.admin_scoping import ScopedMenuItem
 from organizations.scopes import scope_for_user
 
 from .hooks import (
@@ -59,13 +59,6 @@ def register_report_urls():
         ),
         path("reports/quizzes/", report_index, name="quiz_reports"),
     ]
-
-
-class ScopedMenuItem(MenuItem):
-    """Shown to administrators who have an area scope."""
-
-    def is_shown(self, request):
-        return scope_for_user(request.user) is not None
 
 
 @hooks.register("register_reports_menu_item")

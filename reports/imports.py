@@ -5,8 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from base.dates import fiscal_year_of, tokyo_date
-from base.imports import ImportView
-from organizations.scopes import scope_for_user
+from organizations.admin_scoping import ScopedImportView
 
 from .resources import (
     KpiTargetResource,
@@ -23,17 +22,6 @@ def _fiscal_year_field():
         choices=[(year, f"{year}年度") for year in reversed(valid_fiscal_years())],
         initial=fiscal_year_of(tokyo_date()),
     )
-
-
-class ScopedImportView(ImportView):
-    """An import for administrators with an area scope and the model's "add" permission."""
-
-    permission = ""
-
-    def check_permission(self, request):
-        self.scope = scope_for_user(request.user)
-        if self.scope is None or not request.user.has_perm(self.permission):
-            raise PermissionDenied
 
 
 class TrainingSessionImportView(ScopedImportView):

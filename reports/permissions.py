@@ -1,7 +1,6 @@
 """Who may edit which KPI target: the area of the target must lie in the editor's scope."""
 
-from wagtail.permission_policies import ModelPermissionPolicy
-
+from organizations.permissions import AreaPermissionPolicy
 from organizations.scopes import scope_for_user
 
 from .models import KpiTarget
@@ -18,7 +17,7 @@ def scope_allows_target(scope, target: KpiTarget) -> bool:
     return target.municipality is not None and scope.allows_municipality(target.municipality)
 
 
-class KpiTargetPermissionPolicy(ModelPermissionPolicy):
+class KpiTargetPermissionPolicy(AreaPermissionPolicy):
     """Model permissions, limited to targets of areas in the user's scope."""
 
     def user_has_permission_for_instance(self, user, action, instance):

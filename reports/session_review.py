@@ -17,7 +17,6 @@ from django.views.generic import FormView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
-from organizations.admin_scoping import ScopedObjectMixin
 from organizations.scopes import require_scope
 
 from . import services
@@ -70,13 +69,13 @@ def session_summary(session: TrainingSession) -> list[tuple]:
 
 
 class TrainingSessionReviewView(
-    ScopedObjectMixin,
     PermissionCheckedMixin,
     BaseObjectMixin,
     WagtailAdminTemplateMixin,
     FormView,
 ):
-    """Approve or return one report; each decision is one service call (one transaction)."""
+    """Approve or return one report; each decision is one service call (one transaction).
+    Outside the user's area: 403 (``TrainingSessionViewSet`` constructs it area-scoped)."""
 
     model = TrainingSession
     permission_required = "approve"

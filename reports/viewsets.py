@@ -9,18 +9,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.history import HistoryView
-from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.button import HeaderButton
 
 from base.dates import fiscal_year_of
 from base.spreadsheets import ExcelCsvMixin
-from organizations.admin_scoping import ScopedAdminForm, scoped
+from organizations.admin_scoping import ScopedAdminForm, ScopedModelViewSet
 from organizations.scopes import require_scope, scope_for_user
-from organizations.viewsets import ScopedIndexView
 
 from . import services
 from .effects import PLAUSIBLE_SESSION_ATTENDEES, kpi_effects
@@ -29,9 +25,9 @@ from .session_duplicates import possible_duplicates
 from .session_review import TrainingSessionReviewView
 
 
-class ImportableIndexView(ExcelCsvMixin, ScopedIndexView):
-    """A scoped listing with a 「ファイルから取り込む」 button for those who may import; its
-    exports go through the shared spreadsheet writer (formulas neutralised)."""
+class ImportableIndexView(ExcelCsvMixin, generic.IndexView):
+    """A listing (scoped by its viewset) with a 「ファイルから取り込む」 button for those who
+    may import; its exports go through the shared spreadsheet writer (formulas neutralised)."""
 
     import_url_name = ""
     import_permission = ""
@@ -54,13 +50,6 @@ def importable(url_name: str, permission: str):
         (ImportableIndexView,),
         {"import_url_name": url_name, "import_permission": permission},
     )
-
-
-class ScopedObjectViews:
-    """History and usage of a record are refused outside the administrator's area too."""
-
-    history_view_class = scoped(HistoryView)
-    usage_view_class = scoped(UsageView)
 
 
 class ServiceSaveMixin:
@@ -165,12 +154,12 @@ class TrainingSessionCreateView(
 
 
 class TrainingSessionEditView(
-    SessionApprovalSaveMixin, KpiEffectStepMixin, ServiceSaveMixin, scoped(generic.EditView)
+    SessionApprovalSaveMixin, KpiEffectStepMixin, ServiceSaveMixin, generic.EditView
 ):
     pass
 
 
-class TrainingSessionInspectView(scoped(generic.InspectView)):
+class TrainingSessionInspectView(generic.InspectView):
     """The report with its approval status, and the way to the approval screen."""
 
     @cached_property
@@ -190,14 +179,14 @@ class TrainingSessionInspectView(scoped(generic.InspectView)):
         return buttons
 
 
-class TrainingSessionDeleteView(scoped(generic.DeleteView)):
+class TrainingSessionDeleteView(generic.DeleteView):
     def delete_action(self):
         services.training_session_delete(
             session=self.object, scope=require_scope(self.request.user)
         )
 
 
-class TrainingSessionViewSet(ScopedObjectViews, ModelViewSet):
+class TrainingSessionViewSet(ScopedModelViewSet):
     """開催報告: listed, added, corrected and deleted within the administrator's area."""
 
     model = TrainingSession
@@ -274,7 +263,7 @@ class KpiTargetForm(ScopedAdminForm):
             municipality.required = False
 
 
-class KpiTargetViewSet(ScopedObjectViews, ModelViewSet):
+class KpiTargetViewSet(ScopedModelViewSet):
     """KPI目標: per fiscal year for the nation, a prefecture or a municipality."""
 
     model = KpiTarget
@@ -284,8 +273,6 @@ class KpiTargetViewSet(ScopedObjectViews, ModelViewSet):
     list_display = ["fiscal_year", "level", "area_name", "target"]
     list_filter = ["fiscal_year", "level"]
     index_view_class = importable("kpi_target_import", "reports.add_kpitarget")
-    edit_view_class = scoped(generic.EditView)
-    delete_view_class = scoped(generic.DeleteView)
     copy_view_enabled = False
 
     edit_handler = ObjectList(KpiTarget.panels, base_form_class=KpiTargetForm)
@@ -294,7 +281,7 @@ class KpiTargetViewSet(ScopedObjectViews, ModelViewSet):
         return KpiTarget.objects.select_related("prefecture", "municipality__prefecture")
 
 
-class PopulationViewSet(ScopedObjectViews, ModelViewSet):
+class PopulationViewSet(ScopedModelViewSet):
     """人口: residents per municipality and fiscal year (for 養成率)."""
 
     model = Population
@@ -305,8 +292,6 @@ class PopulationViewSet(ScopedObjectViews, ModelViewSet):
     list_filter = ["fiscal_year"]
     search_fields = ["municipality__name"]
     index_view_class = importable("population_import", "reports.add_population")
-    edit_view_class = scoped(generic.EditView)
-    delete_view_class = scoped(generic.DeleteView)
     copy_view_enabled = False
 
     edit_handler = ObjectList(Population.panels, base_form_class=ScopedAdminForm)

@@ -1,10 +1,10 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
+from organizations.admin_scoping import ScopedMenuItem
 from organizations.permissions import ScopedModelPermissionPolicy
 from organizations.scopes import scope_for_user
 
@@ -39,14 +39,14 @@ def register_dashboard_urls():
     ]
 
 
-class KpiMenuItem(MenuItem):
+class KpiMenuItem(ScopedMenuItem):
     """Shown to administrators whose scope covers an area (not to department managers)."""
 
     def is_shown(self, request):
+        if not super().is_shown(request):
+            return False
         scope = scope_for_user(request.user)
-        return scope is not None and (
-            scope.is_nation or bool(scope.prefecture_code or scope.municipality_id)
-        )
+        return scope.is_nation or bool(scope.prefecture_code or scope.municipality_id)
 
 
 @hooks.register("register_reports_menu_item")

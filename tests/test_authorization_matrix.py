@@ -8,18 +8,22 @@ permissions for 大阪府; the editor may open the admin but has no area.
 """
 
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from openpyxl import load_workbook
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.log_actions import log
 from wagtail.models import Page, Task
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
@@ -55,13 +59,16 @@ ADMINS = {"admin_a", "admin_b", "prefecture", "national"}  # every administrator
 AREA_A = {"admin_a", "prefecture", "national"}  # those whose area holds 大阪市's records
 NATIONAL = {"national"}
 
-# Names only 大阪市's records carry: no admin page shown to 堺市's administrator or to the
-# editor (who has no area) may contain one of them.
+# Names only 大阪市's records carry: no admin page (nor export) shown to 堺市's administrator
+# or to the editor (who has no area) may contain one of them. 大阪市 itself is named by every
+# row of its area (sessions, targets, population, certificates, assignments, sync runs).
+MUNICIPALITY_A = "大阪市"
 DEPARTMENT_A = "大阪市つながり推進課"
 WINDOW_A = "大阪市つながり休止中窓口"
 STAFF_A = "職員 太郎"
 ADMIN_A = "admin-a"
-MARKERS_A = (DEPARTMENT_A, WINDOW_A, STAFF_A, ADMIN_A)
+ORGANISER_A = "つながり講座の会"
+MARKERS_A = (MUNICIPALITY_A, DEPARTMENT_A, WINDOW_A, STAFF_A, ADMIN_A, ORGANISER_A)
 OUTSIDE_A = {"admin_b", "editor"}
 
 
@@ -621,7 +628,7 @@ def world(django_user_model):
         "options": CourseCertificateOptions.objects.create(course=course),
         "scope_row": AdminScope.objects.get(user=admin_a),
         "session": factories.training_session(
-            course, municipality=osaka, held_on=dt.date(2025, 6, 1)
+            course, municipality=osaka, held_on=dt.date(2025, 6, 1), organiser=ORGANISER_A
         ),
         "target": KpiTarget.objects.create(
             fiscal_year=2025, level="municipality", municipality=osaka, target=100
@@ -654,7 +661,53 @@ def test_the_site_history_is_the_area_scoped_one():
         assert match.func is getattr(site_history, name)
 
 
-ALL_RULES = {**RULES, **WAGTAIL_RULES}
+# --- Exports: every listing and report that downloads rows, for every role --------------------
+# The same access as the screen; the leak check reads the CSV and the XLSX cells too.
+
+
+def export(name, roles, *args, query=""):
+    def url(w, fmt):
+        return reverse(name, args=[w[a].pk for a in args]) + f"?{query}export={fmt}"
+
+    return {
+        f"export:{name}:{fmt}": (lambda w, fmt=fmt: url(w, fmt), roles) for fmt in ("csv", "xlsx")
+    }
+
+
+EXPORT_RULES = {
+    # The area-scoped listings that download what they list (``list_export``).
+    **export("trainingsession:index", ADMINS),
+    # Reports
+    **export("kpi_dashboard", AREA_A, query="municipality=271004&"),
+    **export("staff_training_report", ADMINS),
+    **export("staff_training_assignment", AREA_A, "assignment"),
+    **export("staff_training_pending", AREA_A, "assignment"),
+    **export("quiz_item_analysis", ADMINS, "quiz"),
+    **export("questionnaire_summary", ADMINS, "questionnaire"),
+}
+
+
+def test_every_listing_with_an_export_has_export_rules():
+    """An area-scoped listing that offers CSV/XLSX downloads (it has ``list_export``; without,
+    Wagtail's export has no columns) is in ``EXPORT_RULES``."""
+    from wagtail.admin.viewsets import viewsets
+
+    from organizations.admin_scoping import is_area_scoped
+
+    get_resolver().url_patterns  # noqa: B018  (Wagtail registers the viewsets with its URLs)
+    exported = {
+        f"{viewset.url_namespace}:{'list' if isinstance(viewset, SnippetViewSet) else 'index'}"
+        for viewset in viewsets.viewsets
+        if isinstance(getattr(viewset, "model", None), type)
+        and is_area_scoped(viewset.model)
+        and getattr(viewset, "list_export", None) not in (None, viewset.UNDEFINED, [])
+    }
+    assert exported
+    missing = [name for name in exported if f"export:{name}:csv" not in EXPORT_RULES]
+    assert missing == []
+
+
+ALL_RULES = {**RULES, **WAGTAIL_RULES, **EXPORT_RULES}
 
 
 @pytest.mark.parametrize("route", sorted(ALL_RULES))
@@ -683,9 +736,81 @@ def test_each_role_gets_exactly_the_access_it_should(client, world, route):
 
 
 def page_text(response):
-    """The text of a page, of a chooser's JSON answer (non-ASCII escaped) or of a download."""
+    """The text of a page, of a chooser's JSON answer (non-ASCII escaped) or of a download
+    (a spreadsheet's cells)."""
     if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode("utf-8", "replace")
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    if content.startswith(b"PK") and "spreadsheet" in response.get("Content-Type", ""):
+        workbook = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    if getattr(response, "streaming", False):
+        return content.decode("utf-8", "replace")
     if response.get("Content-Type", "").startswith("application/json"):
         return json.dumps(response.json(), ensure_ascii=False)
     return response.content.decode("utf-8", "replace")
+
+
+# --- Writes: another area's administrator changes and deletes nothing ---------------------------
+# GET shows the screens; a POST straight to another area's edit, delete or revoke URL must be
+# refused as well, and leave the row as it was.
+
+WRITES = {
+    "trainingsession:edit": ("session", {"organiser_name": "書き換え"}),
+    "trainingsession:delete": ("session", {}),
+    "trainingsession:review": ("session", {"decision": "return", "comment": "差し戻し"}),
+    "kpitarget:edit": ("target", {"target": "1"}),
+    "kpitarget:delete": ("target", {}),
+    "population:edit": ("population", {"population": "1"}),
+    "population:delete": ("population", {}),
+    "municipality:edit": ("osaka", {"name": "書き換え", "name_kana": "かきかえ"}),
+    "department:edit": ("department", {"name": "書き換え"}),
+    "department:delete": ("department", {}),
+    "department:copy": ("department", {"name": "写し"}),
+    "staff_members:edit": ("staff_member", {"name": "書き換え"}),
+    "staff_members:delete": ("staff_member", {}),
+    "roster_sync_runs:delete": ("sync_run", {}),
+    "staff_assignments:edit": ("assignment", {"note": "書き換え"}),
+    "staff_assignments:delete": ("assignment", {}),
+    "certificate:edit": ("certificate", {"name_printed": "書き換え"}),
+    "certificate:revoke": ("certificate", {"reason": "不正", "confirmed": "on"}),
+    f"{WINDOWS}:edit": ("window", {"name": "書き換え"}),
+    f"{WINDOWS}:delete": ("window", {}),
+    f"{WINDOWS}:copy": ("window", {"name": "写し"}),
+}
+
+
+def _row(instance):
+    model = type(instance)
+    fresh = model._default_manager.filter(pk=instance.pk).first()
+    return None if fresh is None else model_to_dict(fresh)
+
+
+@pytest.mark.parametrize("route", sorted(WRITES))
+def test_another_areas_administrator_changes_nothing_by_post(client, world, route):
+    key, data = WRITES[route]
+    instance = world[key]
+    before = _row(instance)
+    model = type(instance)
+    count = model._default_manager.count()
+    client.force_login(world["users"]["admin_b"])
+    response = client.post(reverse(route, args=[instance.pk]), data)
+    assert response.status_code in DENIED
+    assert _row(instance) == before
+    assert model._default_manager.count() == count
+
+
+def test_another_areas_administrator_bulk_deletes_nothing_of_area_a(client, world):
+    window_a, window_b = world["windows_a_and_b"]
+    client.force_login(world["users"]["admin_b"])
+    url = reverse("wagtail_bulk_action", args=["courses", "consultationwindow", "delete"])
+    response = client.post(f"{url}?id={window_a.pk}")
+    assert response.status_code in DENIED
+    assert ConsultationWindow.objects.filter(pk=window_a.pk).exists()

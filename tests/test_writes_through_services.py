@@ -389,7 +389,7 @@ def test_super_save_outside_its_override_is_found():
         ("courses/seed_content/staff.py", True),
         ("tests/courses/test_x.py", True),
         ("courses/views.py", False),
-        ("courses/assignments.py", False),
+        ("courses/viewsets.py", False),
         ("organizations/resources.py", False),
         ("reports/models.py", False),
     ],
