@@ -342,6 +342,9 @@ class Cluster:
         self.closers.append(self.primary.destroy)
         self.primary.start()
         self.primary.create_database()
+        # pg_basebackup asks for a spread checkpoint, which paces the few dirty buffers of the
+        # new database over minutes; written now, that checkpoint has nothing left to do.
+        self.primary.sql("CHECKPOINT")
         # The standby is made while the primary is nearly empty (the base backup's checkpoint
         # is then quick); the schema and everything after reach it by streaming replication.
         self.replica = PrivatePostgres.replica_of(self.primary)
@@ -491,7 +494,9 @@ class Browser:
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if method == "POST":
-            body = urlencode([("csrfmiddlewaretoken", self.CSRF), *(data or [])])
+            # Logging in rotates the CSRF secret: send the cookie's current one back.
+            token = self.cookies.get("csrftoken", self.CSRF)
+            body = urlencode([("csrfmiddlewaretoken", token), *(data or [])])
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = "http://127.0.0.1"
         began = time.monotonic()
