@@ -344,7 +344,8 @@ class Cluster:
         self.primary.create_database()
         # pg_basebackup asks for a spread checkpoint, which paces the few dirty buffers of the
         # new database over minutes; written now, that checkpoint has nothing left to do.
-        self.primary.sql("CHECKPOINT")
+        with psycopg.connect(self.primary.url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute("CHECKPOINT")
         # The standby is made while the primary is nearly empty (the base backup's checkpoint
         # is then quick); the schema and everything after reach it by streaming replication.
         self.replica = PrivatePostgres.replica_of(self.primary)
