@@ -49,6 +49,8 @@ from tests.reliability.support import OwnRedis, PrivatePostgres, free_port, site
 ADMIN_USERNAME = "cluster-admin"
 ADMIN_PASSWORD = "cluster-Pass-word-123"  # noqa: S105 - a throw-away account of the harness
 REQUEST_TIMEOUT = 20
+# DATABASE_URL's name for the suite's tests run through PgBouncer; pytest-django adds "test_".
+TEST_DATABASE = "concurrency"
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ATTEMPT_FIELD = re.compile(r'name="attempt" value="([^"]+)"')
@@ -100,10 +102,8 @@ class Process:
             return
         if self.popen.poll() is None:
             self.signal_group(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
         # Children that outlived their parent (RQ's work horse, gunicorn workers) go too.
         self.signal_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -198,9 +198,15 @@ class Node:
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.process = Process(
             f"node {self.name}",
-            [gunicorn, f"--workers={self.workers}", f"--bind=127.0.0.1:{self.port}",
-             "--timeout=60", "--graceful-timeout=5", "--log-level=warning",
-             "tsunagari.wsgi:application"],  # fmt: skip
+            [
+                gunicorn,
+                f"--workers={self.workers}",
+                f"--bind=127.0.0.1:{self.port}",
+                "--timeout=60",
+                "--graceful-timeout=5",
+                "--log-level=warning",
+                "tsunagari.wsgi:application",
+            ],  # fmt: skip
             env=self.env,
         ).start()
 
@@ -232,9 +238,7 @@ class HAProxy:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="tsunagari-haproxy-"))
         self.socket = self.dir / "admin.sock"
-        servers = "".join(
-            f"    server {node.name} 127.0.0.1:{node.port} check\n" for node in nodes
-        )
+        servers = "".join(f"    server {node.name} 127.0.0.1:{node.port} check\n" for node in nodes)
         # With every node out (the database restarting), HAProxy answers itself: 503 with
         # Retry-After, like the nodes' own 503, so browsers and crawlers come back later.
         unavailable = self.dir / "503.http"
@@ -382,6 +386,12 @@ class Cluster:
         self.timings["databases"] = round(time.monotonic() - began, 1)
         manage(direct, "migrate", "--noinput", "-v0")
         self.timings["migrate"] = round(time.monotonic() - began, 1)
+        # A migrated copy for the test suite's concurrency tests through PgBouncer
+        # (``pytest --reuse-db`` then finds its test database ready instead of migrating one).
+        with psycopg.connect(
+            self.primary.url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=5
+        ) as conn:
+            conn.execute(f"CREATE DATABASE test_{TEST_DATABASE} TEMPLATE tsunagari")
         manage(direct, "collectstatic", "--noinput", "-v0")
         self.plan = in_cluster(self.env, "setup")
         self.timings["content"] = round(time.monotonic() - began, 1)

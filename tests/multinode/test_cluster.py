@@ -21,6 +21,7 @@ import pytest
 
 from tests.multinode.cluster import (
     ROOT,
+    TEST_DATABASE,
     Browser,
     Cluster,
     Journeys,
@@ -39,6 +40,7 @@ pytestmark = [
 
 # An outage must turn into an answer at once; a few seconds allow for a loaded machine.
 PROMPT = 5.0
+TEST_NAME = f"test_{TEST_DATABASE}"
 FIGURES = {}
 
 
@@ -303,7 +305,10 @@ def test_primary_restart_answers_503_with_retry_after_and_loses_nothing(cluster)
     try:
         outage = []
         for port in (a, cluster.nodes["b"].port, cluster.haproxy.port):
-            for browser, path in ((waiting, cluster.plan["lessons"][0]), (Browser(port), "/healthz")):
+            for browser, path in (
+                (waiting, cluster.plan["lessons"][0]),
+                (Browser(port), "/healthz"),
+            ):
                 browser.port = port
                 outage.append((port, path, browser.request("GET", path, timeout=30)))
         for port, path, response in outage:
@@ -315,9 +320,7 @@ def test_primary_restart_answers_503_with_retry_after_and_loses_nothing(cluster)
     finally:
         cluster.primary.start()
     both_nodes_healthy(cluster)
-    FIGURES["primary_restart_until_both_nodes_up_seconds"] = round(
-        time.monotonic() - stopped_at, 1
-    )
+    FIGURES["primary_restart_until_both_nodes_up_seconds"] = round(time.monotonic() - stopped_at, 1)
     journeys.join()
     assert journeys.failures == []
     assert journeys.completed == 12
@@ -331,16 +334,24 @@ def test_concurrency_tests_pass_through_pgbouncer(cluster):
     in transaction pooling mode (``DB_POOLER=pgbouncer``)."""
     env = {
         **os.environ,
-        "DATABASE_URL": cluster.pgbouncer.url("multinode_concurrency"),
+        "DATABASE_URL": cluster.pgbouncer.url(TEST_DATABASE),
         "DB_POOLER": "pgbouncer",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("MULTINODE", None)
     began = time.monotonic()
     done = subprocess.run(  # noqa: S603 - pytest of this project, fixed arguments
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--reuse-db",
-         "tests/courses/test_completion_concurrency.py",
-         "tests/reports/test_tally_concurrency.py"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--reuse-db",
+            "tests/courses/test_completion_concurrency.py",
+            "tests/reports/test_tally_concurrency.py",
+        ],  # fmt: skip
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -352,4 +363,8 @@ def test_concurrency_tests_pass_through_pgbouncer(cluster):
         "summary": done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "",
     }
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    # Their transactions went through PgBouncer, to the copy made for them.
+    (stats,) = [row for row in cluster.pgbouncer.show("STATS") if row["database"] == TEST_NAME]
+    FIGURES["concurrency_tests_through_pgbouncer"]["transactions"] = stats["total_xact_count"]
+    assert stats["total_xact_count"] > 0
     assert " skipped" not in done.stdout.splitlines()[-1]
