@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -42,6 +43,11 @@ pytestmark = [
 PROMPT = 5.0
 TEST_NAME = f"test_{TEST_DATABASE}"
 FIGURES = {}
+START_FAILED = []
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +55,24 @@ def cluster():
     missing = [tool for tool in ("haproxy", "pgbouncer", "redis-server") if not shutil.which(tool)]
     if missing:  # asked for explicitly: a missing tool is a failure, not a skip
         pytest.fail(f"the multi-node harness needs {', '.join(missing)} (apt-get install)")
-    with Cluster(workers=2) as running:
-        FIGURES["start_seconds"] = running.start_seconds
-        FIGURES["start_timings"] = running.timings
-        yield running
+    if START_FAILED:  # once is enough: the start-up takes minutes
+        pytest.fail(f"the cluster did not start: {START_FAILED[0]}")
+    # A SIGTERM (``make cluster-test``'s time limit, CI cancelling) stops the cluster too.
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        try:
+            running = Cluster(workers=2).__enter__()
+        except Exception as exc:
+            START_FAILED.append(f"{type(exc).__name__}: {exc}")
+            raise
+        try:
+            FIGURES["start_seconds"] = running.start_seconds
+            FIGURES["start_timings"] = running.timings
+            yield running
+        finally:
+            running.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     CACHE.mkdir(parents=True, exist_ok=True)
     (CACHE / "multinode-figures.json").write_text(json.dumps(FIGURES, ensure_ascii=False))
     print("\nmulti-node figures:", json.dumps(FIGURES, ensure_ascii=False))
@@ -365,6 +385,6 @@ def test_concurrency_tests_pass_through_pgbouncer(cluster):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     # Their transactions went through PgBouncer, to the copy made for them.
     (stats,) = [row for row in cluster.pgbouncer.show("STATS") if row["database"] == TEST_NAME]
-    FIGURES["concurrency_tests_through_pgbouncer"]["transactions"] = stats["total_xact_count"]
+    FIGURES["concurrency_tests_through_pgbouncer"]["transactions"] = int(stats["total_xact_count"])
     assert stats["total_xact_count"] > 0
     assert " skipped" not in done.stdout.splitlines()[-1]
