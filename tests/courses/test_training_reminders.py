@@ -3,11 +3,13 @@
 import datetime as dt
 import io
 import smtplib
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from courses.models import TrainingReminder
@@ -152,3 +154,44 @@ def test_a_refused_address_does_not_stop_the_others(world, monkeypatch):
     assert recipients() == ["1001@example.jp", "1003@example.jp"]
     refused = TrainingReminder.objects.get(assignee__staff_member__email="1002@example.jp")
     assert refused.sent_at is None  # given back: the next run tries again, up to MAX_ATTEMPTS
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_runs_at_the_same_time_send_each_reminder_once(world, postgres_only):
+    """Six runs at once (a cron run, the queue's retry, an operator) over three fresh people
+    and three claims left by a dead run: each person gets exactly one e-mail (PostgreSQL: the
+    unique constraint settles new claims, a conditional UPDATE the taking over of old ones)."""
+    people = [("1001", "福祉 一郎", "福祉局"), ("1002", "福祉 二郎", "福祉局")]
+    people += [("1003", "福祉 三郎", "福祉局")]
+    staff = roster(
+        world["osaka"], people + [(f"{2000 + i}", f"職員 {i}", "福祉局") for i in range(3)]
+    )
+    newcomers = [staff[f"{2000 + i}"] for i in range(3)]
+    assign(world["osaka"], staff_course(), target="people", people=newcomers)
+    stale = timezone.now() - RECLAIM_AFTER * 2
+    for number in ("1001", "1002", "1003"):
+        TrainingReminder.objects.create(
+            kind=TrainingReminder.Kind.OVERDUE,
+            assignee=world["staff"][number].assignments.get(assignment=world["assignment"]),
+            claimed_at=stale,
+        )
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            send_training_reminders.call("2025-07-01")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    overdue = [m.to[0] for m in mail.outbox if "期限" in m.subject]
+    assert sorted(overdue) == sorted(set(overdue)) and len(overdue) == 6
