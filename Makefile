@@ -67,7 +67,7 @@ bench: install-test
 ## The multi-node deployment (tests/multinode, docs/scaling.md): HAProxy, two gunicorn nodes,
 ## PgBouncer, a PostgreSQL primary and standby, Redis and task workers on loopback, all started
 ## and stopped by the harness (needs haproxy, pgbouncer, redis-server, PostgreSQL's server
-## binaries; wrk for the throughput figures). At most 15 minutes; 5 measured on a busy 2-vCPU machine.
+## binaries; wrk for the throughput figures). At most 15 minutes; 4–6.5 measured on a shared 2-vCPU machine.
 cluster-test: install-test
 	MULTINODE=1 timeout --kill-after=60 900 $(BIN)/pytest tests/multinode -s -q $(PYTEST_ARGS)
 
