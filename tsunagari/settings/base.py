@@ -144,6 +144,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
     )
 
+# DB_POOLER=pgbouncer: PostgreSQL is reached through PgBouncer in transaction pooling mode, where
+# consecutive transactions of one connection may run on different server connections. Named
+# server-side cursors (``.iterator()``) live across transactions and would be lost; the pooler
+# keeps the server connections, so Django opens a cheap one to it per request (docs/scaling.md).
+DB_POOLER = os.environ.get("DB_POOLER", "")
+if DB_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
+elif DB_POOLER:
+    raise ImproperlyConfigured(f"DB_POOLER={DB_POOLER!r}: only 'pgbouncer' is known.")
+
 # Reports from a read replica (base/replica.py): a streaming standby of the primary. Reads
 # inside ``reports_replica()`` go there; everything else, and every write, to the primary.
 REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "")
