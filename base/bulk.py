@@ -30,9 +30,10 @@ from django.utils import timezone
 # Rows converted and sent at a time, so that memory stays bounded whatever the count.
 BATCH_SIZE = 2000
 # From this many rows, PostgreSQL gets them with COPY rather than INSERT statements. Measured
-# with bench/bulk.py (docs/benchmarks.md, "Bulk inserts"): below it, starting a COPY costs
-# about what the statements it replaces do; above it, COPY takes a third to a half less time.
-COPY_MIN_ROWS = 1000
+# with bench/bulk.py (docs/benchmarks.md, "Bulk inserts"): from 5 rows COPY took 1.5 times
+# less time in every run, 4-6 times less from 1,000; below 5 the two were level within the
+# run-to-run noise (a fraction of a millisecond either way).
+COPY_MIN_ROWS = 5
 # Rows per INSERT statement: one statement per row costs SQLite and PostgreSQL a third more
 # (measured on the tallies of a session import), and more rows than this gain nothing.
 ROWS_PER_STATEMENT = 100
@@ -190,7 +191,11 @@ def insert_rows(
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         copy = getattr(cursor.cursor, "copy", None)  # psycopg 3
         if connection.vendor == "postgresql" and copy and len(first) >= COPY_MIN_ROWS:
-            with copy(f"COPY {table} ({names}) FROM STDIN") as stream:
+            # Past Django's cursor wrapper: its errors are made Django's (IntegrityError…) here.
+            with (
+                connection.wrap_database_errors,
+                copy(f"COPY {table} ({names}) FROM STDIN") as stream,
+            ):
                 for batch in batches:
                     for row in prepared(batch):
                         stream.write_row(row)
