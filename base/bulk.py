@@ -12,9 +12,11 @@ database takes as they are (text, integers, booleans), and sends them
 - otherwise (fewer rows, or SQLite), as ``INSERT`` statements of many rows each, sent with
   ``executemany`` (``execute_rows``).
 
-Either way it runs in the caller's transaction, in a savepoint of its own: an error leaves none
-of the rows behind, and the caller's transaction usable. Like ``bulk_create``, it calls no
-``save()`` and sends no signals. Unlike it, it does not give the inserted objects their primary
+Either way it runs in the caller's transaction (in one of its own when there is none) and
+writes all of the rows or none: after an error the caller's ``atomic`` block can only roll
+back, as after any failed query (no savepoint is spent on every call; a caller that catches
+the error and carries on wraps the call in ``transaction.atomic()``). Like ``bulk_create``, it
+calls no ``save()`` and sends no signals. Unlike it, it does not give the inserted objects their primary
 keys: read them back by a natural key when they are needed.
 """
 
@@ -61,10 +63,25 @@ _PLAIN_TYPES = {
 }
 
 
-def _plain_types(field) -> tuple:
+# What PostgreSQL (psycopg) also takes as it is: Django's PostgreSQL operations return dates and
+# aware datetimes unchanged (a naive datetime is made aware with a warning: it is converted).
+_PLAIN_ON_POSTGRESQL = {
+    models.DateField: (dt.date,),
+    models.DateTimeField: (dt.datetime,),
+}
+
+
+def _plain_types(field, connection) -> tuple:
     if field.is_relation:
         field = field.target_field
-    return (*_PLAIN_TYPES.get(type(field), ()), type(None))
+    plain = _PLAIN_TYPES.get(type(field), ())
+    if connection.vendor == "postgresql":
+        plain += _PLAIN_ON_POSTGRESQL.get(type(field), ())
+    return (*plain, type(None))
+
+
+def _is_plain(value, plain: tuple) -> bool:
+    return type(value) in plain and (type(value) is not dt.datetime or value.tzinfo is not None)
 
 
 def _is_auto_pk(field) -> bool:
@@ -82,14 +99,14 @@ def _now_for(field, now):
 
 def _column(field, values: list, connection) -> list:
     """The values of one column as the database takes them."""
-    plain = _plain_types(field)
-    if all(type(value) in plain for value in values):
+    plain = _plain_types(field, connection)
+    if all(_is_plain(value, plain) for value in values):
         return values
     # Converted once per distinct value: dates, choices and the time of the import repeat.
     converted = {}
     column = []
     for value in values:
-        if type(value) in plain:
+        if _is_plain(value, plain):
             column.append(value)
             continue
         try:
@@ -137,8 +154,8 @@ def insert_rows(
     *,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Insert ``rows`` into ``model``'s table, all or none, in the caller's transaction;
-    returns how many.
+    """Insert ``rows`` into ``model``'s table, all or none, in the caller's transaction (or
+    one of its own); returns how many.
 
     Each row holds the values of ``fields`` (attribute names, e.g. ``user_id``) in that order,
     as the model's fields take them (dates, aware datetimes, choices…). Fields left out get
@@ -188,7 +205,8 @@ def insert_rows(
     table = quote(opts.db_table)
     names = ", ".join(quote(field.column) for field in columns)
     count = 0
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
+    # The caller's transaction, or one of our own: no savepoint (two more statements a call).
+    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
         copy = getattr(cursor.cursor, "copy", None)  # psycopg 3
         if connection.vendor == "postgresql" and copy and len(first) >= COPY_MIN_ROWS:
             # Past Django's cursor wrapper: its errors are made Django's (IntegrityError…) here.

@@ -34,6 +34,7 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -528,7 +529,10 @@ class SpreadsheetResource(resources.ModelResource):
         ``bulk_create`` compiles every value of every row into SQL in Python."""
         if self.create_instances and (using_transactions or not dry_run):
             try:
-                insert_instances(self.create_instances, batch_size=batch_size or BATCH_SIZE)
+                # A savepoint: the error is reported as django-import-export does, and the
+                # import's own transaction stays usable to roll back at the end.
+                with transaction.atomic():
+                    insert_instances(self.create_instances, batch_size=batch_size or BATCH_SIZE)
             except Exception as exc:
                 self.handle_import_error(result, exc, raise_errors)
             finally:

@@ -7,10 +7,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from import_export.results import Result
 
 from base.bulk import BATCH_SIZE, COPY_MIN_ROWS, execute_rows, insert_instances, insert_rows
 from organizations.models import AttendeeType, Learner
+from organizations.scopes import NATION
 from reports.models import TrainingSession
+from reports.resources import TrainingSessionResource
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -158,16 +161,18 @@ def test_rows_arrive_exactly_either_way(count):
 
 
 @pytest.mark.parametrize("count", [COPY_MIN_ROWS - 1, 3 * BATCH_SIZE])
-def test_an_error_leaves_none_of_the_rows_and_the_callers_transaction_usable(count):
+def test_an_error_leaves_none_of_the_rows(count):
     """The last row repeats a login ID: Django's IntegrityError, whichever way the rows went,
-    nothing of the earlier rows (or batches) stays, and the caller carries on."""
+    and nothing of the earlier rows (or batches) stays — nor of what the caller's transaction
+    wrote before."""
     kept = factories.user(username="kept")
     rows = [(f"dup-{i}", "!") for i in range(count - 1)] + [("dup-0", "!")]
-    with transaction.atomic():
-        with pytest.raises(IntegrityError):
-            insert_rows(get_user_model(), ["username", "password"], rows)
-        assert not get_user_model().objects.filter(username__startswith="dup-").exists()
-        assert get_user_model().objects.get(username="kept") == kept  # still usable
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.user(username="same-transaction")
+        insert_rows(get_user_model(), ["username", "password"], rows)
+    assert not get_user_model().objects.filter(username__startswith="dup-").exists()
+    assert not get_user_model().objects.filter(username="same-transaction").exists()
+    assert get_user_model().objects.get(username="kept") == kept
 
 
 def test_a_generator_failing_half_way_writes_nothing():
@@ -176,9 +181,35 @@ def test_a_generator_failing_half_way_writes_nothing():
             yield (f"gen-{i}", "!")
         raise ValueError("the source broke")
 
-    with pytest.raises(ValueError, match="the source broke"):
+    with pytest.raises(ValueError, match="the source broke"), transaction.atomic():
         insert_rows(get_user_model(), ["username", "password"], rows())
     assert not get_user_model().objects.filter(username__startswith="gen-").exists()
+
+
+def test_an_import_batch_that_fails_is_reported_and_rolled_back():
+    """django-import-export catches the error of a batch (``SpreadsheetResource.bulk_create``)
+    and the import rolls back: its transaction must still be usable after the failure."""
+    osaka = factories.municipality()
+    course = factories.course(audience="citizen", lessons=1)
+    resource = TrainingSessionResource(scope=NATION)
+    made = [
+        TrainingSession(
+            held_on=dt.date(2025, 5, 1),
+            municipality=osaka,
+            organiser_name="講座",
+            course=course,
+            instructor_name="講師",
+            fiscal_year=2025,
+            fingerprint="same",  # unique: the second row fails
+        )
+        for _i in range(2)
+    ]
+    result = Result()
+    with transaction.atomic():
+        resource.create_instances = made
+        resource.bulk_create(True, False, False, result=result)
+        assert result.base_errors  # reported, as django-import-export reports it
+        assert not TrainingSession.objects.exists()  # the transaction still answers
 
 
 @pytest.fixture
