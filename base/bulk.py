@@ -16,8 +16,8 @@ Either way it runs in the caller's transaction (in one of its own when there is 
 writes all of the rows or none: after an error the caller's ``atomic`` block can only roll
 back, as after any failed query (no savepoint is spent on every call; a caller that catches
 the error and carries on wraps the call in ``transaction.atomic()``). Like ``bulk_create``, it
-calls no ``save()`` and sends no signals. Unlike it, it does not give the inserted objects their primary
-keys: read them back by a natural key when they are needed.
+calls no ``save()`` and sends no signals. Unlike it, it does not give the inserted objects
+their primary keys: read them back by a natural key when they are needed.
 """
 
 import datetime as dt
@@ -32,9 +32,9 @@ from django.utils import timezone
 # Rows converted and sent at a time, so that memory stays bounded whatever the count.
 BATCH_SIZE = 2000
 # From this many rows, PostgreSQL gets them with COPY rather than INSERT statements. Measured
-# with bench/bulk.py (docs/benchmarks.md, "Bulk inserts"): from 5 rows COPY took 1.5 times
-# less time in every run, 4-6 times less from 1,000; below 5 the two were level within the
-# run-to-run noise (a fraction of a millisecond either way).
+# with bench/bulk.py (docs/benchmarks.md, "Bulk inserts"): from 5 rows COPY took 1.4 to 1.9
+# times less time than the statements in every run, 2 to 3 times less from 1,000 rows; below
+# 5 the two were level within the run-to-run noise (a fraction of a millisecond either way).
 COPY_MIN_ROWS = 5
 # Rows per INSERT statement: one statement per row costs SQLite and PostgreSQL a third more
 # (measured on the tallies of a session import), and more rows than this gain nothing.
