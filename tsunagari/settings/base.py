@@ -333,6 +333,9 @@ TRAINING_REMINDER_DAYS_BEFORE = int(os.environ.get("TRAINING_REMINDER_DAYS_BEFOR
 TRAINING_MANAGER_ESCALATION_DAYS = int(os.environ.get("TRAINING_MANAGER_ESCALATION_DAYS", "7"))
 TRAINING_WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("TRAINING_WEEKLY_SUMMARY_WEEKDAY", "0"))
 STAFF_INVITATION_DAYS = int(os.environ.get("STAFF_INVITATION_DAYS", "14"))
+# Uploads waiting between an import's preview and its confirmation: django-import-export's
+# MediaStorage, on the private "import_export" storage above (base/imports.py, ImportView).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 # What a spreadsheet may hold once read, whatever its header claims (README, "Imports"): a
 # 74 KB XLSX can declare a million rows of 16,384 columns. 100,000 rows is twice the largest
