@@ -24,7 +24,8 @@ completions). Goals (issue #18.8): submit p95 ≤ 3 × the write's p95 and throu
 throughput.
 
 ``--profile DIR`` runs the submits once more under a gunicorn whose workers profile every quiz
-submit with cProfile (``bench/support/profiled_wsgi.py``) and writes ``DIR/<database>.txt``.
+submit with cProfile (``bench/support/profiled_wsgi.py``) and writes ``DIR/<database>.txt``,
+on the database a measurement left (``bench_writes``; seeded when there is none).
 """
 
 import argparse
@@ -43,8 +44,10 @@ from bench import web  # noqa: E402
 from bench.support import wrk  # noqa: E402
 from bench.support.common import (  # noqa: E402
     HOST,
+    PG_BASE,
     ROOT,
     database_kind,
+    database_url,
     emit,
     postgres_available,
     production_env,
@@ -251,9 +254,22 @@ def bench_database(kind: str, duration: float, concurrency: int, submits: int) -
     }
 
 
+def _database_exists(kind: str, url: str) -> bool:
+    if kind == "sqlite":
+        return Path(url.removeprefix("sqlite:///")).exists()
+    import psycopg
+
+    with psycopg.connect(PG_BASE + "postgres", autocommit=True) as conn:
+        name = url.rsplit("/", 1)[1]
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
 def profile_database(kind: str, concurrency: int, submits: int, out: Path) -> None:
     """The submits under gunicorn workers that profile each one; the summed stats to ``out``."""
-    url = seeded_database(kind, "writes_profile")
+    # The database the measurement left (new learners are prepared in it); seeded if none.
+    url = database_url(kind, "writes")
+    if not _database_exists(kind, url):
+        url = seeded_database(kind, "writes")
     stats_dir = out.parent / f"{kind}-stats"
     stats_dir.mkdir(parents=True, exist_ok=True)
     for old in stats_dir.glob("*.prof"):
