@@ -187,7 +187,8 @@ def heartbeat_abandon(task_id) -> None:
     """Stop beating for a task this process can no longer finish (its database went away under
     it, base/db_worker.py), writing nothing: once the last beat is older than the lease, the
     sweep re-queues the task as it would a dead worker's."""
-    beat = _running.pop(task_id, None)
+    # Keyed as the signals give it: the task result's id is the queue row's key as a string.
+    beat = _running.pop(str(task_id), None)
     if beat is not None:
         beat.stop.set()
         beat.thread.join(timeout=10)

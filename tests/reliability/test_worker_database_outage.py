@@ -6,6 +6,7 @@ waits for the database and carries on. The PostgreSQL is a private cluster of th
 restart disturbs nobody else; it is removed at the end, on failure too.
 """
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -14,7 +15,13 @@ import tempfile
 import time
 
 import pytest
+from django.utils import timezone
+from django_tasks.signals import task_started
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
+from base.models import TaskHeartbeat
+from base.task_lease import heartbeat_abandon, stale_tasks_requeue
 from tests.reliability.load import ROOT
 from tests.reliability.support import PrivatePostgres
 
@@ -111,3 +118,36 @@ def test_worker_keeps_running_through_a_postgres_restart(private_postgres, worke
         log.close()
     # SIGTERM still stops it at once and cleanly.
     assert worker.returncode == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_cut_off_by_an_outage_stops_beating_and_is_requeued_after_its_lease(settings):
+    """What ``OutageSurvivingWorker.run_task`` does when the database went away under a task:
+    the worker lives on, but its task must not look alive to the sweep."""
+    settings.TASK_HEARTBEAT_SECONDS = 0.05
+    row = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="courses.tasks.send_training_reminders",
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    row.claim("worker-a")
+    task_started.send(sender=DatabaseBackend, task_result=row.task_result)
+
+    def last_beat():
+        return TaskHeartbeat.objects.get(task_id=row.pk).beat_at
+
+    first = last_beat()
+    deadline = time.monotonic() + 10
+    while last_beat() == first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert last_beat() > first  # beating while the task runs
+
+    heartbeat_abandon(row.pk)
+    abandoned = last_beat()
+    time.sleep(0.3)
+    assert last_beat() == abandoned  # no more beats, and the row is left for the sweep
+
+    later = timezone.now() + dt.timedelta(seconds=10)
+    assert stale_tasks_requeue(lease_seconds=5, now=later).requeued == [row.pk]
+    assert DBTaskResult.objects.get(pk=row.pk).status == "READY"
