@@ -120,7 +120,7 @@ def test_worker_keeps_running_through_a_postgres_restart(private_postgres, worke
     assert worker.returncode == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_task_cut_off_by_an_outage_stops_beating_and_is_requeued_after_its_lease(settings):
     """What ``OutageSurvivingWorker.run_task`` does when the database went away under a task:
     the worker lives on, but its task must not look alive to the sweep."""
