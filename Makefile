@@ -52,7 +52,10 @@ test: install-test
 
 ## Benchmarks (docs/benchmarks.md): every bench/*.py prints one JSON line into bench/results.jsonl.
 ## Uses PostgreSQL at BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/) when it answers.
+## Load is driven by wrk (Debian package), installed here when missing (sudo unless root).
 bench: install-test
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
 	@mkdir -p bench/.cache
 	@: > bench/results.jsonl.new
 	@failed=""; for script in bench/*.py; do \

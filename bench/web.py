@@ -6,7 +6,7 @@ For each database: a fresh database with ``migrate`` + ``seed_demo --no-demo-use
 prepared in-process (an anonymous learner with progress, and learners with an open quiz
 attempt), query counts measured in-process with ``CaptureQueriesContext``, then gunicorn is
 started with ``bench.support.settings`` (production settings + a bare baseline view returning a
-fixed 10 KB page) and loaded on 127.0.0.1 by ``bench/support/load.py``. Prints one JSON line
+fixed 10 KB page) and loaded on 127.0.0.1 by wrk (``bench/support/wrk.py``). Prints one JSON line
 per database: requests/s and latency of the baseline and of each page, ratios against the
 baseline measured in the same run, query counts, and the RSS of each worker after the load.
 
@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import load  # noqa: E402
+from bench.support import wrk  # noqa: E402
 from bench.support.common import (  # noqa: E402
     CACHE,
     HOST,
@@ -171,19 +171,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_ready(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = load.run(port, HOST, [load.Request("GET", "/healthz")], limit=1)
-            if result["requests"] and not result["errors"]:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("gunicorn did not become ready")
-
-
 def _workers(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [int(pid) for pid in children]
@@ -224,27 +211,27 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         cwd=ROOT,
     )
     try:
-        _wait_ready(port)
+        wrk.wait_ready(port, HOST)
         cookie = data["cookie"]
         reader = {"Cookie": f"{cookie}={data['reader_token']}"}
         pages = {
-            "baseline": [load.Request("GET", "/__bench__/baseline")],
-            "course_anonymous": [load.Request("GET", data["course"])],
-            "lesson_anonymous": [load.Request("GET", data["lesson"])],
-            "lesson_learner": [load.Request("GET", data["lesson"], reader)],
+            "baseline": [wrk.Request("GET", "/__bench__/baseline")],
+            "course_anonymous": [wrk.Request("GET", data["course"])],
+            "lesson_anonymous": [wrk.Request("GET", data["lesson"])],
+            "lesson_learner": [wrk.Request("GET", data["lesson"], reader)],
         }
         # Warm both workers on every page before measuring.
         for requests in pages.values():
-            load.run(port, HOST, requests, concurrency=concurrency, limit=20)
+            wrk.run(port, HOST, requests, concurrency=concurrency, duration=1)
         results = {
-            name: load.run(port, HOST, requests, concurrency=concurrency, duration=duration)
+            name: wrk.run(port, HOST, requests, concurrency=concurrency, duration=duration)
             for name, requests in pages.items()
         }
         submits = []
         for token, form in data["submissions"]:
             body = urlencode([("csrfmiddlewaretoken", CSRF), *form]).encode()
             submits.append(
-                load.Request(
+                wrk.Request(
                     "POST",
                     data["quiz"],
                     {
@@ -257,11 +244,12 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
                     expect=(302,),
                 )
             )
-        results["quiz_submit"] = load.run(
-            port, HOST, submits, concurrency=concurrency, limit=len(submits)
+        # Each submit can be sent once: the run ends when they are used up.
+        results["quiz_submit"] = wrk.run(
+            port, HOST, submits, concurrency=concurrency, duration=duration, single_use=True
         )
         # The baseline again, to show the machine did not change under us.
-        results["baseline_after"] = load.run(
+        results["baseline_after"] = wrk.run(
             port, HOST, pages["baseline"], concurrency=concurrency, duration=duration / 2
         )
         worker_rss = [rss_mb(pid) for pid in _workers(server.pid)]

@@ -233,6 +233,10 @@ if TASKS["default"]["BACKEND"] == TASK_BACKENDS["rq"]:
 TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "300"))
 TASK_HEARTBEAT_SECONDS = float(os.environ.get("TASK_HEARTBEAT_SECONDS", "30"))
 TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
+# Database queue: a worker whose database went away waits for it, first this many seconds,
+# doubling up to the maximum, instead of exiting (base/db_worker.py).
+TASK_WORKER_RETRY_SECONDS = float(os.environ.get("TASK_WORKER_RETRY_SECONDS", "1"))
+TASK_WORKER_RETRY_MAX_SECONDS = float(os.environ.get("TASK_WORKER_RETRY_MAX_SECONDS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
