@@ -94,7 +94,7 @@ def run_worker(export_id: int | None, media: Path, *, slow: float = 0) -> subpro
         "RELIABILITY_EXPORT_ROOT": str(media),
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "tests.reliability.worker"]
+    command = [sys.executable, "-m", "tests.reliability.worker", "--burst"]
     if export_id is not None:
         command.append(str(export_id))
     if slow:
