@@ -1,18 +1,26 @@
 """Page serving under gunicorn (2 sync workers, production settings) on SQLite and PostgreSQL.
 
     python bench/web.py [--database sqlite,postgresql] [--duration 6] [--concurrency 4]
+                        [--profile PATH]
 
 For each database: a fresh database with ``migrate`` + ``seed_demo --no-demo-users``, learners
 prepared in-process (an anonymous learner with progress, and learners with an open quiz
 attempt), query counts measured in-process with ``CaptureQueriesContext``, then gunicorn is
 started with ``bench.support.settings`` (production settings + a bare baseline view returning a
-fixed 10 KB page) and loaded on 127.0.0.1 by ``bench/support/load.py``. Prints one JSON line
+fixed 10 KB page) and loaded on 127.0.0.1 by wrk (``bench/support/wrk.py``; the bench's own
+generator ``bench/support/load.py`` where wrk is not installed, and for the quiz submits, which
+are sent once each). Prints one JSON line
 per database: requests/s and latency of the baseline and of each page, ratios against the
 baseline measured in the same run, query counts, and the RSS of each worker after the load.
 
 The quiz submit measured is a passing one that completes the course (the heaviest: completion,
 certificate, tallies in the same transaction); the query count of a failed submit is reported
 too.
+
+With ``--profile PATH`` (one database), gunicorn runs with ``bench/support/profiling.py``:
+after the measured runs the learner's lesson page is requested ``PROFILE_REQUESTS`` more times,
+profiled with cProfile in the workers; the merged statistics are written to PATH and their top
+(by cumulative time) printed to stderr.
 
 Targets (issue #8): anonymous course and lesson page ≥ 50 % of the baseline throughput;
 learner's lesson page ≥ 25 % and ≤ 10 queries; quiz submit p95 ≤ 4 × baseline p95 and ≤ 20
@@ -33,7 +41,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import load  # noqa: E402
+from bench.support import load, wrk  # noqa: E402
 from bench.support.common import (  # noqa: E402
     CACHE,
     HOST,
@@ -48,6 +56,7 @@ from bench.support.common import (  # noqa: E402
 )
 
 QUIZ_SUBMITS = 200
+PROFILE_REQUESTS = 300
 CSRF = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 
 
@@ -194,7 +203,27 @@ def collect_static(env: dict) -> None:
         manage(env, "collectstatic", "--noinput", "-v0")
 
 
-def bench_database(kind: str, duration: float, concurrency: int) -> dict:
+def _timed(port, requests, concurrency, duration) -> dict:
+    """A run bounded in time: by wrk when installed (it never caps the baseline)."""
+    if wrk.available():
+        return wrk.run(port, HOST, requests, concurrency=concurrency, duration=duration)
+    return load.run(port, HOST, requests, concurrency=concurrency, duration=duration)
+
+
+def _merge_profiles(directory: Path, path: Path) -> None:
+    import pstats
+
+    files = sorted(directory.glob("worker-*.prof"))
+    if not files:
+        print("no profile was written", file=sys.stderr)
+        return
+    stats = pstats.Stats(*map(str, files), stream=sys.stderr)
+    stats.dump_stats(path)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def bench_database(kind: str, duration: float, concurrency: int, profile=None) -> dict:
     began = time.monotonic()
     url = seeded_database(kind, "web")
     env = production_env(url)
@@ -211,9 +240,17 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
     setup_seconds = time.monotonic() - began
 
     port = _free_port()
+    profile_options = []
+    if profile is not None:
+        profile_dir = CACHE / "profile"
+        for old in profile_dir.glob("worker-*.prof"):
+            old.unlink()
+        env = {**env, "BENCH_PROFILE_DIR": str(profile_dir)}
+        profile_options = ["-c", str(ROOT / "bench" / "support" / "profiling.py")]
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this virtualenv
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            *profile_options,
             "--workers=2",
             f"--bind=127.0.0.1:{port}",
             "--backlog=256",
@@ -237,8 +274,7 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         for requests in pages.values():
             load.run(port, HOST, requests, concurrency=concurrency, limit=20)
         results = {
-            name: load.run(port, HOST, requests, concurrency=concurrency, duration=duration)
-            for name, requests in pages.items()
+            name: _timed(port, requests, concurrency, duration) for name, requests in pages.items()
         }
         submits = []
         for token, form in data["submissions"]:
@@ -261,9 +297,16 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
             port, HOST, submits, concurrency=concurrency, limit=len(submits)
         )
         # The baseline again, to show the machine did not change under us.
-        results["baseline_after"] = load.run(
-            port, HOST, pages["baseline"], concurrency=concurrency, duration=duration / 2
-        )
+        results["baseline_after"] = _timed(port, pages["baseline"], concurrency, duration / 2)
+        if profile is not None:
+            marked = {**reader, "X-Bench-Profile": "1"}
+            load.run(
+                port,
+                HOST,
+                [load.Request("GET", data["lesson"], marked)],
+                concurrency=1,
+                limit=PROFILE_REQUESTS,
+            )
         worker_rss = [rss_mb(pid) for pid in _workers(server.pid)]
     finally:
         server.send_signal(signal.SIGTERM)
@@ -271,6 +314,8 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+    if profile is not None:
+        _merge_profiles(CACHE / "profile", Path(profile))
 
     base = results["baseline"]
     queries = data["queries"]
@@ -287,6 +332,10 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         "quiz_submit_p95_ratio<=4": quiz_p95_ratio <= 4,
         "quiz_submit_queries<=20": queries["quiz_submit"] <= 20,
         "worker_rss_mb<=250": bool(worker_rss) and max(worker_rss) <= 250,
+        # Issue #16.2: simpler must not be slower.
+        "course_anonymous_rps_ratio>=1.0": ratio("course_anonymous") >= 1.0,
+        "lesson_anonymous_rps_ratio>=1.0": ratio("lesson_anonymous") >= 1.0,
+        "lesson_learner_queries<=3": queries["lesson_learner"] <= 3,
         "no_errors": all(not r.get("errors") for r in results.values()),
     }
     return {
@@ -314,6 +363,9 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite,postgresql")
     parser.add_argument("--duration", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--profile", metavar="PATH", help="write a cProfile of the learner's lesson page to PATH"
+    )
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare is not None:
@@ -323,7 +375,7 @@ def main() -> None:
         if kind == "postgresql" and not postgres_available():
             emit("web", {"database": kind, "skipped": "PostgreSQL not reachable"})
             continue
-        emit("web", bench_database(kind, args.duration, args.concurrency))
+        emit("web", bench_database(kind, args.duration, args.concurrency, args.profile))
 
 
 if __name__ == "__main__":
