@@ -3,11 +3,17 @@
 Each function issues a fixed, small number of queries whatever the number of lessons.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from organizations.learners import current_learner
 
-from .models import Enrollment, LessonPage, ReflectionNote
+from .records import Enrollment, ReflectionNote
+
+if TYPE_CHECKING:
+    from .models import LessonPage
 
 
 @dataclass

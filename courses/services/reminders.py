@@ -5,7 +5,7 @@ tasks, after the record is committed, so a reminder is never sent twice."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import TrainingReminder
+from ..records import TrainingReminder
 
 
 def training_reminder_claim(**fields) -> TrainingReminder | None:

@@ -84,7 +84,7 @@ def test_time_spent_comes_from_the_signed_opening_time(client):
 
     from django.core import signing
 
-    from courses.views import OPENED_SALT
+    from courses.reading_time import OPENED_SALT
 
     course = factories.course(lessons=1)
     lesson = factories.lessons_of(course)[0]
