@@ -25,17 +25,22 @@ def _token_from(request) -> str | None:
     return None
 
 
+# Every request of an anonymous learner begins with this lookup. Written out in SQL (Django's
+# documented ``raw()``): building and compiling the same query through the ORM cost four times
+# what running it does, and was the largest part of a learner's lesson page
+# (docs/benchmarks.md, "Learner's lesson page: profile"). The municipality is not joined: a
+# shared rendering of the page needs only its id, and a page that shows its consultation
+# windows loads it then.
+_BY_TOKEN_SQL = f"SELECT * FROM {Learner._meta.db_table} WHERE token_hash = %s AND user_id IS NULL"  # noqa: S608 - a table name of ours, the value a parameter
+
+
 def anonymous_learner(request) -> Learner | None:
     """The anonymous learner whose cookie came with ``request``, if any."""
     token = _token_from(request)
     if token is None:
         return None
-    # The municipality is read on every page (its consultation windows): fetch it here.
-    return (
-        Learner.objects.filter(token_hash=hash_learner_token(token), user=None)
-        .select_related("municipality")
-        .first()
-    )
+    # token_hash is unique: at most one row.
+    return next(iter(Learner.objects.raw(_BY_TOKEN_SQL, [hash_learner_token(token)])), None)
 
 
 def current_learner(request) -> Learner | None:
