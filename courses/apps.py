@@ -9,7 +9,8 @@ class CoursesConfig(AppConfig):
     verbose_name = _("コース")
 
     def ready(self):
-        # Django's app loading: receivers and models are imported once apps are ready.
+        # Django's app loading: receivers, models and base.page_cache (which imports Wagtail's
+        # models) are imported once apps are ready.
         from base.page_cache import invalidate_on_change, register_substitution
 
         from . import receivers  # noqa: F401
