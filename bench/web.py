@@ -17,6 +17,10 @@ The quiz submit measured is a passing one that completes the course (the heavies
 certificate, tallies in the same transaction); the query count of a failed submit is reported
 too.
 
+``cpu_ms_per_request`` is the in-process CPU time of one request (Django's handler without
+server or network) of the baseline and the lesson pages, and ``cpu_ratio_lesson_learner`` the
+baseline's over the learner's lesson page's: figures that do not move with the machine's load.
+
 With ``--profile PATH`` (one database), gunicorn runs with ``bench/support/profiling.py``:
 after the measured runs the learner's lesson page is requested ``PROFILE_REQUESTS`` more times,
 profiled with cProfile in the workers; the merged statistics are written to PATH and their top
@@ -57,6 +61,7 @@ from bench.support.common import (  # noqa: E402
 
 QUIZ_SUBMITS = 200
 PROFILE_REQUESTS = 300
+CPU_REQUESTS = 300
 CSRF = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 
 
@@ -139,6 +144,19 @@ def prepare(submits: int) -> dict:
             )
         return len(queries)
 
+    def cpu_per_request(url, token=None, requests=CPU_REQUESTS):
+        # CPU time of this process per request (Django's handler, no server or network): unlike
+        # requests/s it does not move with what else the machine runs.
+        client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+        if token:
+            client.cookies[cookie] = token
+        for _ in range(10):
+            client.get(url, secure=True)
+        began = time.process_time()
+        for _ in range(requests):
+            client.get(url, secure=True)
+        return round((time.process_time() - began) / requests * 1000, 2)
+
     def _form():
         return {"content_type": "application/x-www-form-urlencoded"}
 
@@ -155,6 +173,11 @@ def prepare(submits: int) -> dict:
     data_statements = []
     queries["quiz_submit"] = count("post", quiz.url, token, data, 302, data_statements)
     queries["quiz_submit_data_statements"] = data_statements[0]
+    cpu_ms = {
+        "baseline": cpu_per_request("/__bench__/baseline"),
+        "lesson_anonymous": cpu_per_request(reading.url),
+        "lesson_learner": cpu_per_request(reading.url, reader_token),
+    }
     # A failed attempt: graded, but no completion, certificate or tallies.
     count("post", quiz.url, *quiz_submission(right=False), expect=302)
     queries["quiz_submit_failed"] = count("post", quiz.url, *quiz_submission(right=False), 302)
@@ -166,6 +189,7 @@ def prepare(submits: int) -> dict:
         "submissions": submissions,
         "cookie": cookie,
         "queries": queries,
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -351,6 +375,11 @@ def bench_database(kind: str, duration: float, concurrency: int, profile=None) -
             "quiz_submit_p95": quiz_p95_ratio,
         },
         "queries": queries,
+        # In-process CPU per request, and its ratio to the bare view's (machine-independent).
+        "cpu_ms_per_request": data["cpu_ms"],
+        "cpu_ratio_lesson_learner": round(
+            data["cpu_ms"]["baseline"] / data["cpu_ms"]["lesson_learner"], 3
+        ),
         "worker_rss_mb": worker_rss,
         "setup_s": round(setup_seconds, 1),
         "targets": targets,
