@@ -8,6 +8,7 @@ the records without an import cycle.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -355,8 +356,9 @@ class StaffAssignee(models.Model):
 
 
 class TrainingReminder(models.Model):
-    """The log of reminder emails: one row per person and kind (or manager and week), written
-    before the email is sent, so a re-run after a crash never sends the same reminder twice."""
+    """The log of reminder emails: one row per person and kind (or manager and week), claimed
+    before the email is sent and marked sent after it (``courses.services.reminders``), so a
+    re-run after a crash neither sends a reminder twice nor loses one."""
 
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("期限前のお知らせ")
@@ -382,7 +384,8 @@ class TrainingReminder(models.Model):
         verbose_name=_("宛先の管理監督者"),
     )
     week_of = models.DateField(_("週（月曜日）"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("記録日時"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("送信を試みた回数"), default=1)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
 
     class Meta:
