@@ -35,8 +35,8 @@ from base.dates import tokyo_date
 from organizations.models import AdminScope, StaffMember
 from organizations.scopes import scope_for_user
 
-from .models import StaffAssignee, TrainingReminder
 from .queries import assignments_in_scope, department_figures, not_completed
+from .records import StaffAssignee, TrainingReminder
 from .services.reminders import (
     message_id,
     settled_reminders,

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import TrainingReminder
+from ..records import TrainingReminder
 
 # Longer than any one send, so a live run's claim is never taken over mid-send.
 RECLAIM_AFTER = dt.timedelta(minutes=10)

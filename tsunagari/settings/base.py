@@ -134,7 +134,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept like PostgreSQL's (DB_CONN_MAX_AGE): opening one and setting WAL
+    # on it was the largest single cost of a learner's lesson page (docs/benchmarks.md).
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits for ever on a database host that does not answer (network cut, packets
     # dropped): a request would then hang until gunicorn kills its worker, and /healthz could
