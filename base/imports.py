@@ -19,10 +19,12 @@ How to add an import
 """
 
 import contextlib
+import csv
 import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -47,6 +49,8 @@ from import_export import resources
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result, RowResult
 from import_export.tmp_storages import MediaStorage
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .bulk import BATCH_SIZE, insert_instances
@@ -192,8 +196,6 @@ def _too_many_cells(limits: ReadLimits) -> ImportFileError:
 def _unpacked_size(content: bytes) -> int:
     """What the XLSX (a zip) unpacks to, by its directory. Python's zipfile never inflates a
     member beyond the size its directory declares, so this bounds what openpyxl can read."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return sum(info.file_size for info in archive.infolist())
@@ -204,8 +206,6 @@ def _unpacked_size(content: bytes) -> int:
 
 
 def _dataset_from_xlsx(content: bytes, limits: ReadLimits) -> tablib.Dataset:
-    from openpyxl import load_workbook
-
     if _unpacked_size(content) > limits.uncompressed_bytes:
         raise ImportFileError(
             _(
@@ -239,8 +239,6 @@ def _dataset_from_xlsx(content: bytes, limits: ReadLimits) -> tablib.Dataset:
 
 
 def _dataset_from_text(content: bytes, limits: ReadLimits) -> tablib.Dataset:
-    import csv
-
     for encoding in TEXT_ENCODINGS:
         try:
             text = content.decode(encoding)
@@ -287,8 +285,6 @@ def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
         dataset.append(row)
     dataset.read_warnings = []
     if beyond:
-        from openpyxl.utils import get_column_letter
-
         dataset.read_warnings.append(
             _("見出しのない列（%(columns)s 列）にデータがあります。この列は取り込みません。")
             % {"columns": "、".join(get_column_letter(i) for i in sorted(beyond))}
@@ -296,8 +292,6 @@ def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
     # Headerless columns inside the header row are not imported either.
     unnamed = [i + 1 for i, h in enumerate(headers) if not h]
     if unnamed:
-        from openpyxl.utils import get_column_letter
-
         dataset.read_warnings.append(
             _("見出しが空の列（%(columns)s 列）は取り込みません。")
             % {"columns": "、".join(get_column_letter(i) for i in unnamed)}
