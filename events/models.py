@@ -342,22 +342,22 @@ class CourseSignup(models.Model):
     def __str__(self):
         return f"{self.nickname}（{self.get_status_display()}）"
 
-    @property
-    def token(self) -> str:
-        """The signed token of this sign-up's own page (its confirmation and cancel link)."""
-        return signing.dumps(self.pk, salt=SIGNUP_TOKEN_SALT)
-
     def get_absolute_url(self):
         return reverse("course-signup", args=[self.token])
 
+    @property
+    def token(self) -> str:
+        """The signed token of this sign-up's own page (its confirmation and cancel link)."""
+        return signing.dumps(self.pk, salt=SIGNUP_LINK_SALT)
 
-SIGNUP_TOKEN_SALT = "events.signup"
+
+SIGNUP_LINK_SALT = "events.signup"
 
 
 def signup_from_token(token: str) -> CourseSignup | None:
     """The sign-up a token names, or ``None`` for a token this site did not sign."""
     try:
-        pk = signing.loads(token, salt=SIGNUP_TOKEN_SALT)
+        pk = signing.loads(token, salt=SIGNUP_LINK_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(pk, int):
