@@ -67,6 +67,15 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("courses", "change_staffassignment"),
     ("courses", "delete_staffassignment"),
     ("courses", "view_staffassignment"),
+    # 講座（対面・ライブ配信）: the area's organisers (invite, approve) and their course plans.
+    ("events", "add_organiser"),
+    ("events", "change_organiser"),
+    ("events", "delete_organiser"),
+    ("events", "view_organiser"),
+    ("events", "add_plannedcourse"),
+    ("events", "change_plannedcourse"),
+    ("events", "delete_plannedcourse"),
+    ("events", "view_plannedcourse"),
 ]
 DEPARTMENT_MANAGER_GROUP = "管理監督者"
 # A department manager sees their own department's staff and training progress only.
