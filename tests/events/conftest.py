@@ -88,8 +88,6 @@ def make_plan(citizen_course):
             "signup_enabled": True,
         }
         values.update(fields)
-        return services.planned_course_save(
-            course=PlannedCourse(**values), user=organiser.user
-        )
+        return services.planned_course_save(course=PlannedCourse(**values), user=organiser.user)
 
     return make
