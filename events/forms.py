@@ -12,7 +12,8 @@ from .models import NICKNAME_MAX_LENGTH, PlannedCourse
 
 class FinderForm(forms.Form):
     """近くの講座を探す: a plain GET form (works without JavaScript). The municipality list
-    holds only the municipalities (of the chosen prefecture) that have an upcoming course."""
+    holds only the municipalities (of the chosen prefecture) that have an upcoming course, and
+    the designated cities whose wards have one."""
 
     prefecture = forms.ModelChoiceField(
         label=_("都道府県"),
@@ -31,8 +32,11 @@ class FinderForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        held_in = PlannedCourse.objects.listed().values("municipality")
+        # A designated city is offered when one of its wards holds a course.
         with_courses = Municipality.objects.filter(
-            pk__in=PlannedCourse.objects.listed().values("municipality")
+            Q(pk__in=held_in)
+            | Q(pk__in=Municipality.objects.filter(pk__in=held_in).values("parent"))
         )
         code = self.data.get("prefecture") if self.is_bound else None
         if code:
