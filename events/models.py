@@ -347,8 +347,9 @@ class CourseSignup(models.Model):
 
     @property
     def token(self) -> str:
-        """The signed token of this sign-up's own page (its confirmation and cancel link)."""
-        return signing.dumps(self.pk, salt=SIGNUP_LINK_SALT)
+        """The signed token of this sign-up's own page (its confirmation and cancel link): the
+        same every time (no timestamp), so the link in the mail is the page's address."""
+        return signing.Signer(salt=SIGNUP_LINK_SALT).sign(str(self.pk))
 
 
 SIGNUP_LINK_SALT = "events.signup"
@@ -357,9 +358,10 @@ SIGNUP_LINK_SALT = "events.signup"
 def signup_from_token(token: str) -> CourseSignup | None:
     """The sign-up a token names, or ``None`` for a token this site did not sign."""
     try:
-        pk = signing.loads(token, salt=SIGNUP_LINK_SALT)
+        value = signing.Signer(salt=SIGNUP_LINK_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    if not isinstance(pk, int):
+    if not value.isdigit():
         return None
+    pk = int(value)
     return CourseSignup.objects.select_related("course").filter(pk=pk).first()
