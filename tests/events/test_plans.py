@@ -197,3 +197,20 @@ def test_a_suspended_or_pending_organiser_reaches_no_plan(organiser, make_plan, 
     client.force_login(organiser.user)
     listing = client.get(reverse("plannedcourse:index"))
     assert "北区の会" not in listing.content.decode()
+
+
+def test_organiser_admin_home_and_plan_screen_show_their_own_sign_ups(client, organiser, make_plan):
+    plan = make_plan(organiser, capacity=1)
+    services.course_signup_create(course=plan, nickname="ひまわり")
+    services.course_signup_create(course=plan, nickname="たんぽぽ")
+    client.force_login(organiser.user)
+    home = client.get(reverse("wagtailadmin_home"))
+    assert home.status_code == 200
+    # The sidebar menu (JSON for the admin's script) leads to the plans, not to the KPI.
+    assert reverse("plannedcourse:index") in home.content.decode()
+    assert reverse("kpi_dashboard") not in home.content.decode()
+    page = client.get(reverse("plannedcourse:inspect", args=[plan.pk])).content.decode()
+    assert "申し込み：1 / 1 人" in page
+    assert "ひまわり" in page and "たんぽぽ" in page
+    assert "キャンセル待ち：1 人" in page
+    assert plan.get_absolute_url() in page
