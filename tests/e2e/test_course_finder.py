@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Permission
 
 from base.dates import tokyo_date
@@ -23,6 +25,9 @@ def fits_the_phone(page) -> bool:
 
 @pytest.fixture
 def public_course(django_user_model):
+    # A transactional test may follow one that flushed the database, permissions included.
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0)
     osaka = factories.municipality()
     factories.municipality(code="261009", name="京都市", pref=factories.prefecture("26", "京都府"))
     admin = django_user_model.objects.create_user("osaka-admin", password="pw-Secret-1")
