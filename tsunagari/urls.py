@@ -35,6 +35,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
+    # 講座（対面・ライブ配信）: the course finder, course pages, sign-up, organiser registration.
+    path("courses/", include("events.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(extra_context={"oidc_enabled": settings.OIDC_ENABLED}),

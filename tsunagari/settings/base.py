@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "reports",
+    "events",
     "website",
     "tsunagari",
     "wagtail.contrib.forms",
