@@ -116,13 +116,30 @@ def organiser_invite(*, organiser: Organiser, invited_by) -> Organiser:
     return organiser
 
 
+def _send_registration_refused(email: str, municipality) -> None:
+    context = {"municipality": municipality, "site_name": settings.WAGTAIL_SITE_NAME}
+    subject = render_to_string(
+        "events/email/organiser_already_registered_subject.txt", context
+    ).strip()
+    body = render_to_string("events/email/organiser_already_registered.txt", context)
+    send_mail(subject, body, None, [email])
+
+
 @transaction.atomic
 def organiser_register(
     *, municipality, organisation_type: str, organisation_name: str, name: str, email: str
-) -> Organiser:
+) -> Organiser | None:
     """Someone asks, on the public form, to hold courses: a pending organiser whose account
-    cannot sign in until the municipality's administrator approves it (``organiser_approve``)."""
-    user = _new_account(email, active=False)
+    cannot sign in until the municipality's administrator approves it (``organiser_approve``).
+
+    An address that already has an account gets None and a mail to that address saying so:
+    the public form answers the same either way, so it cannot be used to learn who has an
+    account here."""
+    address = email.strip().lower()
+    if get_user_model().objects.filter(username__iexact=address).exists():
+        transaction.on_commit(lambda: _send_registration_refused(address, municipality))
+        return None
+    user = _new_account(address, active=False)
     organiser = Organiser(
         user=user,
         municipality=municipality,

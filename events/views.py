@@ -17,6 +17,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from base.cache import count_in_window
+from base.client_address import budget_key, client_address
 from organizations.views import StaffSetPasswordView
 
 from . import services
@@ -27,6 +29,25 @@ from .models import CourseSignup, PlannedCourse, signup_from_token
 FINDER_PAGE_SIZE = 20
 # How long a visitor's copy may be reused: remaining places move, so briefly.
 PUBLIC_MAX_AGE = 60
+
+# Per client address and hour. Registration mails someone (the address's owner when it has an
+# account), so it is refused while the cache cannot count; a sign-up is bounded by the
+# course's capacity and mails only the address typed, so it fails open for a cache outage.
+REGISTRATIONS_PER_HOUR = 5
+SIGNUPS_PER_HOUR = 30
+
+
+def _over_limit(request, name: str, limit: int, *, fail_closed: bool) -> bool:
+    count = count_in_window(f"events-{name}:{budget_key(client_address(request))}", 3600)
+    if count is None:
+        return fail_closed
+    return count > limit
+
+
+def _too_many(request):
+    response = render(request, "events/rate_limited.html", status=429)
+    response["Retry-After"] = "3600"
+    return response
 
 
 def _public_cache(request, response):
@@ -99,6 +120,10 @@ def signup(request, pk: int):
     course = _public_course(pk)
     if not course.accepts_signups():
         return render(request, "events/signup_closed.html", {"course": course})
+    if request.method == "POST" and _over_limit(
+        request, "signup", SIGNUPS_PER_HOUR, fail_closed=False
+    ):
+        return _too_many(request)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,6 +188,10 @@ def signup_manage(request, token: str):
 @require_http_methods(["GET", "POST"])
 def organiser_register(request):
     """The public form with which someone asks to hold courses; pending until approved."""
+    if request.method == "POST" and _over_limit(
+        request, "registration", REGISTRATIONS_PER_HOUR, fail_closed=True
+    ):
+        return _too_many(request)
     form = OrganiserRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -176,3 +176,11 @@ def test_the_finder_reads_the_same_number_of_queries_for_one_course_or_many(
     assert listed == 15
     assert many == one  # no query per course (N+1)
     assert one <= 8
+
+
+def test_every_page_links_to_the_finder(client, db):
+    """Citizens find in-person courses from the site's menu on any page."""
+    page = client.get(reverse("course-finder"))
+    assert f'href="{reverse("course-finder")}">近くの講座</a>' in page.content.decode()
+    login = client.get(reverse("login"))
+    assert f'href="{reverse("course-finder")}">近くの講座</a>' in login.content.decode()

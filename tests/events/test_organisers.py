@@ -99,20 +99,33 @@ def test_registration_form_explains_an_unknown_municipality_code(client, areas):
     assert not Organiser.objects.exists()
 
 
-def test_registration_refuses_an_email_that_already_has_an_account(client, areas):
+def _without_csrf_token(response) -> str:
+    """The page with its per-request CSRF token (the only part that differs) taken out."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_registration_of_an_address_with_an_account_answers_the_same_and_tells_its_owner(
+    client, areas, django_capture_on_commit_callbacks
+):
+    """The public form must not tell who has an account: the page is the same as for a new
+    address; the owner of the address is told by mail instead."""
     get_user_model().objects.create_user("taken@example.jp")
-    response = client.post(
-        reverse("organiser-register"),
-        {
-            "municipality": "271004",
-            "organisation_type": "npo",
-            "organisation_name": "会",
-            "name": "名前",
-            "email": "taken@example.jp",
-        },
-    )
-    assert "既にあります" in response.content.decode()
-    assert not Organiser.objects.exists()
+    form = {
+        "municipality": "271004",
+        "organisation_type": "npo",
+        "organisation_name": "会",
+        "name": "名前",
+        "email": "Taken@example.jp",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(reverse("organiser-register"), form)
+    fresh = client.post(reverse("organiser-register"), {**form, "email": "new@example.jp"})
+    assert taken.status_code == fresh.status_code == 200
+    assert _without_csrf_token(taken) == _without_csrf_token(fresh)
+    assert Organiser.objects.get().email == "new@example.jp"
+    (message,) = mail.outbox
+    assert message.to == ["taken@example.jp"]
+    assert "すでにアカウントがある" in message.body
 
 
 def _register(municipality):
@@ -213,3 +226,45 @@ def test_organiser_with_courses_cannot_be_deleted(areas, admin_osaka, make_organ
     with pytest.raises(Exception, match="削除できません"):
         services.organiser_delete(organiser=organiser, user=admin_osaka)
     assert Organiser.objects.filter(pk=organiser.pk).exists()
+
+
+def test_registration_is_limited_per_client(client, areas):
+    """A script cannot flood the administrators (or anyone's inbox) with registrations."""
+    for i in range(5):
+        response = client.post(
+            reverse("organiser-register"),
+            {
+                "municipality": "271004",
+                "organisation_type": "npo",
+                "organisation_name": "会",
+                "name": "名前",
+                "email": f"person{i}@example.jp",
+            },
+        )
+        assert response.status_code == 200
+    refused = client.post(
+        reverse("organiser-register"),
+        {
+            "municipality": "271004",
+            "organisation_type": "npo",
+            "organisation_name": "会",
+            "name": "名前",
+            "email": "person5@example.jp",
+        },
+    )
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    assert "しばらくお待ちください" in refused.content.decode()
+    assert Organiser.objects.count() == 5
+    # Another client is not held back.
+    other = client.post(
+        reverse("organiser-register"),
+        {
+            "municipality": "271004",
+            "organisation_type": "npo",
+            "organisation_name": "会",
+            "name": "名前",
+            "email": "person6@example.jp",
+        },
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert other.status_code == 200 and Organiser.objects.count() == 6

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
+from events import views as events_views
 from events.models import CourseSignup, PlannedCourse, signup_from_token
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +193,16 @@ def test_a_mail_carries_the_course_facts(organiser, make_plan, django_capture_on
     body = mail.outbox[0].body
     assert "市民会館" in body and "14:00〜15:30" in body and "受付の会" in body
     assert re.search(r"https?://\S+/courses/signup/\S+/", body)
+
+
+def test_sign_ups_are_limited_per_client(client, organiser, make_plan, monkeypatch):
+    """One address cannot fill a course with scripted sign-ups (the limit per hour)."""
+    monkeypatch.setattr(events_views, "SIGNUPS_PER_HOUR", 2)
+    plan = make_plan(organiser, capacity=10)
+    url = reverse("course-event-signup", args=[plan.pk])
+    assert [client.post(url, {"nickname": f"人{i}"}).status_code for i in range(3)] == [
+        302,
+        302,
+        429,
+    ]
+    assert CourseSignup.objects.count() == 2
