@@ -123,7 +123,12 @@ class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
         ),
     ]
     parent_page_types = ["elearning.HomePage"]
-    subpage_types = ["courses.LessonPage", "quizzes.QuizPage", "quizzes.QuestionnairePage"]
+    subpage_types = [
+        "courses.LessonPage",
+        "quizzes.QuizPage",
+        "quizzes.QuestionnairePage",
+        "scorm.ScormPage",
+    ]
 
     class Meta:
         verbose_name = _("コース")

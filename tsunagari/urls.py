@@ -35,6 +35,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
+    path("scorm/", include("scorm.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(extra_context={"oidc_enabled": settings.OIDC_ENABLED}),

@@ -14,6 +14,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "certificate_exports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "import_export": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "scorm_packages": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 BASE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"
 WHITENOISE_AUTOREFRESH = True

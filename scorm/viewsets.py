@@ -1,0 +1,30 @@
+"""The admin screens of SCORM packages (スニペット → SCORM教材)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .forms import ScormPackageForm
+from .records import ScormPackage
+
+
+class ScormPackageViewSet(SnippetViewSet):
+    """Upload, list and rename packages; national content like the pages that use them."""
+
+    model = ScormPackage
+    icon = "doc-full"
+    menu_label = _("SCORM教材")
+    form_class = ScormPackageForm
+    list_display = ["title", "file_name", "file_count", "uploaded_at"]
+    search_fields = ["title", "file_name"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "title",
+        "file_name",
+        "launch_path",
+        "schema_version",
+        "mastery_score",
+        "file_count",
+        "unpacked_bytes",
+        "uploaded_at",
+    ]
