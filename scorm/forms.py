@@ -42,6 +42,9 @@ class ScormPackageForm(WagtailAdminModelForm):
             self.package_info = inspect_package(upload)
         except PackageError as error:
             self.add_error("upload", str(error))
+            return cleaned
+        if not cleaned.get("title"):
+            cleaned["title"] = (self.package_info.title or upload.name)[:200]
         return cleaned
 
     def save(self, commit=True):

@@ -10,7 +10,6 @@ one and choosing it in the page: the page's revisions keep which package each ve
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
 
 from organizations.models import Learner
 
@@ -44,8 +43,6 @@ class ScormPackage(models.Model):
         verbose_name=_("アップロードした人"),
     )
     uploaded_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
-
-    panels = [FieldPanel("title")]
 
     class Meta:
         ordering = ["-uploaded_at"]

@@ -1,6 +1,7 @@
 """The admin screens of SCORM packages (スニペット → SCORM教材)."""
 
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .forms import ScormPackageForm
@@ -13,7 +14,10 @@ class ScormPackageViewSet(SnippetViewSet):
     model = ScormPackage
     icon = "doc-full"
     menu_label = _("SCORM教材")
-    form_class = ScormPackageForm
+    # The upload is a form field, not a model field: the file is unpacked, never kept whole.
+    edit_handler = ObjectList(
+        [FieldPanel("upload"), FieldPanel("title")], base_form_class=ScormPackageForm
+    )
     list_display = ["title", "file_name", "file_count", "uploaded_at"]
     search_fields = ["title", "file_name"]
     copy_view_enabled = False
