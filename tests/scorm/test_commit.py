@@ -240,6 +240,23 @@ def test_a_commit_without_the_csrf_token_is_refused(learner_client, world):
     assert not Completion.objects.exists()
 
 
+def test_the_finishing_commit_may_carry_the_token_in_its_body(learner_client, world):
+    """LMSFinish's commit comes by sendBeacon (text/plain, no headers), the token in the body."""
+    data = launch(learner_client, world)
+    body = {**cmi(lesson_status="completed"), "csrf_token": data["csrfToken"]}
+    response = learner_client.post(data["commitUrl"], json.dumps(body), content_type="text/plain")
+    assert response.status_code == 200
+    assert Completion.objects.count() == 1
+
+
+def test_a_wrong_token_in_the_body_is_refused(learner_client, world):
+    data = launch(learner_client, world)
+    body = {**cmi(lesson_status="completed"), "csrf_token": "x" * 64}
+    response = learner_client.post(data["commitUrl"], json.dumps(body), content_type="text/plain")
+    assert response.status_code == 403
+    assert not Completion.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["unassigned_user", "other_city_user"])
 def test_others_cannot_commit_to_the_package(world, who):
     owner = Client(enforce_csrf_checks=True)
