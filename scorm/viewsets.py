@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from organizations.admin_scoping import SnippetChooserViewSet
+
 from .forms import ScormPackageForm
 from .records import ScormPackage
 
@@ -20,6 +22,9 @@ class ScormPackageViewSet(SnippetViewSet):
     )
     list_display = ["title", "file_name", "file_count", "uploaded_at"]
     search_fields = ["title", "file_name"]
+    # Packages are uploaded on their own screen: the chooser has no "create" step (its modal
+    # form would post without the file).
+    chooser_viewset_class = SnippetChooserViewSet
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_fields = [
