@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from base.page_cache import page_tree_memo
+from courses.models import Audience
 from courses.outline import OutlineItem
 from courses.ruby import strip_ruby
 from organizations.learners import current_learner
@@ -12,7 +14,13 @@ from .services import REQUIREMENT
 
 
 def _page_of(course):
-    return ScormPage.objects.live().child_of(course).select_related("package").first()
+    """The course's live SCORM page, read once per page-cache generation; only staff courses
+    can have one, so other courses cost no query."""
+    if course.audience != Audience.STAFF:
+        return None
+    return page_tree_memo.get(
+        ("scorm_page", course.pk), lambda: ScormPage.objects.live().child_of(course).first()
+    )
 
 
 def scorm_requirement(enrollment, met=frozenset()) -> list[str]:

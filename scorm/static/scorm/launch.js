@@ -29,7 +29,7 @@
   var status = document.getElementById("scorm-status");
   api.on("LMSCommit", function () {
     if (api.cmi.core.lesson_status === "passed" || api.cmi.core.lesson_status === "completed") {
-      status.textContent = status.dataset.done || "記録しました。";
+      status.textContent = status.dataset.done;
     }
   });
   var frame = document.getElementById("scorm-frame");
