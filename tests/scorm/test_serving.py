@@ -1,6 +1,7 @@
 """The package is served from this site's own host, to the staff assigned the course only."""
 
 import pytest
+from django.urls import reverse
 
 from scorm.models import ScormPage
 
@@ -86,3 +87,27 @@ def test_a_scorm_page_can_be_added_only_under_a_staff_course(world):
     assert not ScormPage.can_create_at(citizen_course)
     assert not ScormPage.can_create_at(world["course"])  # it has one already
     assert ScormPage.can_create_at(factories.course(audience="staff", lessons=0))
+
+
+def test_an_editor_adds_the_scorm_page_under_a_staff_course_in_the_admin(
+    client, world, django_user_model
+):
+    from tests.courses.staff_helpers import staff_course
+
+    client.force_login(django_user_model.objects.create_superuser("national", password="pw-1"))
+    course = staff_course(lessons=0)
+    url = reverse("wagtailadmin_pages:add", args=["scorm", "scormpage", course.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "title": "ハラスメント防止研修",
+            "slug": "harassment",
+            "package": world["package"].pk,
+            "intro": "",
+            "action-publish": "publish",
+        },
+    )
+    assert response.status_code == 302
+    page = ScormPage.objects.get(slug="harassment")
+    assert page.live and page.package == world["package"] and page.course == course
