@@ -207,3 +207,25 @@ def test_deleting_a_package_removes_its_files(django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         pkg.delete()
     assert not storage.exists(name)
+
+
+def test_the_site_refuses_to_start_with_packages_under_media_root(settings, tmp_path):
+    from scorm.checks import check_package_storage_is_private
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "scorm_packages": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "scorm")},
+        },
+    }
+    assert [error.id for error in check_package_storage_is_private()] == ["scorm.E001"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "scorm_packages": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path.parent / "private-scorm")},
+        },
+    }
+    assert check_package_storage_is_private() == []

@@ -111,3 +111,13 @@ def test_an_editor_adds_the_scorm_page_under_a_staff_course_in_the_admin(
     assert response.status_code == 302
     page = ScormPage.objects.get(slug="harassment")
     assert page.live and page.package == world["package"] and page.course == course
+
+
+def test_a_package_in_use_cannot_be_deleted(client, world, django_user_model):
+    from scorm.models import ScormPackage
+
+    client.force_login(django_user_model.objects.create_superuser("national", password="pw-1"))
+    url = reverse("wagtailsnippets_scorm_scormpackage:delete", args=[world["package"].pk])
+    response = client.post(url)
+    assert response.status_code in (200, 302)
+    assert ScormPackage.objects.filter(pk=world["package"].pk).exists()
