@@ -294,3 +294,18 @@ def test_the_learner_data_export_includes_the_attempt(learner_client, world):
     for hook in hooks.get_hooks("learner_data_export"):
         exported.update(hook(world["assigned"].learner))
     assert exported["scorm_attempts"][0]["suspend_data"] == "s"
+
+
+def test_the_training_office_sees_the_package_in_progress_then_completed(learner_client, world):
+    from courses.queries import assignment_figures
+    from organizations.scopes import NATION
+
+    def figures():
+        row = assignment_figures(NATION)[0]
+        return row.assigned, row.in_progress, row.completed, row.completion_rate
+
+    assert figures() == (1, 0, 0, 0.0)
+    data = launch(learner_client, world)  # launching starts the course: 受講中
+    assert figures() == (1, 1, 0, 0.0)
+    post(learner_client, data, cmi(lesson_status="passed"))
+    assert figures() == (1, 0, 1, 100.0)
