@@ -18,11 +18,13 @@ How to add an import
    ``ImportView.urls()`` from a ``register_admin_urls`` hook.
 """
 
+import contextlib
+import csv
+import datetime as dt
 import io
-import os
 import re
 import unicodedata
-import uuid
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -33,16 +35,22 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
 from import_export import resources
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result, RowResult
+from import_export.tmp_storages import MediaStorage
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .bulk import BATCH_SIZE, insert_instances
@@ -53,7 +61,9 @@ TEXT_ENCODINGS = ("utf-8-sig", "cp932")
 XLSX_MAGIC = b"PK\x03\x04"
 # How many rows the preview table shows (errors are always all listed).
 PREVIEW_ROWS = 200
-UPLOAD_DIR = "imports/pending"
+# The storage django-import-export's ``MediaStorage`` keeps pending uploads in (settings:
+# private, on disk outside MEDIA_ROOT or in the private bucket).
+PENDING_STORAGE = "import_export"
 SIGNING_SALT = "base.imports"
 TOKEN_MAX_AGE = 60 * 60
 
@@ -186,8 +196,6 @@ def _too_many_cells(limits: ReadLimits) -> ImportFileError:
 def _unpacked_size(content: bytes) -> int:
     """What the XLSX (a zip) unpacks to, by its directory. Python's zipfile never inflates a
     member beyond the size its directory declares, so this bounds what openpyxl can read."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return sum(info.file_size for info in archive.infolist())
@@ -198,8 +206,6 @@ def _unpacked_size(content: bytes) -> int:
 
 
 def _dataset_from_xlsx(content: bytes, limits: ReadLimits) -> tablib.Dataset:
-    from openpyxl import load_workbook
-
     if _unpacked_size(content) > limits.uncompressed_bytes:
         raise ImportFileError(
             _(
@@ -233,8 +239,6 @@ def _dataset_from_xlsx(content: bytes, limits: ReadLimits) -> tablib.Dataset:
 
 
 def _dataset_from_text(content: bytes, limits: ReadLimits) -> tablib.Dataset:
-    import csv
-
     for encoding in TEXT_ENCODINGS:
         try:
             text = content.decode(encoding)
@@ -281,8 +285,6 @@ def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
         dataset.append(row)
     dataset.read_warnings = []
     if beyond:
-        from openpyxl.utils import get_column_letter
-
         dataset.read_warnings.append(
             _("見出しのない列（%(columns)s 列）にデータがあります。この列は取り込みません。")
             % {"columns": "、".join(get_column_letter(i) for i in sorted(beyond))}
@@ -290,8 +292,6 @@ def _dataset_from_rows(rows: list[list]) -> tablib.Dataset:
     # Headerless columns inside the header row are not imported either.
     unnamed = [i + 1 for i, h in enumerate(headers) if not h]
     if unnamed:
-        from openpyxl.utils import get_column_letter
-
         dataset.read_warnings.append(
             _("見出しが空の列（%(columns)s 列）は取り込みません。")
             % {"columns": "、".join(get_column_letter(i) for i in unnamed)}
@@ -523,7 +523,10 @@ class SpreadsheetResource(resources.ModelResource):
         ``bulk_create`` compiles every value of every row into SQL in Python."""
         if self.create_instances and (using_transactions or not dry_run):
             try:
-                insert_instances(self.create_instances, batch_size=batch_size or BATCH_SIZE)
+                # A savepoint: the error is reported as django-import-export does, and the
+                # import's own transaction stays usable to roll back at the end.
+                with transaction.atomic():
+                    insert_instances(self.create_instances, batch_size=batch_size or BATCH_SIZE)
             except Exception as exc:
                 self.handle_import_error(result, exc, raise_errors)
             finally:
@@ -695,8 +698,11 @@ class ImportView(WagtailAdminTemplateMixin, View):
     - ``run(dataset, data, dry_run=...)``: to import through an app's service function;
     - ``get_success_url()``, ``help_text``.
 
-    The uploaded file is kept in the default storage (shared by all web nodes) between preview
-    and confirmation, named by a signed token tied to the user, and deleted after the import.
+    Between preview and confirmation the uploaded file waits in django-import-export's
+    temporary storage (``IMPORT_EXPORT_TMP_STORAGE_CLASS``: ``MediaStorage`` on the
+    ``import_export`` storage, private and shared by all web nodes), named in a signed token
+    tied to the user; it is deleted once imported or cancelled, or an hour later
+    (``TOKEN_MAX_AGE``) when abandoned.
     """
 
     resource_class = None
@@ -796,6 +802,8 @@ class ImportView(WagtailAdminTemplateMixin, View):
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("token"):
+            if request.POST.get("cancel"):
+                return self.cancel(request.POST["token"])
             return self.confirm(request.POST["token"])
         form = self.get_form(request.POST, request.FILES)
         if not form.is_valid():
@@ -815,31 +823,45 @@ class ImportView(WagtailAdminTemplateMixin, View):
         return self.render(form=None, outcome=outcome, token=token, filename=upload.name)
 
     @staticmethod
-    def _purge_abandoned() -> None:
-        """Delete uploads previewed but never confirmed (older than the confirmation window)."""
-        import datetime as dt
+    def pending_upload(name: str | None = None):
+        """The temporary storage of one pending upload (a new one without ``name``):
+        django-import-export's ``IMPORT_EXPORT_TMP_STORAGE_CLASS``, read as its admin reads it."""
+        storage_class = getattr(settings, "IMPORT_EXPORT_TMP_STORAGE_CLASS", MediaStorage)
+        if isinstance(storage_class, str):
+            storage_class = import_string(storage_class)
+        # Files are read as bytes: read_dataset tells CSV from XLSX and decodes it itself.
+        return storage_class(name=name, read_mode="rb")
 
-        from django.utils import timezone
+    @classmethod
+    def purge_abandoned(cls) -> None:
+        """Delete uploads previewed but never confirmed (older than the confirmation window).
 
+        ``MediaStorage`` keeps them in one folder of the ``import_export`` storage, which is
+        listed; other temporary storages expire their files themselves (the cache) or are
+        cleared with the machine's temporary files."""
+        pending = cls.pending_upload()
+        if not isinstance(pending, MediaStorage):
+            return
+        storage = storages[PENDING_STORAGE]
+        folder = pending.MEDIA_FOLDER or ""
         cutoff = timezone.now() - dt.timedelta(seconds=TOKEN_MAX_AGE)
         try:
-            _dirs, files = default_storage.listdir(UPLOAD_DIR)
+            _dirs, files = storage.listdir(folder)
             for name in files:
-                path_ = f"{UPLOAD_DIR}/{name}"
-                if default_storage.get_modified_time(path_) < cutoff:
-                    default_storage.delete(path_)
+                path_ = f"{folder}/{name}" if folder else name
+                if storage.get_modified_time(path_) < cutoff:
+                    storage.delete(path_)
         except (FileNotFoundError, NotImplementedError, OSError):
             return
 
     def _store(self, upload, data: dict, confirmations: list[str]) -> str:
-        self._purge_abandoned()
+        self.purge_abandoned()
         upload.seek(0)
-        name = default_storage.save(
-            f"{UPLOAD_DIR}/{uuid.uuid4().hex}{os.path.splitext(upload.name)[1][:8]}",
-            ContentFile(upload.read()),
-        )
+        # The upload has passed read_dataset's limits: it is at most IMPORT_MAX_BYTES.
+        pending = self.pending_upload()
+        pending.save(upload.read())
         payload = {
-            "name": name,
+            "name": pending.name,
             "filename": upload.name,
             "user": self.request.user.pk,
             "data": {k: getattr(v, "pk", v) for k, v in data.items()},
@@ -847,19 +869,43 @@ class ImportView(WagtailAdminTemplateMixin, View):
         }
         return signing.dumps(payload, salt=SIGNING_SALT)
 
-    def confirm(self, token: str):
+    def _expired(self):
+        messages.error(
+            self.request, _("確認の期限が切れました。もう一度アップロードしてください。")
+        )
+        return redirect(self.get_success_url())
+
+    def _payload(self, token: str) -> dict | None:
+        """The signed payload of ``token``, when it is still valid and the user's own."""
         try:
             payload = signing.loads(token, salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
         except signing.BadSignature:
-            messages.error(
-                self.request, _("確認の期限が切れました。もう一度アップロードしてください。")
-            )
-            return redirect(self.get_success_url())
-        if payload["user"] != self.request.user.pk or not default_storage.exists(payload["name"]):
-            messages.error(
-                self.request, _("確認の期限が切れました。もう一度アップロードしてください。")
-            )
-            return redirect(self.get_success_url())
+            return None
+        return payload if payload["user"] == self.request.user.pk else None
+
+    def cancel(self, token: str):
+        """Drop the pending upload ("やめる" on the preview)."""
+        payload = self._payload(token)
+        if payload is not None:
+            self._remove(self.pending_upload(payload["name"]))
+            messages.info(self.request, _("取り込みをやめました。ファイルは削除しました。"))
+        return redirect(self.get_success_url())
+
+    @staticmethod
+    def _remove(pending) -> None:
+        # Already gone (purged, or removed by another request with the same token).
+        with contextlib.suppress(OSError):
+            pending.remove()
+
+    def confirm(self, token: str):
+        payload = self._payload(token)
+        if payload is None:
+            return self._expired()
+        pending = self.pending_upload(payload["name"])
+        try:
+            content = pending.read()
+        except (FileNotFoundError, OSError):
+            return self._expired()
         # Re-validate the stored choices against the form (and so against the user's scope).
         form = self.get_form(data=payload["data"], files={"file": _Placeholder()})
         if not form.is_valid():
@@ -868,9 +914,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
         self.confirmed = frozenset(self.request.POST.getlist("confirm"))
         missing = [n for n in payload.get("confirmations", []) if n not in self.confirmed]
         try:
-            with default_storage.open(payload["name"], "rb") as stored:
-                stored.name = payload["filename"]
-                dataset = read_dataset(stored)
+            dataset = read_dataset(ContentFile(content, name=payload["filename"]))
             if missing:
                 # Back to the same preview (same file, same token), saying what to tick.
                 outcome = self.run(dataset, data, dry_run=True)
@@ -883,11 +927,13 @@ class ImportView(WagtailAdminTemplateMixin, View):
                 )
             outcome = self.run(dataset, data, dry_run=False)
         except ImportFileError as exc:
+            self._remove(pending)
             messages.error(self.request, str(exc))
             return redirect(self.get_success_url())
+        # Imported, or refused now (no token is offered again): the upload is not needed.
+        self._remove(pending)
         if not outcome.is_valid:
             return self.render(form=None, outcome=outcome, token=None, filename=payload["filename"])
-        default_storage.delete(payload["name"])
         figures = "、".join(f"{label} {value}" for label, value in outcome.totals())
         messages.success(
             self.request,

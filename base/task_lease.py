@@ -183,6 +183,17 @@ def _finished(sender, task_result, **kwargs) -> None:
         beat.finish()
 
 
+def heartbeat_abandon(task_id) -> None:
+    """Stop beating for a task this process can no longer finish (its database went away under
+    it, base/db_worker.py), writing nothing: once the last beat is older than the lease, the
+    sweep re-queues the task as it would a dead worker's."""
+    # Keyed as the signals give it: the task result's id is the queue row's key as a string.
+    beat = _running.pop(str(task_id), None)
+    if beat is not None:
+        beat.stop.set()
+        beat.thread.join(timeout=10)
+
+
 def connect_heartbeat() -> None:
     """Beat for every task the database queue's worker runs in this process (AppConfig.ready)."""
     task_started.connect(_started, dispatch_uid="base.task_lease.started")

@@ -32,8 +32,12 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
+        # Retry-After as on every page of the outage (server_error): monitors and clients
+        # that honour it come back instead of hammering a node that is waiting for the database.
         return JsonResponse(
-            {"status": "unavailable", "database": "error", "cache": cache}, status=503
+            {"status": "unavailable", "database": "error", "cache": cache},
+            status=503,
+            headers={"Retry-After": "30"},
         )
     if cache != "ok":
         return JsonResponse({"status": "degraded", "database": "ok", "cache": cache})

@@ -1,18 +1,28 @@
 """Page serving under gunicorn (2 sync workers, production settings) on SQLite and PostgreSQL.
 
     python bench/web.py [--database sqlite,postgresql] [--duration 6] [--concurrency 4]
+                        [--profile PATH]
 
 For each database: a fresh database with ``migrate`` + ``seed_demo --no-demo-users``, learners
 prepared in-process (an anonymous learner with progress, and learners with an open quiz
 attempt), query counts measured in-process with ``CaptureQueriesContext``, then gunicorn is
 started with ``bench.support.settings`` (production settings + a bare baseline view returning a
-fixed 10 KB page) and loaded on 127.0.0.1 by ``bench/support/load.py``. Prints one JSON line
+fixed 10 KB page) and loaded on 127.0.0.1 by wrk (``bench/support/wrk.py``). Prints one JSON line
 per database: requests/s and latency of the baseline and of each page, ratios against the
 baseline measured in the same run, query counts, and the RSS of each worker after the load.
 
 The quiz submit measured is a passing one that completes the course (the heaviest: completion,
 certificate, tallies in the same transaction); the query count of a failed submit is reported
 too.
+
+``cpu_ms_per_request`` is the in-process CPU time of one request (Django's handler without
+server or network) of the baseline and the lesson pages, and ``cpu_ratio_lesson_learner`` the
+baseline's over the learner's lesson page's: figures that do not move with the machine's load.
+
+With ``--profile PATH`` (one database), gunicorn runs with ``bench/support/profiling.py``:
+after the measured runs the learner's lesson page is requested ``PROFILE_REQUESTS`` more times,
+profiled with cProfile in the workers; the merged statistics are written to PATH and their top
+(by cumulative time) printed to stderr.
 
 Targets (issue #8): anonymous course and lesson page ≥ 50 % of the baseline throughput;
 learner's lesson page ≥ 25 % and ≤ 10 queries; quiz submit p95 ≤ 4 × baseline p95 and ≤ 20
@@ -33,7 +43,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import load  # noqa: E402
+from bench.support import wrk  # noqa: E402
 from bench.support.common import (  # noqa: E402
     CACHE,
     HOST,
@@ -48,6 +58,8 @@ from bench.support.common import (  # noqa: E402
 )
 
 QUIZ_SUBMITS = 200
+PROFILE_REQUESTS = 300
+CPU_REQUESTS = 300
 CSRF = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 
 
@@ -130,6 +142,19 @@ def prepare(submits: int) -> dict:
             )
         return len(queries)
 
+    def cpu_per_request(url, token=None, requests=CPU_REQUESTS):
+        # CPU time of this process per request (Django's handler, no server or network): unlike
+        # requests/s it does not move with what else the machine runs.
+        client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+        if token:
+            client.cookies[cookie] = token
+        for _ in range(10):
+            client.get(url, secure=True)
+        began = time.process_time()
+        for _ in range(requests):
+            client.get(url, secure=True)
+        return round((time.process_time() - began) / requests * 1000, 2)
+
     def _form():
         return {"content_type": "application/x-www-form-urlencoded"}
 
@@ -146,6 +171,11 @@ def prepare(submits: int) -> dict:
     data_statements = []
     queries["quiz_submit"] = count("post", quiz.url, token, data, 302, data_statements)
     queries["quiz_submit_data_statements"] = data_statements[0]
+    cpu_ms = {
+        "baseline": cpu_per_request("/__bench__/baseline"),
+        "lesson_anonymous": cpu_per_request(reading.url),
+        "lesson_learner": cpu_per_request(reading.url, reader_token),
+    }
     # A failed attempt: graded, but no completion, certificate or tallies.
     count("post", quiz.url, *quiz_submission(right=False), expect=302)
     queries["quiz_submit_failed"] = count("post", quiz.url, *quiz_submission(right=False), 302)
@@ -157,6 +187,7 @@ def prepare(submits: int) -> dict:
         "submissions": submissions,
         "cookie": cookie,
         "queries": queries,
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -171,19 +202,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_ready(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = load.run(port, HOST, [load.Request("GET", "/healthz")], limit=1)
-            if result["requests"] and not result["errors"]:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("gunicorn did not become ready")
-
-
 def _workers(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [int(pid) for pid in children]
@@ -194,7 +212,25 @@ def collect_static(env: dict) -> None:
         manage(env, "collectstatic", "--noinput", "-v0")
 
 
-def bench_database(kind: str, duration: float, concurrency: int) -> dict:
+def _timed(port, requests, concurrency, duration) -> dict:
+    """A run bounded in time, driven by wrk (it never caps the baseline)."""
+    return wrk.run(port, HOST, requests, concurrency=concurrency, duration=duration)
+
+
+def _merge_profiles(directory: Path, path: Path) -> None:
+    import pstats
+
+    files = sorted(directory.glob("worker-*.prof"))
+    if not files:
+        print("no profile was written", file=sys.stderr)
+        return
+    stats = pstats.Stats(*map(str, files), stream=sys.stderr)
+    stats.dump_stats(path)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def bench_database(kind: str, duration: float, concurrency: int, profile=None) -> dict:
     began = time.monotonic()
     url = seeded_database(kind, "web")
     env = production_env(url)
@@ -211,9 +247,17 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
     setup_seconds = time.monotonic() - began
 
     port = _free_port()
+    profile_options = []
+    if profile is not None:
+        profile_dir = CACHE / "profile"
+        for old in profile_dir.glob("worker-*.prof"):
+            old.unlink()
+        env = {**env, "BENCH_PROFILE_DIR": str(profile_dir)}
+        profile_options = ["-c", str(ROOT / "bench" / "support" / "profiling.py")]
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this virtualenv
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            *profile_options,
             "--workers=2",
             f"--bind=127.0.0.1:{port}",
             "--backlog=256",
@@ -224,27 +268,26 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         cwd=ROOT,
     )
     try:
-        _wait_ready(port)
+        wrk.wait_ready(port, HOST)
         cookie = data["cookie"]
         reader = {"Cookie": f"{cookie}={data['reader_token']}"}
         pages = {
-            "baseline": [load.Request("GET", "/__bench__/baseline")],
-            "course_anonymous": [load.Request("GET", data["course"])],
-            "lesson_anonymous": [load.Request("GET", data["lesson"])],
-            "lesson_learner": [load.Request("GET", data["lesson"], reader)],
+            "baseline": [wrk.Request("GET", "/__bench__/baseline")],
+            "course_anonymous": [wrk.Request("GET", data["course"])],
+            "lesson_anonymous": [wrk.Request("GET", data["lesson"])],
+            "lesson_learner": [wrk.Request("GET", data["lesson"], reader)],
         }
         # Warm both workers on every page before measuring.
         for requests in pages.values():
-            load.run(port, HOST, requests, concurrency=concurrency, limit=20)
+            wrk.run(port, HOST, requests, concurrency=concurrency, duration=1)
         results = {
-            name: load.run(port, HOST, requests, concurrency=concurrency, duration=duration)
-            for name, requests in pages.items()
+            name: _timed(port, requests, concurrency, duration) for name, requests in pages.items()
         }
         submits = []
         for token, form in data["submissions"]:
             body = urlencode([("csrfmiddlewaretoken", CSRF), *form]).encode()
             submits.append(
-                load.Request(
+                wrk.Request(
                     "POST",
                     data["quiz"],
                     {
@@ -257,13 +300,22 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
                     expect=(302,),
                 )
             )
-        results["quiz_submit"] = load.run(
-            port, HOST, submits, concurrency=concurrency, limit=len(submits)
+        # Each submit can be sent once: the run ends when they are used up.
+        results["quiz_submit"] = wrk.run(
+            port, HOST, submits, concurrency=concurrency, duration=duration, single_use=True
         )
         # The baseline again, to show the machine did not change under us.
-        results["baseline_after"] = load.run(
-            port, HOST, pages["baseline"], concurrency=concurrency, duration=duration / 2
-        )
+        results["baseline_after"] = _timed(port, pages["baseline"], concurrency, duration / 2)
+        if profile is not None:
+            marked = {**reader, "X-Bench-Profile": "1"}
+            wrk.run(
+                port,
+                HOST,
+                [wrk.Request("GET", data["lesson"], marked)] * PROFILE_REQUESTS,
+                concurrency=1,
+                duration=duration,
+                single_use=True,
+            )
         worker_rss = [rss_mb(pid) for pid in _workers(server.pid)]
     finally:
         server.send_signal(signal.SIGTERM)
@@ -271,6 +323,8 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+    if profile is not None:
+        _merge_profiles(CACHE / "profile", Path(profile))
 
     base = results["baseline"]
     queries = data["queries"]
@@ -287,6 +341,10 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         "quiz_submit_p95_ratio<=4": quiz_p95_ratio <= 4,
         "quiz_submit_queries<=20": queries["quiz_submit"] <= 20,
         "worker_rss_mb<=250": bool(worker_rss) and max(worker_rss) <= 250,
+        # Issue #16.2: simpler must not be slower.
+        "course_anonymous_rps_ratio>=1.0": ratio("course_anonymous") >= 1.0,
+        "lesson_anonymous_rps_ratio>=1.0": ratio("lesson_anonymous") >= 1.0,
+        "lesson_learner_queries<=3": queries["lesson_learner"] <= 3,
         "no_errors": all(not r.get("errors") for r in results.values()),
     }
     return {
@@ -302,6 +360,11 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
             "quiz_submit_p95": quiz_p95_ratio,
         },
         "queries": queries,
+        # In-process CPU per request, and its ratio to the bare view's (machine-independent).
+        "cpu_ms_per_request": data["cpu_ms"],
+        "cpu_ratio_lesson_learner": round(
+            data["cpu_ms"]["baseline"] / data["cpu_ms"]["lesson_learner"], 3
+        ),
         "worker_rss_mb": worker_rss,
         "setup_s": round(setup_seconds, 1),
         "targets": targets,
@@ -314,6 +377,9 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite,postgresql")
     parser.add_argument("--duration", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--profile", metavar="PATH", help="write a cProfile of the learner's lesson page to PATH"
+    )
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare is not None:
@@ -323,7 +389,7 @@ def main() -> None:
         if kind == "postgresql" and not postgres_available():
             emit("web", {"database": kind, "skipped": "PostgreSQL not reachable"})
             continue
-        emit("web", bench_database(kind, args.duration, args.concurrency))
+        emit("web", bench_database(kind, args.duration, args.concurrency, args.profile))
 
 
 if __name__ == "__main__":

@@ -7,4 +7,5 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("修了証")
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401
+        # Django's app loading: checks and receivers import models, so only once apps are ready.
+        from . import checks, receivers  # noqa: F401  (system checks, receivers)

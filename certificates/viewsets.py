@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
@@ -66,8 +67,6 @@ def _pdf_link(certificate):
 
 def certificate_columns():
     """The list's columns: what an administrator needs to find and answer about a certificate."""
-    from wagtail.admin.ui.tables import Column, StatusTagColumn
-
     return [
         "serial",
         Column("name", label=_("氏名"), accessor=_printed_name),
@@ -363,9 +362,6 @@ class CertificateExportIndexView(generic.IndexView):
 
 
 def export_download_column():
-    from django.utils.html import format_html
-    from wagtail.admin.ui.tables import Column
-
     class DownloadColumn(Column):
         def get_value(self, instance):
             if instance.status == CertificateExport.Status.DONE:

@@ -1,3 +1,4 @@
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
@@ -7,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 from organizations.permissions import ScopedModelPermissionPolicy
 from organizations.scopes import scope_for_user
 
+from .admin_views import export_download
 from .hooks import (
     certificate_outline_item,
     certificates_export,
@@ -105,10 +107,6 @@ def register_certificate_export_viewset():
 
 @hooks.register("register_admin_urls")
 def register_certificate_admin_urls():
-    from django.urls import path
-
-    from .admin_views import export_download
-
     return [
         path(
             "certificate-exports/<id:pk>/download/",

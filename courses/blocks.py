@@ -7,6 +7,7 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 from .figures import figure_choices
+from .windows import windows_for_request
 
 RICH_TEXT_FEATURES = ["bold", "italic", "ol", "ul", "link", "document-link"]
 
@@ -163,8 +164,6 @@ class ConsultationWindowsBlock(blocks.StructBlock):
     intro = blocks.CharBlock(label=_("説明"), required=False, max_length=300)
 
     def get_context(self, value, parent_context=None):
-        from .windows import windows_for_request
-
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
         context["national_windows"], context["local_windows"], context["municipality"] = (

@@ -1,8 +1,11 @@
 """What the courses app adds to other apps' features through Wagtail hooks."""
 
+from django.template.loader import render_to_string
+
 from courses.ruby import strip_ruby
 
-from .models import Completion, Enrollment, ReflectionNote, StaffAssignee
+from .queries import assignments_for_learner
+from .records import Completion, Enrollment, ReflectionNote, StaffAssignee
 
 
 def learning_records_export(learner) -> dict:
@@ -59,10 +62,6 @@ def learning_records_export(learner) -> dict:
 
 def my_assignments_section(request, learner) -> str:
     """The staff member's assigned training, most urgent first (on /my/ and the home page)."""
-    from django.template.loader import render_to_string
-
-    from .queries import assignments_for_learner
-
     items = assignments_for_learner(learner)
     if not items:
         return ""

@@ -1,8 +1,18 @@
-"""Courses and lessons (Wagtail pages), consultation windows (snippet), and learning records."""
+"""The courses app's pages: a course (``CoursePage``) and its lessons (``LessonPage``).
 
-from django.conf import settings
+The pages are the controllers of their own URLs (as in ``wagtail.contrib.forms``): a GET shows
+the page, a POST starts the course or finishes the lesson, through the services. They sit at
+the top of the app: everything they use (records, progress, services, blocks) is below them
+and imports none of them. The records (``courses.records``) and audiences are re-exported here,
+where Django and the rest of the project look for the app's models.
+"""
+
+from django.contrib import messages
 from django.db import models
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
@@ -10,28 +20,49 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from base import wagtail_adapter
 from base.page_cache import (
-    VisitorCachedPageMixin,
+    CachedPageMixin,
     find_specific_child,
-    is_visitor_request,
-    page_tree_memo,
+    memoized,
     route_through_child,
 )
-from organizations.models import AttendeeType, Learner, Municipality
+from organizations.learners import current_learner, learner_for_update
 
+from . import services
+from .audiences import SUPPORTER_AUDIENCES, Audience
 from .blocks import RICH_TEXT_FEATURES, LessonStreamBlock
+from .outline import outline_items
+from .progress import course_progress, lesson_navigation, progress_for, saved_reflections
+from .reading_time import seconds_since
+from .records import (
+    Completion,
+    ConsultationWindow,
+    Enrollment,
+    LessonProgress,
+    ReflectionNote,
+    StaffAssignee,
+    StaffAssignment,
+    TrainingReminder,
+)
 from .ruby import strip_ruby
+from .wording import for_course
 
-
-class Audience(models.TextChoices):
-    CITIZEN = "citizen", _("一般向け")
-    CHILDREN = "children", _("こども向け")
-    STAFF = "staff", _("職員向け")
-
-
-# The audiences whose completions count as つながりサポーター (KPI), and whose courses in-person
-# session reports name; every other audience (staff) counts towards 受講率 instead.
-SUPPORTER_AUDIENCES = [Audience.CITIZEN, Audience.CHILDREN]
+__all__ = [
+    "SUPPORTER_AUDIENCES",
+    "Audience",
+    "Completion",
+    "ConsultationWindow",
+    "CoursePage",
+    "Enrollment",
+    "LessonPage",
+    "LessonProgress",
+    "PlainTitleMixin",
+    "ReflectionNote",
+    "StaffAssignee",
+    "StaffAssignment",
+    "TrainingReminder",
+]
 
 
 class PlainTitleMixin:
@@ -50,7 +81,7 @@ class PlainTitleMixin:
         return strip_ruby(self.title)
 
 
-class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
+class CoursePage(PlainTitleMixin, CachedPageMixin, Page):
     """A course: its overview page, with its lessons (``LessonPage``) as children.
 
     Edited in the Wagtail page tree under the home page. A supporter course (citizens or
@@ -146,12 +177,9 @@ class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
     def lesson_list(self) -> list:
         """``get_lessons()`` as a list, read once per generation of the page cache (every
         page of a course shows its table of contents)."""
-        return page_tree_memo.get(("lessons", self.pk), lambda: list(self.get_lessons()))
+        return memoized(("lessons", self.pk), lambda: list(self.get_lessons()))
 
     def get_context(self, request, *args, **kwargs):
-        from .outline import outline_items
-        from .progress import course_progress
-
         context = super().get_context(request, *args, **kwargs)
         context["progress"] = course_progress(request, self)
         context["outline_items"] = outline_items(request, self)
@@ -166,10 +194,17 @@ class CoursePage(PlainTitleMixin, VisitorCachedPageMixin, Page):
     def serve(self, request, *args, **kwargs):
         # Like wagtail.contrib.forms: the page itself takes the POST ("start this course").
         if request.method == "POST":
-            from .views import start_course
-
-            return start_course(request, self)
+            return self.start(request)
         return super().serve(request, *args, **kwargs)
+
+    def start(self, request):
+        """POST on the course page: enrol the learner and send them to where they should
+        read."""
+        learner = learner_for_update(request)
+        services.enrollment_start(learner=learner, course=self)
+        progress = progress_for(learner, self)
+        target = progress.resume_lesson or (progress.lessons[0][0] if progress.lessons else None)
+        return redirect(target.url if target else self.url)
 
 
 def _find_child_of_course(course, slug):
@@ -178,11 +213,10 @@ def _find_child_of_course(course, slug):
     lesson = LessonPage.objects.child_of(course).filter(slug=slug).first()
     if lesson is None:
         return find_specific_child(course, slug)  # the quiz, the questionnaire
-    lesson.__dict__["course"] = course
     return lesson
 
 
-class LessonPage(PlainTitleMixin, VisitorCachedPageMixin, Page):
+class LessonPage(PlainTitleMixin, CachedPageMixin, Page):
     """One lesson of a course. Its body is the shared lesson stream (``LessonStreamBlock``)."""
 
     summary = models.CharField(_("このレッスンで学ぶこと"), max_length=300, blank=True)
@@ -205,416 +239,110 @@ class LessonPage(PlainTitleMixin, VisitorCachedPageMixin, Page):
 
     @cached_property
     def course(self) -> CoursePage:
-        """The course this lesson belongs to (set by ``CoursePage.route`` when served)."""
+        """The course this lesson belongs to: known without a query when the lesson was
+        routed to through its course (``CoursePage.route``)."""
+        parent = wagtail_adapter.known_parent(self)
+        if isinstance(parent, CoursePage) and parent.path == self.path[: -self.steplen]:
+            return parent
         return CoursePage.objects.get(path=self.path[: -self.steplen])
 
     def get_context(self, request, *args, **kwargs):
-        from .progress import lesson_navigation, saved_reflections
-        from .views import lesson_opened_token, record_lesson_visit
-
+        # Only reads: Wagtail's preview renders this context too (``serve_preview``).
         context = super().get_context(request, *args, **kwargs)
-        navigation = lesson_navigation(request, self)
-        context.update(navigation)
-        # A visitor's page may be served to anyone from the page cache: no per-request stamp
-        # (their first lesson's reading time is then unknown, and recorded as 0).
-        context["opened_token"] = None if is_visitor_request(request) else lesson_opened_token()
+        context.update(lesson_navigation(request, self))
         context["saved_reflections"] = saved_reflections(request, self)
-        record_lesson_visit(request, self, navigation["progress"], navigation["lesson_status"])
         return context
 
     def serve(self, request, *args, **kwargs):
+        """A real visit: POST finishes the lesson; GET shows it and records the visit.
+
+        Preview goes through ``serve_preview`` and so records nothing."""
         if request.method == "POST":
-            from .views import complete_lesson
+            return self.complete(request)
+        response = super().serve(request, *args, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if "progress" in context:
+            self.record_visit(request, context["progress"], context["lesson_status"])
+        return response
 
-            return complete_lesson(request, self)
-        from .lesson_pages import render_shared
+    def shared_rendering_parts(self, request, context) -> tuple | None:
+        """A learner's page of this lesson differs from another's only by their progress
+        through the course and the municipality whose consultation windows are shown (the
+        CSRF token and the opening time are put in per request). Whatever else could be
+        personal (a signed-in account, saved 個人ワーク answers, messages, a query string)
+        renders the page for this request alone."""
+        if request.method != "GET" or request.META.get("QUERY_STRING"):
+            return None
+        if "messages" in request.COOKIES or context.get("saved_reflections"):
+            return None
+        if request.user.is_authenticated:  # the header shows the account; not shared
+            return None
+        learner = current_learner(request)
+        progress = context.get("progress")
+        if learner is None or progress is None:
+            return None
+        return (
+            self.pk,
+            learner.municipality_id,
+            progress.enrollment is not None,
+            tuple(status for _lesson, status in progress.lessons),
+        )
 
-        return render_shared(request, self, super().serve(request, *args, **kwargs))
+    def record_visit(self, request, progress, status: str) -> None:
+        """Opening a lesson marks it started, for learners we already know (never creates
+        one). Uses the progress the page has already read, so re-reading writes nothing."""
+        learner = current_learner(request)
+        if learner is None:
+            return
+        enrollment = progress.enrollment
+        if enrollment is not None and status and enrollment.last_lesson_id == self.pk:
+            return
+        services.enrollment_visit_lesson(learner=learner, lesson=self)
+
+    def complete(self, request):
+        """POST on the lesson page: the learner finished reading it."""
+        if request.POST.get("action") != "complete":
+            return HttpResponseBadRequest(gettext("不正な操作です。"))
+        learner = learner_for_update(request)
+        result = services.enrollment_complete_lesson(
+            learner=learner,
+            lesson=self,
+            seconds_spent=seconds_since(request.POST.get("opened", "")),
+        )
+        course = self.course
+        if result.course_completed_now:
+            messages.success(
+                request,
+                for_course(
+                    course,
+                    "message_course_completed",
+                    gettext("おめでとうございます。「%(course)s」を修了しました。")
+                    % {"course": strip_ruby(course.title)},
+                    course=course.title,
+                ),
+            )
+            return redirect(course.url)
+        progress = progress_for(learner, course)
+        lessons = [entry for entry, _status in progress.lessons]
+        index = lessons.index(self) if self in lessons else len(lessons) - 1
+        if index + 1 < len(lessons):
+            return redirect(lessons[index + 1].url)
+        if progress.resume_lesson is not None:
+            messages.info(
+                request,
+                for_course(
+                    course,
+                    "message_lessons_left",
+                    gettext("まだ終わっていないレッスンがあります。"),
+                ),
+            )
+            return redirect(course.url)
+        # Every lesson is done but the course is not: go to the next step (the quiz).
+        for item in outline_items(request, course):
+            if item.required and not item.done:
+                return redirect(item.url)
+        return redirect(course.url)
 
     @property
     def has_reflections(self) -> bool:
         return any(block.block_type == "reflection" for block in self.body)
-
-
-class ConsultationWindow(index.Indexed, models.Model):
-    """A place to consult (相談窓口): national, or run by one municipality.
-
-    Edited in the Wagtail admin under スニペット → 相談窓口; each municipality keeps its own.
-    Lessons and the site footer show the national ones and those of the learner's municipality,
-    active and with a phone number or website only: a window nobody can reach helps nobody.
-    Every number carries the page it was taken from and the day it was checked, so that an
-    operator can re-check it.
-    """
-
-    municipality = models.ForeignKey(
-        Municipality,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="consultation_windows",
-        verbose_name=_("市区町村"),
-        help_text=_("空欄なら全国の窓口として、すべての受講者に表示します。"),
-    )
-    name = models.CharField(_("窓口の名称"), max_length=120)
-    topics = models.CharField(
-        _("相談できること"), max_length=200, blank=True, help_text=_("例: 高齢者の介護に関すること")
-    )
-    phone = models.CharField(_("電話番号"), max_length=40, blank=True)
-    hours = models.CharField(_("受付時間"), max_length=200, blank=True)
-    url = models.URLField(_("ウェブサイト"), blank=True)
-    description = models.TextField(_("説明"), max_length=600, blank=True)
-    source_url = models.URLField(
-        _("出典（確認したページ）"),
-        max_length=500,
-        blank=True,
-        help_text=_("電話番号や受付時間を確かめた公式のページのアドレスです。"),
-    )
-    checked_on = models.DateField(
-        _("確認した日"),
-        null=True,
-        blank=True,
-        help_text=_("出典のページで電話番号や受付時間を最後に確かめた日です。"),
-    )
-    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=100)
-    is_active = models.BooleanField(
-        _("表示する"), default=True, help_text=_("受付を休止しているときは外してください。")
-    )
-
-    panels = [
-        FieldPanel("municipality"),
-        FieldPanel("name"),
-        FieldPanel("topics"),
-        FieldPanel("phone"),
-        FieldPanel("hours"),
-        FieldPanel("url"),
-        FieldPanel("description"),
-        FieldPanel("source_url"),
-        FieldPanel("checked_on"),
-        FieldPanel("sort_order"),
-        FieldPanel("is_active"),
-    ]
-    search_fields = [
-        index.SearchField("name"),
-        index.AutocompleteField("name"),
-        index.SearchField("topics"),
-    ]
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-        verbose_name = _("相談窓口")
-        verbose_name_plural = _("相談窓口")
-        indexes = [models.Index(fields=["municipality", "is_active", "sort_order"])]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def has_contact(self) -> bool:
-        """Whether a learner can reach this window: a phone number or a website."""
-        return bool(self.phone.strip() or self.url.strip())
-
-
-class Enrollment(models.Model):
-    """A learner taking one course: created when they start it, completed once."""
-
-    learner = models.ForeignKey(
-        Learner, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("受講者")
-    )
-    course = models.ForeignKey(
-        CoursePage, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("コース")
-    )
-    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
-    last_activity_at = models.DateTimeField(_("最終学習日時"), auto_now=True)
-    last_lesson = models.ForeignKey(
-        LessonPage,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("最後に開いたレッスン"),
-    )
-    completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("受講")
-        verbose_name_plural = _("受講")
-        constraints = [
-            models.UniqueConstraint(fields=["learner", "course"], name="enrollment_unique_course")
-        ]
-        indexes = [models.Index(fields=["course", "completed_at"])]
-
-    def __str__(self):
-        return f"{self.learner} — {self.course}"
-
-    @property
-    def is_completed(self) -> bool:
-        return self.completed_at is not None
-
-
-class LessonProgress(models.Model):
-    """How far a learner got in one lesson: started, completed, and time spent reading."""
-
-    enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="lesson_progress"
-    )
-    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="+")
-    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
-    completed_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
-    seconds_spent = models.PositiveIntegerField(_("学習時間（秒）"), default=0)
-
-    class Meta:
-        verbose_name = _("レッスンの進み具合")
-        verbose_name_plural = _("レッスンの進み具合")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["enrollment", "lesson"], name="lesson_progress_unique_lesson"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.enrollment} — {self.lesson}"
-
-    @property
-    def is_completed(self) -> bool:
-        return self.completed_at is not None
-
-
-class Completion(models.Model):
-    """The record that a course was completed: made once per enrollment, kept for statistics.
-
-    Carries the date and area that KPI reports count by, copied from the learner's profile at
-    the moment of completion, so later profile changes or deletion of the learner's personal
-    data do not change past figures.
-    """
-
-    enrollment = models.OneToOneField(
-        Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="completion"
-    )
-    learner = models.ForeignKey(
-        Learner,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="completions",
-        verbose_name=_("受講者"),
-    )
-    course = models.ForeignKey(
-        CoursePage, on_delete=models.PROTECT, related_name="completions", verbose_name=_("コース")
-    )
-    completed_at = models.DateTimeField(_("修了日時"))
-    completed_on = models.DateField(_("修了日"), help_text=_("日本時間の日付"))
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    municipality = models.ForeignKey(
-        Municipality,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("市区町村"),
-    )
-    attendee_type = models.CharField(
-        _("受講者区分"), max_length=16, choices=AttendeeType.choices, blank=True
-    )
-    is_supporter = models.BooleanField(_("サポーターとして数える"))
-
-    class Meta:
-        verbose_name = _("修了")
-        verbose_name_plural = _("修了")
-        indexes = [
-            models.Index(fields=["fiscal_year", "municipality"]),
-            models.Index(fields=["completed_on"]),
-            models.Index(fields=["course", "completed_on"]),
-        ]
-
-    def __str__(self):
-        return f"{self.course} — {self.completed_on}"
-
-
-class ReflectionNote(models.Model):
-    """What a learner wrote for a 個人ワーク, stored only because they chose to save it."""
-
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="reflections")
-    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="+")
-    block_id = models.CharField(max_length=64)
-    text = models.TextField(_("回答"), max_length=4000)
-    updated_at = models.DateTimeField(_("保存日時"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("個人ワークの回答")
-        verbose_name_plural = _("個人ワークの回答")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["learner", "lesson", "block_id"], name="reflection_unique_block"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.learner} — {self.lesson}"
-
-
-class StaffAssignment(models.Model):
-    """A staff course a municipality requires its staff to complete by a due date (期限).
-
-    Targets all active staff of the municipality, some departments, or named people; expanded
-    into one ``StaffAssignee`` per person by ``courses.services.assignments`` (also for people who join a
-    targeted department later, until the due date). Edited in the Wagtail admin under
-    職員研修 → 研修の割り当て.
-    """
-
-    class Target(models.TextChoices):
-        ALL = "all", _("全職員")
-        DEPARTMENTS = "departments", _("所属を指定")
-        PEOPLE = "people", _("職員を指定")
-
-    municipality = models.ForeignKey(
-        Municipality,
-        on_delete=models.PROTECT,
-        related_name="staff_assignments",
-        verbose_name=_("市区町村"),
-    )
-    course = models.ForeignKey(
-        CoursePage,
-        on_delete=models.PROTECT,
-        related_name="staff_assignments",
-        verbose_name=_("コース"),
-        limit_choices_to={"audience": Audience.STAFF},
-    )
-    target = models.CharField(_("対象"), max_length=16, choices=Target.choices, default=Target.ALL)
-    departments = models.ManyToManyField(
-        "organizations.Department", blank=True, related_name="+", verbose_name=_("対象の所属")
-    )
-    staff_members = models.ManyToManyField(
-        "organizations.StaffMember", blank=True, related_name="+", verbose_name=_("対象の職員")
-    )
-    starts_on = models.DateField(_("開始日"))
-    due_on = models.DateField(_("期限"))
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)
-    retrain = models.BooleanField(
-        _("今年度すでに修了した人にも受講させる（再受講）"),
-        default=False,
-        help_text=_(
-            "外すと、この年度にすでに修了した人は対象から外れます。"
-            "入れると、開始日より前の修了は数えず、全員にもう一度受講してもらいます。"
-        ),
-    )
-    note = models.CharField(_("メモ"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("作成者"),
-    )
-    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-due_on", "pk"]
-        verbose_name = _("研修の割り当て")
-        verbose_name_plural = _("研修の割り当て")
-        indexes = [models.Index(fields=["municipality", "due_on"])]
-
-    def __str__(self):
-        return f"{strip_ruby(self.course.title)}（{self.due_on:%Y-%m-%d}まで）"
-
-    @property
-    def window_start(self):
-        """The first day a completion counts from (see ``courses.services.assignments``)."""
-        from base.dates import fiscal_year_bounds
-
-        return self.starts_on if self.retrain else fiscal_year_bounds(self.fiscal_year)[0]
-
-    @property
-    def window_end(self):
-        """The last day a completion counts on: the end of the fiscal year, or the due date."""
-        from base.dates import fiscal_year_bounds
-
-        return max(fiscal_year_bounds(self.fiscal_year)[1], self.due_on)
-
-
-class StaffAssignee(models.Model):
-    """One person who must complete one assignment, with when they completed it.
-
-    Made only by ``courses.services.assignments``; ``completed_at`` is kept in the completing
-    transaction (receiver of ``course_completed``) so reports count it without joins to
-    completions.
-    """
-
-    assignment = models.ForeignKey(
-        StaffAssignment,
-        on_delete=models.CASCADE,
-        related_name="assignees",
-        verbose_name=_("研修の割り当て"),
-    )
-    staff_member = models.ForeignKey(
-        "organizations.StaffMember",
-        on_delete=models.CASCADE,
-        related_name="assignments",
-        verbose_name=_("職員"),
-    )
-    assigned_on = models.DateField(_("割り当て日"))
-    completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("研修の対象者")
-        verbose_name_plural = _("研修の対象者")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["assignment", "staff_member"], name="staff_assignee_unique_person"
-            )
-        ]
-        indexes = [models.Index(fields=["assignment", "completed_at"])]
-
-    def __str__(self):
-        return f"{self.staff_member} — {self.assignment}"
-
-
-class TrainingReminder(models.Model):
-    """The log of reminder emails: one row per person and kind (or manager and week), written
-    before the email is sent, so a re-run after a crash never sends the same reminder twice."""
-
-    class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", _("期限前のお知らせ")
-        OVERDUE = "overdue", _("期限超過のお知らせ")
-        MANAGER_OVERDUE = "manager_overdue", _("管理監督者への期限超過のお知らせ")
-        WEEKLY_SUMMARY = "weekly_summary", _("管理監督者への週次のまとめ")
-
-    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
-    assignee = models.ForeignKey(
-        StaffAssignee,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="reminders",
-        verbose_name=_("研修の対象者"),
-    )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("宛先の管理監督者"),
-    )
-    week_of = models.DateField(_("週（月曜日）"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("研修のお知らせ")
-        verbose_name_plural = _("研修のお知らせ")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["assignee", "kind"],
-                condition=models.Q(assignee__isnull=False),
-                name="training_reminder_once_per_person",
-            ),
-            models.UniqueConstraint(
-                fields=["recipient", "week_of", "kind"],
-                condition=models.Q(assignee__isnull=True),
-                name="training_reminder_once_per_week",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} — {self.assignee or self.recipient}"

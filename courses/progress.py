@@ -3,11 +3,17 @@
 Each function issues a fixed, small number of queries whatever the number of lessons.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from organizations.learners import current_learner
 
-from .models import Enrollment, LessonPage, ReflectionNote
+from .records import Enrollment, LessonProgress, ReflectionNote
+
+if TYPE_CHECKING:
+    from .models import LessonPage
 
 
 @dataclass
@@ -55,25 +61,34 @@ def progress_for(learner, course, lessons=None) -> CourseProgress:
     return CourseProgress(lessons=entries, enrollment=enrollment, completed_count=completed)
 
 
-_ENROLLMENT_COLUMNS = [field.attname for field in Enrollment._meta.concrete_fields]
+# The two queries of every learner's lesson page, written out in SQL (Django's documented
+# ``raw()``): building and compiling them through the ORM cost several times what running them
+# does (docs/benchmarks.md, "Learner's lesson page: profile").
+_STATUSES_SQL = (
+    "SELECT e.*, p.lesson_id AS progress_lesson_id, p.completed_at AS progress_completed_at"  # noqa: S608 - our table names, values are parameters
+    f" FROM {Enrollment._meta.db_table} e"
+    f" LEFT JOIN {LessonProgress._meta.db_table} p ON p.enrollment_id = e.id"
+    " WHERE e.learner_id = %s AND e.course_id = %s"
+)
+_NOTES_SQL = (
+    f"SELECT * FROM {ReflectionNote._meta.db_table}"  # noqa: S608 - as above
+    " WHERE learner_id = %s AND lesson_id = %s ORDER BY id"
+)
 
 
 def _enrollment_and_statuses(learner, course) -> tuple[Enrollment | None, dict]:
     """The learner's enrollment in ``course`` and each lesson's status, in one query: the
     enrollment's row once per lesson progress row (a LEFT JOIN), or alone when there is none."""
-    rows = Enrollment.objects.filter(learner=learner, course=course).values_list(
-        *_ENROLLMENT_COLUMNS, "lesson_progress__lesson_id", "lesson_progress__completed_at"
-    )
     enrollment = None
     statuses = {}
-    width = len(_ENROLLMENT_COLUMNS)
-    for row in rows:
+    for row in Enrollment.objects.raw(_STATUSES_SQL, [learner.pk, course.pk]):
         if enrollment is None:
-            enrollment = Enrollment.from_db(rows.db, _ENROLLMENT_COLUMNS, row[:width])
+            enrollment = row
             enrollment.learner = learner  # the caller's object, not a copy to fetch again
-        lesson_id, completed_at = row[width:]
-        if lesson_id is not None:
-            statuses[lesson_id] = "completed" if completed_at else "started"
+        if row.progress_lesson_id is not None:
+            statuses[row.progress_lesson_id] = (
+                "completed" if row.progress_completed_at else "started"
+            )
     return enrollment, statuses
 
 
@@ -106,4 +121,4 @@ def saved_reflections(request, lesson) -> list:
     learner = current_learner(request)
     if learner is None or not lesson.has_reflections:
         return []
-    return list(ReflectionNote.objects.filter(learner=learner, lesson=lesson))
+    return list(ReflectionNote.objects.raw(_NOTES_SQL, [learner.pk, lesson.pk]))

@@ -25,7 +25,7 @@ from base.dates import tokyo_date
 from organizations.models import StaffMember
 from organizations.scopes import AreaScope
 
-from .models import Enrollment, StaffAssignee, StaffAssignment
+from .records import Enrollment, StaffAssignee, StaffAssignment
 
 
 def _rate(completed: int, assigned: int) -> float | None:

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from organizations.models import Learner, StaffMember
 from organizations.signals import learner_merging, roster_imported
 
-from .models import Completion
+from .records import Completion
 from .services import merge_learning_records
 from .services.assignments import assignees_record_completion, assignments_expand
 from .signals import course_completed

@@ -10,19 +10,23 @@ tasks. What is sent (settings in README, "Mandatory staff training"):
 - to each department manager, a weekly summary of their department (from
   ``TRAINING_WEEKLY_SUMMARY_WEEKDAY``, 0 = Monday).
 
-Never to people who completed or left, and at most once per person and kind (per manager and
-week for summaries): each reminder is first recorded in ``TrainingReminder``, whose unique
-constraints make a second record impossible, and only then sent
-(``courses.services.reminders``: this module writes nothing itself). A re-run after a crash
-therefore never sends twice; a crash between recording and sending loses those few emails,
-which stay visible as records without ``sent_at``.
+Never to people who completed or left, and once per person and kind (per manager and week
+for summaries): each reminder is claimed in ``TrainingReminder`` just before it is sent and
+marked sent just after (``courses.services.reminders``: this module writes nothing itself).
+A re-run after a crash therefore sends nobody a second email, and loses nobody: a failed send
+gives its claim back at once, and a claim left by a run that died is taken over after a few
+minutes (``RECLAIM_AFTER``), at most ``MAX_ATTEMPTS`` tries in all.
 """
 
 import datetime as dt
+import hashlib
+import smtplib
 from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.utils import DNS_NAME
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
@@ -31,9 +35,15 @@ from base.dates import tokyo_date
 from organizations.models import AdminScope, StaffMember
 from organizations.scopes import scope_for_user
 
-from .models import StaffAssignee, TrainingReminder
 from .queries import assignments_in_scope, department_figures, not_completed
-from .services.reminders import training_reminder_claim, training_reminders_mark_sent
+from .records import StaffAssignee, TrainingReminder
+from .services.reminders import (
+    message_id,
+    settled_reminders,
+    training_reminder_claim,
+    training_reminders_mark_sent,
+    training_reminders_release,
+)
 
 
 def _setting(name: str, default: int) -> int:
@@ -53,17 +63,38 @@ def _open_assignees(today: dt.date):
     ).select_related("assignment__course", "staff_member__department")
 
 
-def _send(messages: list[tuple[TrainingReminder, EmailMessage]]) -> int:
-    if not messages:
-        return 0
-    connection = get_connection()
-    sent = 0
-    for reminder, message in messages:
-        message.connection = connection
-        message.send()
-        training_reminders_mark_sent(reminder_ids=[reminder.pk])
-        sent += 1
-    return sent
+class _Outbox:
+    """One mail connection for a run. Each message is sent right after its reminders are
+    claimed; a refused recipient gives the claims back and the run goes on, any other failure
+    (the mail server gone) gives them back and stops the run, to be tried again later."""
+
+    def __init__(self):
+        self.connection = get_connection()
+        self.sent = 0
+
+    def send(self, reminders: list[TrainingReminder], message: EmailMessage) -> None:
+        ids = [reminder.pk for reminder in reminders]
+        recipient = hashlib.sha256(message.to[0].encode()).hexdigest()[:12]
+        message.extra_headers["Message-ID"] = message_id(reminders[0], f"{recipient}.{DNS_NAME}")
+        message.connection = self.connection
+        try:
+            message.send()
+        except smtplib.SMTPRecipientsRefused:
+            training_reminders_release(reminder_ids=ids)
+            return
+        except Exception:
+            training_reminders_release(reminder_ids=ids)
+            raise
+        training_reminders_mark_sent(reminder_ids=ids)
+        self.sent += 1
+
+
+def _without_settled(queryset, kind: str):
+    """Assignees that have no settled reminder of ``kind`` (sent, in flight or given up)."""
+    settled = TrainingReminder.objects.filter(assignee=OuterRef("pk"), kind=kind).filter(
+        settled_reminders()
+    )
+    return queryset.filter(~Exists(settled))
 
 
 def _person_message(kind: str, row: StaffAssignee, today: dt.date) -> EmailMessage:
@@ -109,21 +140,20 @@ def send_training_reminders(today: str | None = None) -> dict:
     due_soon = rows.filter(
         assignment__due_on__gte=today,
         assignment__due_on__lte=today + dt.timedelta(days=days_before),
-    ).exclude(reminders__kind=Kind.DUE_SOON)
-    overdue = rows.filter(assignment__due_on__lt=today).exclude(reminders__kind=Kind.OVERDUE)
+    )
+    overdue = rows.filter(assignment__due_on__lt=today)
     for kind, queryset in ((Kind.DUE_SOON, due_soon), (Kind.OVERDUE, overdue)):
-        messages = []
-        for row in queryset.iterator(chunk_size=500):
+        outbox = _Outbox()
+        for row in _without_settled(queryset, kind).iterator(chunk_size=500):
             reminder = training_reminder_claim(kind=kind, assignee=row)
             if reminder is not None:
-                messages.append((reminder, _person_message(kind, row, today)))
-        sent[kind] = _send(messages)
+                outbox.send([reminder], _person_message(kind, row, today))
+        sent[kind] = outbox.sent
 
     # Escalation: one email per manager listing their people newly past the grace period.
     late = list(
-        _open_assignees(today)
+        _without_settled(_open_assignees(today), Kind.MANAGER_OVERDUE)
         .filter(assignment__due_on__lt=today - dt.timedelta(days=escalation))
-        .exclude(reminders__kind=Kind.MANAGER_OVERDUE)
         .exclude(staff_member__department__isnull=True)
     )
     managers = _managers_by_department({row.staff_member.department_id for row in late})
@@ -139,7 +169,7 @@ def send_training_reminders(today: str | None = None) -> dict:
         for manager in recipients:
             per_manager[manager].append(row)
             claims.setdefault(manager, []).append(reminder)
-    messages = []
+    outbox = _Outbox()
     for manager, people in per_manager.items():
         context = {
             "manager": manager,
@@ -150,12 +180,8 @@ def send_training_reminders(today: str | None = None) -> dict:
         }
         subject = render_to_string("courses/email/manager_overdue_subject.txt", context).strip()
         body = render_to_string("courses/email/manager_overdue.txt", context)
-        messages.append((claims[manager][0], EmailMessage(subject, body, to=[manager.email])))
-    sent[Kind.MANAGER_OVERDUE] = _send(messages)
-    # Every claim of a sent escalation counts as sent.
-    training_reminders_mark_sent(
-        reminder_ids=[r.pk for group in claims.values() for r in group], only_unsent=True
-    )
+        outbox.send(claims[manager], EmailMessage(subject, body, to=[manager.email]))
+    sent[Kind.MANAGER_OVERDUE] = outbox.sent
     return sent
 
 
@@ -170,7 +196,7 @@ def send_manager_weekly_summaries(today: str | None = None) -> int:
     scopes = AdminScope.objects.filter(
         level=AdminScope.Level.DEPARTMENT, user__is_active=True
     ).select_related("user", "department")
-    messages = []
+    outbox = _Outbox()
     for admin_scope in scopes:
         manager = admin_scope.user
         if not manager.email:
@@ -202,5 +228,5 @@ def send_manager_weekly_summaries(today: str | None = None) -> int:
         }
         subject = render_to_string("courses/email/weekly_summary_subject.txt", context).strip()
         body = render_to_string("courses/email/weekly_summary.txt", context)
-        messages.append((reminder, EmailMessage(subject, body, to=[manager.email])))
-    return _send(messages)
+        outbox.send([reminder], EmailMessage(subject, body, to=[manager.email]))
+    return outbox.sent

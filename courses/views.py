@@ -1,11 +1,10 @@
-"""Learner-facing views: starting a course, completing lessons, my learning, profile."""
-
-import time
+"""Learner-facing views outside the page tree: my learning, profile, saved answers, account
+and personal data. Starting a course and finishing a lesson are the pages' own POSTs
+(``courses.models``)."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
@@ -27,90 +26,9 @@ from organizations.services import (
 from . import services
 from .forms import LearnerProfileForm, SignupForm
 from .hooks import my_assignments_section
-from .models import CoursePage, Enrollment, LessonPage, ReflectionNote
-from .outline import outline_items
+from .models import Enrollment, LessonPage, ReflectionNote
 from .progress import progress_for
-from .ruby import strip_ruby
 from .wording import for_course
-
-OPENED_SALT = "courses.lesson-opened"
-
-
-def lesson_opened_token() -> str:
-    """A signed timestamp put in the lesson form, so time spent needs no JavaScript."""
-    return signing.dumps(int(time.time()), salt=OPENED_SALT)
-
-
-def _seconds_since(token: str) -> int:
-    try:
-        opened = signing.loads(token, salt=OPENED_SALT, max_age=24 * 3600)
-    except signing.BadSignature:
-        return 0
-    return max(0, int(time.time()) - int(opened))
-
-
-def start_course(request, course: CoursePage):
-    """POST on a course page: enrol the learner and send them to where they should read."""
-    learner = learner_for_update(request)
-    services.enrollment_start(learner=learner, course=course)
-    progress = progress_for(learner, course)
-    target = progress.resume_lesson or (progress.lessons[0][0] if progress.lessons else None)
-    return redirect(target.url if target else course.url)
-
-
-def record_lesson_visit(request, lesson: LessonPage, progress, status: str) -> None:
-    """Opening a lesson marks it started, for learners we already know (never creates one).
-
-    Uses the progress the page has already read, so re-reading a lesson writes nothing.
-    """
-    learner = current_learner(request)
-    if learner is None:
-        return
-    enrollment = progress.enrollment
-    if enrollment is not None and status and enrollment.last_lesson_id == lesson.pk:
-        return
-    services.enrollment_visit_lesson(learner=learner, lesson=lesson)
-
-
-def complete_lesson(request, lesson: LessonPage):
-    """POST on a lesson page: the learner finished reading it."""
-    if request.POST.get("action") != "complete":
-        return HttpResponseBadRequest(_("不正な操作です。"))
-    learner = learner_for_update(request)
-    result = services.enrollment_complete_lesson(
-        learner=learner,
-        lesson=lesson,
-        seconds_spent=_seconds_since(request.POST.get("opened", "")),
-    )
-    course = lesson.course
-    if result.course_completed_now:
-        messages.success(
-            request,
-            for_course(
-                course,
-                "message_course_completed",
-                _("おめでとうございます。「%(course)s」を修了しました。")
-                % {"course": strip_ruby(course.title)},
-                course=course.title,
-            ),
-        )
-        return redirect(course.url)
-    progress = progress_for(learner, course)
-    lessons = [entry for entry, _status in progress.lessons]
-    index = lessons.index(lesson) if lesson in lessons else len(lessons) - 1
-    if index + 1 < len(lessons):
-        return redirect(lessons[index + 1].url)
-    if progress.resume_lesson is not None:
-        messages.info(
-            request,
-            for_course(course, "message_lessons_left", _("まだ終わっていないレッスンがあります。")),
-        )
-        return redirect(course.url)
-    # Every lesson is done but the course is not: go to the next step (the quiz).
-    for item in outline_items(request, course):
-        if item.required and not item.done:
-            return redirect(item.url)
-    return redirect(course.url)
 
 
 def my_learning(request):

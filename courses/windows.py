@@ -7,7 +7,7 @@ from django.dispatch import receiver
 
 from organizations.learners import current_learner
 
-from .models import ConsultationWindow
+from .records import ConsultationWindow
 
 CACHE_VERSION_KEY = "consultation-windows:version"
 CACHE_SECONDS = 60 * 60

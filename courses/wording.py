@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .models import Audience
+from .audiences import Audience
 from .ruby import render_ruby, strip_ruby
 
 CHILDREN_AUDIENCE = Audience.CHILDREN

@@ -11,6 +11,7 @@ an area-scoped model does not use these bases.
 """
 
 from django import forms
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
@@ -343,9 +345,6 @@ def bulk_action(request, app_label, model_name, action):
     Wagtail itself answers its confirmation page to everyone in the admin, naming the rows
     they may not change. Served in front of Wagtail's own URL (``tsunagari/urls.py``).
     """
-    from django.apps import apps
-    from wagtail.admin.views.bulk_action.registry import bulk_action_registry
-
     try:
         model = apps.get_model(app_label, model_name)
     except LookupError as exc:

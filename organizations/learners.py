@@ -9,10 +9,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from . import services
-from .models import Learner, hash_learner_token
+from .models import Learner, Municipality, hash_learner_token
 
 # How often a returning learner's last visit is written and their cookie renewed.
 TOUCH_INTERVAL = timedelta(days=1)
@@ -25,17 +26,54 @@ def _token_from(request) -> str | None:
     return None
 
 
+# Every request of an anonymous learner begins with this lookup. Written out in SQL (Django's
+# documented ``raw()``): building and compiling the same query through the ORM cost four times
+# what running it does, and was the largest part of a learner's lesson page
+# (docs/benchmarks.md, "Learner's lesson page: profile"). The municipality is read on every
+# page (its consultation windows): it comes in the same row, as ``select_related`` would.
+_MUNICIPALITY_FIELDS = Municipality._meta.concrete_fields
+_BY_TOKEN_SQL = (
+    "SELECT l.*, "  # noqa: S608 - our own table and column names; the value is a parameter
+    + ", ".join(
+        f"m.{field.column} AS municipality__{field.column}" for field in _MUNICIPALITY_FIELDS
+    )
+    + f" FROM {Learner._meta.db_table} l LEFT JOIN {Municipality._meta.db_table} m"
+    f" ON m.{Municipality._meta.pk.column} = l.{Learner._meta.get_field('municipality').column}"
+    f" WHERE l.{Learner._meta.get_field('token_hash').column} = %s"
+    f" AND l.{Learner._meta.get_field('user').column} IS NULL"
+)
+
+
+def _joined_municipality(learner) -> Municipality:
+    """The municipality columns of the joined row as a ``Municipality``, converted from the
+    database's values as the ORM's compiler converts them."""
+    connection = connections[learner._state.db]
+    values = []
+    for field in _MUNICIPALITY_FIELDS:
+        value = getattr(learner, f"municipality__{field.column}")
+        column = field.get_col(Municipality._meta.db_table)
+        for converter in [
+            *connection.ops.get_db_converters(column),
+            *field.get_db_converters(connection),
+        ]:
+            value = converter(value, column, connection)
+        values.append(value)
+    return Municipality.from_db(
+        learner._state.db, [field.attname for field in _MUNICIPALITY_FIELDS], values
+    )
+
+
 def anonymous_learner(request) -> Learner | None:
-    """The anonymous learner whose cookie came with ``request``, if any."""
+    """The anonymous learner whose cookie came with ``request``, if any (with its
+    municipality)."""
     token = _token_from(request)
     if token is None:
         return None
-    # The municipality is read on every page (its consultation windows): fetch it here.
-    return (
-        Learner.objects.filter(token_hash=hash_learner_token(token), user=None)
-        .select_related("municipality")
-        .first()
-    )
+    # token_hash is unique: at most one row.
+    learner = next(iter(Learner.objects.raw(_BY_TOKEN_SQL, [hash_learner_token(token)])), None)
+    if learner is not None and learner.municipality_id is not None:
+        learner.municipality = _joined_municipality(learner)
+    return learner
 
 
 def current_learner(request) -> Learner | None:

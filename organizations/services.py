@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from base.bulk import insert_rows
+from base.bulk import insert_instances, insert_rows
 
 from .invitations import invitation_message
 from .models import (
@@ -127,7 +127,7 @@ def municipalities_import(
                     kind=values["kind"],
                 )
             )
-    Municipality.objects.bulk_create(to_create, batch_size=500)
+    insert_instances(to_create)  # the primary keys are read back by code just below
     result.municipalities_created = len(to_create)
     created_codes = {m.code for m in to_create}
     id_by_code = dict(Municipality.objects.values_list("code", "id"))

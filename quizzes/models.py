@@ -16,6 +16,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from base import wagtail_adapter
 from base.page_cache import SharedPageMixin
 from courses.blocks import RICH_TEXT_FEATURES
 from courses.models import CoursePage, PlainTitleMixin
@@ -123,11 +124,10 @@ class QuizPage(PlainTitleMixin, SharedPageMixin, RoutablePageMixin, Page):
     def course(self) -> CoursePage:
         """The course this quiz belongs to.
 
-        When the page was served, Wagtail's routing already holds the course: ``Page.route``
-        keeps the parent on the child it routes to (``_cached_parent_obj``, copied onto the
-        specific page), so a quiz submission does not load its course again.
+        When the page was served, routing already holds the course (it tells the child its
+        parent, ``base.wagtail_adapter``), so a quiz submission does not load it again.
         """
-        parent = getattr(self, "_cached_parent_obj", None)
+        parent = wagtail_adapter.known_parent(self)
         if isinstance(parent, CoursePage) and parent.path == self.path[: -self.steplen]:
             return parent
         return CoursePage.objects.get(path=self.path[: -self.steplen])

@@ -195,6 +195,10 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
         )
         context["breadcrumbs"] = self._breadcrumbs()
         context["export_links"] = {table: self._export_query(table) for table in TABLES}
+        # Every registered table, in reading order: the list of downloads under the report.
+        context["downloads"] = [
+            (table.title, context["export_links"][key]) for key, table in TABLES.items()
+        ]
         context["child_level_label"] = {
             "nation": _("都道府県別"),
             PREFECTURE: _("市区町村別"),

@@ -2,8 +2,9 @@
 XLSX), and ``kpi_report`` prints them (``--format table``) or writes one (``--format csv``).
 
 Each :class:`Table` has a key (the ``table=`` of an export, the ``--table`` of the command),
-its Japanese column headings, and a function from a report (``reports.schemas.KpiOut``) to its
-rows. Percentages are given as numbers of percent with one decimal; unknown figures as empty
+a title (the dashboard's list of downloads), its Japanese column headings, and a function from a
+report (``reports.schemas.KpiOut``) to its rows. Registering a table here is all a new export
+needs: the dashboard offers it as CSV and XLSX and the command prints or writes it. Percentages are given as numbers of percent with one decimal; unknown figures as empty
 cells.
 """
 
@@ -20,6 +21,7 @@ class Table:
     """One table of the report: its key, its column headings and how its rows are made."""
 
     key: str
+    title: str  # a lazy translation, shown in the dashboard's list of downloads
     headings: tuple[str, ...]  # lazy translations: made text when a table is built
     rows: Callable[[KpiOut], list[list]]
 
@@ -84,11 +86,19 @@ def _attendee_type_rows(report: KpiOut) -> list[list]:
 TABLES = {
     table.key: table
     for table in (
-        Table("summary", (_("項目"), _("値")), _summary_rows),
-        Table("months", (_("月"), _("実績"), _("オンライン"), _("講座"), _("目標")), _month_rows),
-        Table("attendee_types", (_("受講者区分"), _("人数")), _attendee_type_rows),
+        Table("summary", _("概要"), (_("項目"), _("値")), _summary_rows),
+        Table(
+            "months",
+            _("月別の推移"),
+            (_("月"), _("実績"), _("オンライン"), _("講座"), _("目標")),
+            _month_rows,
+        ),
+        Table(
+            "attendee_types", _("受講者区分別"), (_("受講者区分"), _("人数")), _attendee_type_rows
+        ),
         Table(
             "areas",
+            _("地域別の内訳"),
             (
                 _("コード"),
                 _("地域"),

@@ -60,11 +60,10 @@ class TallyKey(NamedTuple):
 def _prefecture_of(municipality_id: int | None, completion: Completion | None = None) -> str:
     if not municipality_id:
         return ""
-    # A completion just made carries its learner's municipality (no query).
-    if completion is not None and Completion.municipality.is_cached(completion):
-        municipality = completion.municipality
-        if municipality is not None and municipality.pk == municipality_id:
-            return municipality.prefecture_id
+    # The completion's own area: a completion just made carries its learner's municipality
+    # (``courses.services``), so this reads no row.
+    if completion is not None and completion.municipality_id == municipality_id:
+        return completion.municipality.prefecture_id
     return (
         Municipality.objects.filter(pk=municipality_id)
         .values_list("prefecture_id", flat=True)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from base.page_cache import page_tree_memo
+from base.page_cache import memoized
 from courses.models import Audience
 from courses.outline import OutlineItem
 from courses.ruby import strip_ruby
@@ -18,7 +18,7 @@ def _page_of(course):
     can have one, so other courses cost no query."""
     if course.audience != Audience.STAFF:
         return None
-    return page_tree_memo.get(
+    return memoized(
         ("scorm_page", course.pk), lambda: ScormPage.objects.live().child_of(course).first()
     )
 

@@ -4,7 +4,10 @@ without a rule here fails ``test_every_route_has_a_rule``.
 
 Roles are the product's own: the municipal administrator holds the permissions ``seed_demo``
 gives that group, scoped to 大阪市 (A) or 堺市 (B); the prefectural administrator the same
-permissions for 大阪府; the editor may open the admin but has no area.
+permissions for 大阪府; the editor may open the admin but has no area. Organisers
+(主催者・講師) open the admin with the 主催者・講師 group's permissions and reach only their own
+course plans: ``organiser_a`` plans course A in 大阪市, ``organiser_a2`` is another organiser
+of 大阪市, ``organiser_b`` one of 堺市.
 """
 
 import datetime as dt
@@ -25,9 +28,12 @@ from wagtail.log_actions import log
 from wagtail.models import Page, Task
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from base.dates import tokyo_date
 from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
 from courses.models import ConsultationWindow, StaffAssignee, StaffAssignment
+from events import services as event_services
+from events.models import Organiser, PlannedCourse
 from organizations.models import AdminScope, Department, Learner, RosterSyncRun, StaffMember
 from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
@@ -50,8 +56,20 @@ OURS = (
     "scorm",
     "certificates",
     "reports",
+    "events",
 )
-ROLES = ("anonymous", "citizen", "staff", "admin_a", "admin_b", "prefecture", "national", "editor")
+ORGANISERS = {"organiser_a", "organiser_a2", "organiser_b"}
+ROLES = (
+    "anonymous",
+    "citizen",
+    "staff",
+    "admin_a",
+    "admin_b",
+    "prefecture",
+    "national",
+    "editor",
+    *sorted(ORGANISERS),
+)
 DENIED = {302, 403, 404, 405}  # the admin sends people without access to its login page
 OK = {200}
 
@@ -71,7 +89,15 @@ STAFF_A = "職員 太郎"
 ADMIN_A = "admin-a"
 ORGANISER_A = "つながり講座の会"
 MARKERS_A = (MUNICIPALITY_A, DEPARTMENT_A, WINDOW_A, STAFF_A, ADMIN_A, ORGANISER_A)
-OUTSIDE_A = {"admin_b", "editor"}
+OUTSIDE_A = {"admin_b", "editor", "organiser_b"}
+# Names only organiser A's course plan carries: no admin page shown to anyone but its
+# organiser and the administrators of 大阪市's area may contain one of them — not to another
+# organiser of 大阪市 either.
+COURSE_A_VENUE = "つながり会館A"
+COURSE_A_INSTRUCTOR = "講師 一郎"
+ORGANISATION_A = "北区つながりの会"
+MARKERS_COURSE_A = (COURSE_A_VENUE, COURSE_A_INSTRUCTOR, ORGANISATION_A)
+OUTSIDE_COURSE_A = OUTSIDE_A | {"organiser_a2"}
 
 
 def our_routes():
@@ -134,9 +160,13 @@ def snippet_listing(namespace, roles):
     }
 
 
+COURSE_A = AREA_A | {"organiser_a"}  # course A's organiser and the administrators above it
+PLANNERS = ADMINS | ORGANISERS  # everyone who plans courses
+
+
 # Wagtail's snippet choosers are open to everyone who may use the admin (editors link windows,
 # questions and wording into pages); what they list is public content.
-CHOOSERS = ADMINS | {"editor"}
+CHOOSERS = ADMINS | {"editor"} | ORGANISERS
 
 
 def chooser(model_path, key, roles, *, create, chosen=None):
@@ -202,6 +232,21 @@ RULES = {
     "certificate-claim": (
         lambda w: reverse("certificate-claim", args=[w["code"]]),
         {"citizen"},
+    ),
+    # 講座（対面・ライブ配信）: the public finder, a public course, its calendar file and
+    # sign-up, a sign-up's own page (whoever holds its link), organiser registration.
+    "course-finder": (lambda w: reverse("course-finder"), EVERYONE),
+    "course-event": (lambda w: reverse("course-event", args=[w["planned"].pk]), EVERYONE),
+    "course-event-ics": (lambda w: reverse("course-event-ics", args=[w["planned"].pk]), EVERYONE),
+    "course-event-signup": (
+        lambda w: reverse("course-event-signup", args=[w["planned"].pk]),
+        EVERYONE,
+    ),
+    "course-signup": (lambda w: w["course_signup"].get_absolute_url(), EVERYONE),
+    "organiser-register": (lambda w: reverse("organiser-register"), EVERYONE),
+    "organiser-set-password": (
+        lambda w: reverse("organiser-set-password", args=["MQ", "bad-token"]),
+        EVERYONE,  # an invalid link answers with a page saying so
     ),
     # KPI
     "opendata_supporters": (lambda w: "/opendata/supporters-2025.csv", EVERYONE),
@@ -278,6 +323,13 @@ RULES = {
         {"admin_a", "national"},  # the administrator who asked for it (and national)
     ),
     # Viewsets
+    # 開催計画: every planner lists (their own) and adds; course A's screens are its
+    # organiser's and its area's administrators' only.
+    **listing("plannedcourse", PLANNERS),
+    **pk_routes("plannedcourse", "planned", OBJECT_VIEWS, COURSE_A),
+    # 主催者・講師: managed by the administrators of their area; organisers see none.
+    **listing("organisers", ADMINS),
+    **pk_routes("organisers", "organiser_a", (*OBJECT_VIEWS, "approve"), AREA_A),
     **listing("trainingsession", ADMINS),
     **pk_routes("trainingsession", "session", OBJECT_VIEWS, AREA_A),
     # Approving or returning a report: its area's approvers (the municipal administrators).
@@ -375,7 +427,7 @@ RULES = {
 # Not ours, but they list records: every report, chooser and bulk action gets a rule too
 # (``test_every_wagtail_report_chooser_and_bulk_action_has_a_rule``), and the leak check.
 
-ADMIN_USERS = ADMINS | {"editor"}  # everyone who may open the admin
+ADMIN_USERS = ADMINS | {"editor"} | ORGANISERS  # everyone who may open the admin
 
 
 def bulk(app_model, action, key, roles):
@@ -610,20 +662,75 @@ def world(django_user_model):
             requested_by=admin_a, status="done", requested_scope=scope_key(scope_for_user(admin_a))
         )
     export.file.save("certificates.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    admin_b = account("admin-b", perms=permissions, level="municipality", municipality=sakai)
+
+    def organiser(name, municipality, invited_by, organisation):
+        found = event_services.organiser_invite(
+            organiser=Organiser(
+                municipality=municipality,
+                organisation_type="npo",
+                organisation_name=organisation,
+                name=name,
+                email=f"{name}@example.jp",
+            ),
+            invited_by=invited_by,
+        )
+        return found
+
+    organiser_a = organiser("organiser-a", osaka, admin_a, ORGANISATION_A)
+    organiser_a2 = organiser("organiser-a2", osaka, admin_a, "大阪ボランティアの会")
+    organiser_b = organiser("organiser-b", sakai, admin_b, "堺の会")
+    planned = event_services.planned_course_save(
+        course=PlannedCourse(
+            organiser=organiser_a,
+            course=course,
+            held_on=tokyo_date() + dt.timedelta(days=10),
+            start_time=dt.time(14),
+            end_time=dt.time(15, 30),
+            venue_name=COURSE_A_VENUE,
+            venue_address="大阪市北区1-1",
+            instructor_name=COURSE_A_INSTRUCTOR,
+            capacity=20,
+            is_public=True,
+            signup_enabled=True,
+        ),
+        user=organiser_a.user,
+    )
+    for other in (organiser_a2, organiser_b):
+        event_services.planned_course_save(
+            course=PlannedCourse(
+                organiser=other,
+                course=course,
+                held_on=tokyo_date() + dt.timedelta(days=12),
+                start_time=dt.time(10),
+                end_time=dt.time(11, 30),
+                venue_address="どこかの会館",
+                instructor_name="ほかの講師",
+                capacity=10,
+            ),
+            user=other.user,
+        )
+    log(planned, "wagtail.edit", user=organiser_a.user)
     users = {
         "anonymous": None,
         "citizen": citizen,
         "staff": staff,
         "admin_a": admin_a,
-        "admin_b": account("admin-b", perms=permissions, level="municipality", municipality=sakai),
+        "admin_b": admin_b,
         "prefecture": account(
             "pref", perms=permissions, level="prefecture", prefecture=osaka.prefecture
         ),
         "national": django_user_model.objects.create_superuser("national", password="pw-1"),
         "editor": account("editor", perms=Permission.objects.filter(codename="access_admin")),
+        "organiser_a": organiser_a.user,
+        "organiser_a2": organiser_a2.user,
+        "organiser_b": organiser_b.user,
     }
     return {
         "users": users,
+        "planned": planned,
+        "organiser_a": organiser_a,
+        "course_signup": event_services.course_signup_create(course=planned, nickname="ひまわり"),
         "osaka": osaka,
         "root_page_id": Page.get_first_root_node().pk,
         "task_id": Task.objects.create(name="承認").pk,
@@ -761,8 +868,12 @@ def test_each_role_gets_exactly_the_access_it_should(client, world, route):
             ok = status in DENIED or (route.startswith("kpi_api") and status in (401, 403))
         if not ok:
             wrong.append(f"{role}: {status}")
-        elif status == 200 and role in OUTSIDE_A and url.startswith("/admin/"):
-            wrong += [f"{role} sees {m}" for m in MARKERS_A if m in page_text(response)]
+        elif status == 200 and url.startswith("/admin/"):
+            markers = (MARKERS_A if role in OUTSIDE_A else ()) + (
+                MARKERS_COURSE_A if role in OUTSIDE_COURSE_A else ()
+            )
+            text = page_text(response) if markers else ""
+            wrong += [f"{role} sees {m}" for m in markers if m in text]
     assert wrong == [], f"{route} ({url}): {', '.join(wrong)}"
 
 
@@ -815,6 +926,11 @@ WRITES = {
     f"{WINDOWS}:edit": ("window", {"name": "書き換え"}),
     f"{WINDOWS}:delete": ("window", {}),
     f"{WINDOWS}:copy": ("window", {"name": "写し"}),
+    "plannedcourse:edit": ("planned", {"instructor_name": "書き換え", "capacity": "1"}),
+    "plannedcourse:delete": ("planned", {}),
+    "organisers:edit": ("organiser_a", {"organisation_name": "書き換え"}),
+    "organisers:delete": ("organiser_a", {}),
+    "organisers:approve": ("organiser_a", {}),
 }
 
 

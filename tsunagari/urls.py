@@ -36,6 +36,8 @@ urlpatterns = [
     path("my/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
     path("scorm/", include("scorm.urls")),
+    # 講座（対面・ライブ配信）: the course finder, course pages, sign-up, organiser registration.
+    path("courses/", include("events.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(extra_context={"oidc_enabled": settings.OIDC_ENABLED}),

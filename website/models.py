@@ -8,7 +8,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from base.page_cache import VisitorCachedPageMixin, find_specific_child, route_through_child
+from base.page_cache import CachedPageMixin, find_specific_child, route_through_child
 from courses.blocks import RICH_TEXT_FEATURES, ContentStreamBlock
 from courses.hooks import my_assignments_section
 from courses.models import CoursePage
@@ -16,7 +16,7 @@ from courses.progress import progress_for
 from organizations.learners import current_learner
 
 
-class HomePage(VisitorCachedPageMixin, Page):
+class HomePage(CachedPageMixin, Page):
     """The site's front page: a welcome and the list of courses (its children)."""
 
     lead = models.CharField(_("リード文"), max_length=200, blank=True)
@@ -62,7 +62,7 @@ def _find_child_of_home(home, slug):
     return course if course is not None else find_specific_child(home, slug)
 
 
-class StandardPage(VisitorCachedPageMixin, Page):
+class StandardPage(CachedPageMixin, Page):
     """A plain information page (privacy policy, accessibility policy, about)."""
 
     body = StreamField(ContentStreamBlock(), verbose_name=_("本文"))

@@ -1,7 +1,8 @@
 """Drive load with wrk (C, epoll) so the generator is never the bottleneck.
 
-The bench's own asyncio generator (``load.py``) saturated at ~1,160 requests/s on this machine
-where wrk drives the same bare view at ~2,200, which flattered every ratio to the bare view.
+The bench's former asyncio generator saturated at ~1,160 requests/s on this machine where
+wrk drives the same bare view at ~2,200, which flattered every ratio to the bare view; every
+bench now drives its load with wrk (Debian ``wrk``, installed by ``make bench``).
 ``run`` writes a Lua script holding the pre-built requests (one per line of ``requests``),
 starts ``wrk`` bounded in time, and parses the JSON line the script's ``done`` prints.
 
@@ -11,13 +12,26 @@ its share is used up, and ``exhausted`` says so: then the run measured fewer sec
 asked, and more prepared requests are needed for a full-length run.
 """
 
+import http.client
 import json
 import shutil
 import subprocess
 import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.support.load import Request
+
+@dataclass
+class Request:
+    """One pre-built request; ``expect`` holds the statuses that count as a success."""
+
+    method: str
+    path: str
+    headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    expect: tuple = (200,)
+
 
 SCRIPT = r"""
 local requests = {%(requests)s}
@@ -99,7 +113,25 @@ def _lua_request(request: Request, host: str) -> str:
 
 
 def available() -> bool:
+    """Whether wrk is installed (``make bench`` installs it)."""
     return shutil.which("wrk") is not None
+
+
+def wait_ready(port: int, host: str, path: str = "/healthz", timeout: float = 60) -> None:
+    """Poll ``path`` until the server on 127.0.0.1:port answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", path, headers={"Host": host, "X-Forwarded-Proto": "https"})
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.3)
+    raise RuntimeError(f"the server on port {port} did not become ready")
 
 
 def run(
@@ -113,7 +145,10 @@ def run(
     threads: int = 2,
 ) -> dict:
     """Load 127.0.0.1:port with ``requests`` for ``duration`` seconds at ``concurrency``
-    connections; same keys as ``load.run`` plus ``generator`` and ``exhausted``."""
+    connections; returns throughput and latency percentiles, ``errors`` (unexpected
+    statuses and socket errors) and ``exhausted`` (single-use requests ran out)."""
+    if not available():
+        raise SystemExit("wrk is not installed: run `make bench` (apt-get install -y wrk)")
     threads = max(1, min(threads, concurrency))
     expected = sorted({status for r in requests for status in r.expect})
     script = SCRIPT % {

@@ -8,7 +8,10 @@ requirement registered by other apps through the ``course_completion_requirement
 (the quizzes app adds "passed the quiz" for courses that require it).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -19,8 +22,11 @@ from base.dates import fiscal_year_of, tokyo_date
 from base.text_limits import check_length
 from organizations.models import Learner
 
-from ..models import Completion, CoursePage, Enrollment, LessonPage, LessonProgress, ReflectionNote
+from ..records import Completion, Enrollment, LessonProgress, ReflectionNote
 from ..signals import completion_area_changed, course_completed
+
+if TYPE_CHECKING:
+    from ..models import CoursePage, LessonPage
 
 # A lesson left open for hours does not count as hours of study.
 MAX_SECONDS_PER_VISIT = 60 * 60
@@ -43,12 +49,12 @@ def _get_or_create(model, **lookup):
         return model.objects.get(**lookup)
 
 
-def unmet_requirements(enrollment: Enrollment) -> list[str]:
+def unmet_requirements(enrollment: Enrollment, met: frozenset[str] = frozenset()) -> list[str]:
     """What still stands between this enrollment and completion (empty when it may complete).
 
-    Hooks may skip their own check for a requirement the caller has just met in this
-    transaction and names in ``enrollment.met_requirements`` (see
-    ``enrollment_try_complete_course``).
+    Each ``course_completion_requirements`` hook is called as ``hook(enrollment, met)``:
+    ``met`` names the requirements the caller has just met in this transaction (see
+    ``enrollment_try_complete_course``), which the hook need not look up again.
     """
     done = enrollment.lesson_progress.filter(completed_at__isnull=False).values("lesson_id")
     lessons = enrollment.course.get_lessons().aggregate(
@@ -65,7 +71,7 @@ def unmet_requirements(enrollment: Enrollment) -> list[str]:
     ):
         unmet.append("lessons")
     for requirement in hooks.get_hooks("course_completion_requirements"):
-        unmet.extend(requirement(enrollment))
+        unmet.extend(requirement(enrollment, met))
     return unmet
 
 
@@ -143,12 +149,14 @@ def enrollment_try_complete_course(
             pk=enrollment_start(learner=learner, course=course).pk
         )
     enrollment.learner, enrollment.course = learner, course  # known: not loaded again
-    enrollment.met_requirements = frozenset(met)
-    return _complete_if_done(enrollment)
+    return _complete_if_done(enrollment, frozenset(met))
 
 
-def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
-    """Complete ``enrollment`` (locked by the caller) if nothing is missing."""
+def _complete_if_done(
+    enrollment: Enrollment, met: frozenset[str] = frozenset()
+) -> tuple[Completion | None, bool]:
+    """Complete ``enrollment`` (locked by the caller) if nothing is missing; ``met`` as for
+    ``unmet_requirements``."""
     # Completions are made only here, under the enrollment's row lock, and the enrollment's
     # ``completed_at`` is set in the same transaction; an open enrollment has no completion
     # (``courses.services.assignments._reopen`` detaches it first).
@@ -156,7 +164,7 @@ def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
         existing = Completion.objects.filter(enrollment=enrollment).first()
         if existing is not None:
             return existing, False
-    if unmet_requirements(enrollment):
+    if unmet_requirements(enrollment, met):
         return None, False
     now = timezone.now()
     learner = enrollment.learner
@@ -169,13 +177,11 @@ def _complete_if_done(enrollment: Enrollment) -> tuple[Completion | None, bool]:
         completed_at=now,
         completed_on=day,
         fiscal_year=fiscal_year_of(day),
-        municipality_id=learner.municipality_id,
+        # The learner's own object: receivers (tallies: the prefecture) read it from here.
+        municipality=learner.municipality if learner.municipality_id else None,
         attendee_type=learner.attendee_type,
         is_supporter=course.is_supporter_course,
     )
-    if Learner.municipality.is_cached(learner):
-        # Receivers (tallies: the prefecture) read it; the learner came with it.
-        completion.municipality = learner.municipality
     # The unique enrollment column still guards against a second completion: should it ever
     # fire, the whole completing transaction fails and nothing is half-written. It cannot
     # under the lock and the rule above, so no savepoint is spent on catching it.

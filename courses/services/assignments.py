@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from base.dates import fiscal_year_of, tokyo_date
 from organizations.models import Municipality, StaffMember
 
-from ..models import Audience, Completion, Enrollment, StaffAssignee, StaffAssignment
+from ..audiences import Audience
+from ..records import Completion, Enrollment, StaffAssignee, StaffAssignment
 
 
 class AssignmentError(ValueError):

@@ -1,9 +1,8 @@
 from django import template
 from django.template.base import token_kwargs
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 from courses import wording
+from courses.figures import FIGURES, render_figure
 from courses.ruby import render_ruby, strip_ruby
 
 register = template.Library()
@@ -82,16 +81,12 @@ def strip_ruby_filter(value):
 @register.simple_tag
 def figure_svg(slug, for_children, block_id):
     """A figure of courses/figures.py as inline SVG, in the children's words when asked."""
-    from courses.figures import render_figure
-
     return render_figure(slug, children=bool(for_children), element_id=f"figure-{block_id}")
 
 
 @register.simple_tag
 def figure_title(slug, for_children):
     """The title of a figure, for its caption."""
-    from courses.figures import FIGURES
-
     figure = FIGURES.get(slug)
     if figure is None:
         return ""
@@ -105,32 +100,3 @@ def percent(part, whole):
         return int(round(100 * part / whole)) if whole else 0
     except (TypeError, ValueError):
         return 0
-
-
-_BODY_TEMPLATE = template.Template(
-    "{% load wagtailcore_tags %}"
-    "{% for block in page.body %}{% include_block block with block_id=block.id %}{% endfor %}"
-)
-
-
-@register.simple_tag(takes_context=True)
-def lesson_body(context, page):
-    """The lesson's blocks, rendered once per generation of the page cache.
-
-    A body is the same for every learner except for three things: the consultation windows of
-    their municipality (part of the key), the 個人ワーク answers they saved (such bodies are
-    rendered every time) and the CSRF token (put in per request)."""
-    from base.page_cache import CSRF_PLACEHOLDER, is_visitor_request, page_tree_memo
-    from courses.windows import windows_for_request
-
-    request = context.get("request")
-    if request is None or context.get("saved_reflections"):
-        return _BODY_TEMPLATE.render(context)
-    visitor = is_visitor_request(request)
-    municipality = windows_for_request(request)[2]
-    key = ("lesson-body", page.pk, get_language(), visitor, getattr(municipality, "pk", None))
-    with context.push(csrf_token=CSRF_PLACEHOLDER):
-        html = page_tree_memo.get(key, lambda: _BODY_TEMPLATE.render(context))
-    if not visitor:
-        html = html.replace(CSRF_PLACEHOLDER, str(context.get("csrf_token")))
-    return mark_safe(html)  # noqa: S308 - rendered by our own templates above

@@ -37,4 +37,5 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client, tmp_path):
         if keep_alive is not None:
             keep_alive.close()
     assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert response.json()["status"] == "unavailable"

@@ -16,8 +16,10 @@ import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from import_export.tmp_storages import MediaStorage
 from moto.server import ThreadedMotoServer
 
+from base.imports import ImportView
 from base.storage import PrivateS3Storage
 from certificates.exports import certificate_export_request
 from certificates.models import CertificateExport
@@ -122,6 +124,21 @@ def test_pending_imports_wait_in_the_private_bucket(s3):
     with storage.open(name, "rb") as handle:
         assert handle.read() == b"PK\x03\x04 personal data"
     storage.delete(name)
+    assert _keys(s3, PRIVATE_BUCKET) == []
+
+
+def test_an_import_preview_keeps_its_upload_in_the_private_bucket(s3):
+    """What ``ImportView`` stores between preview and confirmation: django-import-export's
+    ``MediaStorage``, which picks the ``import_export`` storage (the private bucket)."""
+    pending = ImportView.pending_upload()
+    assert isinstance(pending, MediaStorage)
+    pending.save(b"PK\x03\x04 roster")
+    (key,) = _keys(s3, PRIVATE_BUCKET)
+    assert key == f"pending-imports/{pending.get_full_path()}"
+    assert _keys(s3, MEDIA_BUCKET) == []
+    assert _public_grants(s3, PRIVATE_BUCKET, key) == []
+    assert ImportView.pending_upload(pending.name).read() == b"PK\x03\x04 roster"
+    pending.remove()
     assert _keys(s3, PRIVATE_BUCKET) == []
 
 

@@ -84,7 +84,7 @@ def test_time_spent_comes_from_the_signed_opening_time(client):
 
     from django.core import signing
 
-    from courses.views import OPENED_SALT
+    from courses.reading_time import OPENED_SALT
 
     course = factories.course(lessons=1)
     lesson = factories.lessons_of(course)[0]
@@ -195,3 +195,29 @@ def test_profile_choice_shows_local_windows_and_rejects_a_mismatched_prefecture(
         "つなが 太郎",
     )
     assert "地域包括支援センター" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_requirement_hooks_are_told_what_the_caller_has_just_met():
+    from wagtail import hooks
+
+    from courses import services
+
+    course = factories.course(lessons=1)
+    learner = Learner.objects.create()
+    services.enrollment_complete_lesson(learner=learner, lesson=factories.lessons_of(course)[0])
+    seen = []
+
+    def requirement(enrollment, met):
+        seen.append(met)
+        return [] if "exam" in met else ["exam"]
+
+    with hooks.register_temporarily("course_completion_requirements", requirement):
+        other = factories.course(lessons=1)
+        services.enrollment_complete_lesson(learner=learner, lesson=factories.lessons_of(other)[0])
+        assert not services.enrollment_try_complete_course(learner=learner, course=other)[1]
+        completion, created = services.enrollment_try_complete_course(
+            learner=learner, course=other, met=("exam",)
+        )
+    assert created and completion.course_id == other.pk
+    assert seen[-1] == frozenset({"exam"})

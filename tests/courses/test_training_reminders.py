@@ -2,13 +2,18 @@
 
 import datetime as dt
 import io
+import smtplib
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
 from courses.models import TrainingReminder
+from courses.services.reminders import MAX_ATTEMPTS, RECLAIM_AFTER
 from courses.tasks import send_manager_weekly_summaries, send_training_reminders
 from organizations.models import Department
 from tests import factories
@@ -102,3 +107,91 @@ def test_weekly_summary_to_each_manager_once_a_week(world):
     assert "福祉 二郎" in body and "福祉 一郎" not in body
     send_manager_weekly_summaries.enqueue("2025-06-30")  # the next week
     assert len(mail.outbox) == 2
+
+
+def test_a_claim_left_by_a_dead_run_is_sent_later_and_a_live_one_is_not(world):
+    """A run killed between claiming and sending leaves claims without ``sent_at``: a later
+    run sends them once they are older than RECLAIM_AFTER (the same Message-ID each time),
+    leaves alone a claim that may still be in flight, and gives up after MAX_ATTEMPTS."""
+    staff = world["staff"]
+    assignees = {
+        number: staff[number].assignments.get(assignment=world["assignment"])
+        for number in ("1001", "1002", "1003")
+    }
+    now = timezone.now()
+    overdue = TrainingReminder.Kind.OVERDUE
+    dead = TrainingReminder.objects.create(
+        kind=overdue, assignee=assignees["1001"], claimed_at=now - RECLAIM_AFTER * 2
+    )
+    TrainingReminder.objects.create(kind=overdue, assignee=assignees["1002"], claimed_at=now)
+    TrainingReminder.objects.create(
+        kind=overdue,
+        assignee=assignees["1003"],
+        claimed_at=now - RECLAIM_AFTER * 2,
+        attempts=MAX_ATTEMPTS,
+    )
+
+    send_training_reminders.enqueue("2025-07-01")
+    assert recipients() == ["1001@example.jp"]
+    dead.refresh_from_db()
+    assert dead.sent_at is not None and dead.attempts == 2
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<training-reminder-{dead.pk}@")
+
+    send_training_reminders.enqueue("2025-07-02")
+    assert recipients() == ["1001@example.jp"]  # the others: in flight, or given up
+
+
+def test_a_refused_address_does_not_stop_the_others(world, monkeypatch):
+    real_send = mail.EmailMessage.send
+
+    def refuse_one(message, *args, **kwargs):
+        if message.to == ["1002@example.jp"]:
+            raise smtplib.SMTPRecipientsRefused({"1002@example.jp": (550, b"no such user")})
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse_one)
+    send_training_reminders.enqueue("2025-06-25")
+    assert recipients() == ["1001@example.jp", "1003@example.jp"]
+    refused = TrainingReminder.objects.get(assignee__staff_member__email="1002@example.jp")
+    assert refused.sent_at is None  # given back: the next run tries again, up to MAX_ATTEMPTS
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_runs_at_the_same_time_send_each_reminder_once(world, postgres_only):
+    """Six runs at once (a cron run, the queue's retry, an operator) over three fresh people
+    and three claims left by a dead run: each person gets exactly one e-mail (PostgreSQL: the
+    unique constraint settles new claims, a conditional UPDATE the taking over of old ones)."""
+    people = [("1001", "福祉 一郎", "福祉局"), ("1002", "福祉 二郎", "福祉局")]
+    people += [("1003", "福祉 三郎", "福祉局")]
+    staff = roster(
+        world["osaka"], people + [(f"{2000 + i}", f"職員 {i}", "福祉局") for i in range(3)]
+    )
+    newcomers = [staff[f"{2000 + i}"] for i in range(3)]
+    assign(world["osaka"], staff_course(), target="people", people=newcomers)
+    stale = timezone.now() - RECLAIM_AFTER * 2
+    for number in ("1001", "1002", "1003"):
+        TrainingReminder.objects.create(
+            kind=TrainingReminder.Kind.OVERDUE,
+            assignee=world["staff"][number].assignments.get(assignment=world["assignment"]),
+            claimed_at=stale,
+        )
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            send_training_reminders.call("2025-07-01")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    overdue = [m.to[0] for m in mail.outbox if "期限" in m.subject]
+    assert sorted(overdue) == sorted(set(overdue)) and len(overdue) == 6

@@ -309,17 +309,19 @@ def test_staff_member_exports_their_roster_entry_but_cannot_delete_themselves(cl
 
 
 def test_uploads_previewed_but_never_confirmed_are_purged(monkeypatch):
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
 
     from base import imports
 
-    name = default_storage.save(f"{imports.UPLOAD_DIR}/abandoned.csv", ContentFile(b"x"))
-    imports.ImportView._purge_abandoned()
-    assert default_storage.exists(name)  # still inside the confirmation window
+    pending = imports.ImportView.pending_upload()
+    pending.save(b"x")
+    storage = storages[imports.PENDING_STORAGE]
+    name = pending.get_full_path()
+    imports.ImportView.purge_abandoned()
+    assert storage.exists(name)  # still inside the confirmation window
     monkeypatch.setattr(imports, "TOKEN_MAX_AGE", -60)
-    imports.ImportView._purge_abandoned()
-    assert not default_storage.exists(name)
+    imports.ImportView.purge_abandoned()
+    assert not storage.exists(name)
 
 
 def test_the_uploader_must_say_whether_the_file_is_the_whole_roster(client, areas):

@@ -289,9 +289,11 @@ def prepare_site(env: dict) -> dict:
     return in_site(env, "setup")
 
 
-def in_site(env: dict, command: str) -> dict:
-    done = subprocess.run(  # noqa: S603 - this module, fixed arguments
-        [sys.executable, "-m", "tests.reliability.support", command],
+def in_site(env: dict, command: str, *, module: str = "tests.reliability.support") -> dict:
+    """Run ``command`` of ``module`` (a module of these tests with a ``__main__`` part) in a
+    process of the site configured by ``env``, and return the JSON its last line prints."""
+    done = subprocess.run(  # noqa: S603 - a module of these tests, fixed arguments
+        [sys.executable, "-m", module, command],
         env=env,
         cwd=ROOT,
         check=True,

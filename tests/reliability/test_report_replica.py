@@ -7,28 +7,17 @@ where each read went: the KPI report (``kpi_report``, the same query module as t
 and the API) still shows the old figure while the primary already has the new session.
 """
 
-import json
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.reliability.load import ROOT, manage
-from tests.reliability.support import PrivatePostgres, site_env
+from tests.reliability.load import manage
+from tests.reliability.support import PrivatePostgres, in_site, site_env
 
 
 def probe(env: dict, command: str) -> dict:
-    done = subprocess.run(  # noqa: S603 - the probe module, fixed arguments
-        [sys.executable, "-m", "tests.reliability.replica_probe", command],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return in_site(env, command, module="tests.reliability.replica_probe")
 
 
 def caught_up(primary: PrivatePostgres, replica: PrivatePostgres, timeout: float = 30) -> None:

@@ -47,7 +47,7 @@ def run_rq_worker(redis: OwnRedis, media: Path, *args: str) -> subprocess.Popen:
         "PYTHONPATH": str(ROOT),
     }
     return subprocess.Popen(  # noqa: S603 - this project's worker module, fixed arguments
-        [sys.executable, "-m", "tests.reliability.rq_worker", *args],
+        [sys.executable, "-m", "tests.reliability.worker", *args],
         env=env,
         cwd=ROOT,
     )

@@ -18,6 +18,7 @@ from organizations.scopes import NATION
 from reports.figures import kpi_report
 from reports.models import KpiTarget
 from reports.open_data import build_files
+from reports.tables import TABLES, Table
 from tests import factories
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -254,6 +255,39 @@ def test_dashboard_shows_the_report_and_exports_open_in_excel(
 
     drill = client.get(url, {"fiscal_year": FY, "prefecture": "13", "ordering": "-actual"})
     assert drill.status_code == 200 and "新宿区" in drill.content.decode()
+
+
+def test_a_table_registered_once_is_offered_by_the_dashboard_and_the_command(
+    client, world, monkeypatch
+):
+    """Adding a KPI export is one entry in reports.tables.TABLES: the dashboard lists it with
+    CSV and XLSX links whose files carry its headings, and ``kpi_report --table`` writes it."""
+    channels = Table(
+        "channels",
+        "受講方法別",
+        ("受講方法", "人数"),
+        lambda report: [["オンライン", report.total.online], ["講座", report.total.in_person]],
+    )
+    monkeypatch.setitem(TABLES, "channels", channels)
+    client.force_login(world["national"])
+    url = reverse("kpi_dashboard")
+    html = client.get(url, {"fiscal_year": FY}).content.decode()
+    downloads = html[html.index('id="kpi-downloads-heading"') :]
+    for table in TABLES.values():
+        assert f"{table.title}:" in downloads
+    assert "table=channels&amp;export=csv" in downloads
+
+    response = client.get(url, {"fiscal_year": FY, "table": "channels", "export": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(body)))
+    report = kpi_report(scope=NATION, fiscal_year=FY)
+    assert rows == [["受講方法", "人数"], ["オンライン", str(report.total.online)], ["講座", "20"]]
+
+    out = io.StringIO()
+    call_command(
+        "kpi_report", "--fiscal-year", str(FY), "--format", "csv", "--table", "channels", stdout=out
+    )
+    assert list(csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff")))) == rows
 
 
 def test_admin_home_shows_the_summary_for_the_administrators_area(client, world):

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage
+from events.models import PlannedCourse
 from organizations.models import AdminScope
 from quizzes.models import Question, QuizPage
 from website.models import StandardPage
@@ -60,7 +61,10 @@ def test_seed_demo_installs_the_three_courses_and_twice_leaves_the_same_content(
     assert manager_scope.level == "department"
     # Demo logins plus the accounts of staff01's colleagues on the demo roster.
     assert users.filter(password__startswith="!").count() == 4
-    assert users.count() == 8
+    assert users.count() == 9
+    # The demo organiser's public course is on 「近くの講座を探す」, once.
+    listed = PlannedCourse.objects.listed()
+    assert listed.filter(organiser__user__username="osaka-organiser").count() == 1
 
 
 @pytest.mark.django_db

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "scorm",
     "certificates",
     "reports",
+    "events",
     "website",
     "tsunagari",
     "wagtail.contrib.forms",
@@ -135,7 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept like PostgreSQL's (DB_CONN_MAX_AGE): opening one and setting WAL
+    # on it was the largest single cost of a learner's lesson page (docs/benchmarks.md).
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits for ever on a database host that does not answer (network cut, packets
     # dropped): a request would then hang until gunicorn kills its worker, and /healthz could
@@ -144,6 +146,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault(
         "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
     )
+
+# DB_POOLER=pgbouncer: PostgreSQL is reached through PgBouncer in transaction pooling mode, where
+# consecutive transactions of one connection may run on different server connections. Named
+# server-side cursors (``.iterator()``) live across transactions and would be lost; the pooler
+# keeps the server connections, so Django opens a cheap one to it per request (docs/scaling.md).
+DB_POOLER = os.environ.get("DB_POOLER", "")
+if DB_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
+elif DB_POOLER:
+    raise ImproperlyConfigured(f"DB_POOLER={DB_POOLER!r}: only 'pgbouncer' is known.")
 
 # Reports from a read replica (base/replica.py): a streaming standby of the primary. Reads
 # inside ``reports_replica()`` go there; everything else, and every write, to the primary.
@@ -223,6 +236,10 @@ if TASKS["default"]["BACKEND"] == TASK_BACKENDS["rq"]:
 TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "300"))
 TASK_HEARTBEAT_SECONDS = float(os.environ.get("TASK_HEARTBEAT_SECONDS", "30"))
 TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
+# Database queue: a worker whose database went away waits for it, first this many seconds,
+# doubling up to the maximum, instead of exiting (base/db_worker.py).
+TASK_WORKER_RETRY_SECONDS = float(os.environ.get("TASK_WORKER_RETRY_SECONDS", "1"))
+TASK_WORKER_RETRY_MAX_SECONDS = float(os.environ.get("TASK_WORKER_RETRY_MAX_SECONDS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -335,6 +352,9 @@ TRAINING_REMINDER_DAYS_BEFORE = int(os.environ.get("TRAINING_REMINDER_DAYS_BEFOR
 TRAINING_MANAGER_ESCALATION_DAYS = int(os.environ.get("TRAINING_MANAGER_ESCALATION_DAYS", "7"))
 TRAINING_WEEKLY_SUMMARY_WEEKDAY = int(os.environ.get("TRAINING_WEEKLY_SUMMARY_WEEKDAY", "0"))
 STAFF_INVITATION_DAYS = int(os.environ.get("STAFF_INVITATION_DAYS", "14"))
+# Uploads waiting between an import's preview and its confirmation: django-import-export's
+# MediaStorage, on the private "import_export" storage above (base/imports.py, ImportView).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 # What a spreadsheet may hold once read, whatever its header claims (README, "Imports"): a
 # 74 KB XLSX can declare a million rows of 16,384 columns. 100,000 rows is twice the largest

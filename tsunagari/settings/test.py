@@ -1,6 +1,16 @@
 """Settings for the test suite: fast hashing, local memory cache, tasks run immediately."""
 
+import atexit
+import shutil
+import tempfile
+
 from .base import *  # noqa: F403
+
+# django-import-export's MediaStorage opens its storage afresh for each pending upload, and an
+# InMemoryStorage would forget the file between preview and confirmation: the uploads wait in
+# a private directory of this test run instead, with the production storage class.
+PENDING_IMPORT_ROOT = tempfile.mkdtemp(prefix="tsunagari-test-pending-imports-")
+atexit.register(shutil.rmtree, PENDING_IMPORT_ROOT, ignore_errors=True)
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
@@ -13,7 +23,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "certificate_exports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    "import_export": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "import_export": {
+        **CERTIFICATE_EXPORT_STORAGE,  # noqa: F405 - from .base
+        "OPTIONS": {**CERTIFICATE_EXPORT_STORAGE["OPTIONS"], "location": PENDING_IMPORT_ROOT},  # noqa: F405
+    },
     "scorm_packages": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 BASE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"

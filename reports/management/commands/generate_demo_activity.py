@@ -6,8 +6,8 @@ Completions go to supporter courses, placed in municipalities in proportion to p
 likewise. Everything is dated inside the fiscal year (and not after today). The same ``--seed``
 gives the same data.
 
-Built for millions of rows: rows are plain tuples written in large batches (``COPY`` on
-PostgreSQL), and the year's tallies are recounted once at the end, in the database, rather than
+Built for millions of rows: rows are plain tuples written in large batches by ``base.bulk``
+(``COPY`` on PostgreSQL), and the year's tallies are recounted once at the end, in the database, rather than
 updated row by row; the completions' plain indexes are dropped for the load and built again
 once at the end. Everything happens in one transaction, so an interrupted run leaves neither
 records nor tallies behind.
@@ -23,11 +23,11 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from base.bulk import indexes_deferred, insert_rows
 from base.dates import TOKYO, fiscal_year_bounds, fiscal_year_of, tokyo_date
 from courses.models import SUPPORTER_AUDIENCES, Audience, Completion, CoursePage
 from organizations.models import AttendeeType, Municipality
 from reports import tallies
-from reports.demo.bulk import indexes_deferred, insert_rows, timestamp_suffix
 from reports.demo.weights import (
     ATTENDEE_WEIGHT,
     KIND_WEIGHT,
@@ -86,20 +86,16 @@ class Sampler:
 
 
 class Day:
-    """A day that can be drawn, with the text the rows need precomputed once."""
+    """A day that can be drawn, with what the rows need computed once."""
 
-    def __init__(self, day: dt.date, suffix: str):
+    def __init__(self, day: dt.date):
         self.date = day
-        self.iso = day.isoformat()
         self.fiscal_year = fiscal_year_of(day)
-        # "YYYY-MM-DD HH:" in UTC for each Tokyo hour a completion can happen in.
+        # The start of each Tokyo hour a completion can happen in, in UTC.
         self.utc_hours = {
-            hour: dt.datetime.combine(day, dt.time(hour), tzinfo=TOKYO)
-            .astimezone(dt.UTC)
-            .strftime("%Y-%m-%d %H:")
+            hour: dt.datetime.combine(day, dt.time(hour), tzinfo=TOKYO).astimezone(dt.UTC)
             for hour in range(FIRST_HOUR, LAST_HOUR + 1)
         }
-        self.suffix = suffix
 
 
 class Command(BaseCommand):
@@ -189,13 +185,12 @@ class Command(BaseCommand):
 
     def _day_sampler(self, fiscal_year, start, end, rng):
         days, weights = [], []
-        suffix = timestamp_suffix()
         for month, weight in zip(fiscal_months(fiscal_year), MONTH_WEIGHT, strict=True):
             following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
             month_days = [month + dt.timedelta(days=i) for i in range((following - month).days)]
             for each in month_days:
                 if start <= each <= end:
-                    days.append(Day(each, suffix))
+                    days.append(Day(each))
                     weights.append(weight / len(month_days))
         return Sampler(days, weights, rng)
 
@@ -208,7 +203,7 @@ class Command(BaseCommand):
         days, day_weights = day.items, day.cumulative
         types, type_weights = attendee.items, attendee.cumulative
         place_total, day_total, type_total = place_weights[-1], day_weights[-1], type_weights[-1]
-        minutes = [f"{m:02d}:00" for m in range(60)]
+        minutes = [dt.timedelta(minutes=m) for m in range(60)]
         rows = []
         append = rows.append
         for _i in range(size):
@@ -221,12 +216,12 @@ class Command(BaseCommand):
             municipality = places[bisect_right(place_weights, random() * place_total)]
             completed_on = days[bisect_right(day_weights, random() * day_total)]
             hour = randrange(FIRST_HOUR, LAST_HOUR + 1)
-            moment = completed_on.utc_hours[hour] + minutes[randrange(60)] + completed_on.suffix
+            moment = completed_on.utc_hours[hour] + minutes[randrange(60)]
             append(
                 (
                     course,
                     moment,
-                    completed_on.iso,
+                    completed_on.date,
                     completed_on.fiscal_year,
                     municipality,
                     attendee_type,
@@ -272,7 +267,7 @@ class Command(BaseCommand):
             seen.add(fingerprint)
             rows.append(
                 (
-                    held_on.iso,
+                    held_on.date,
                     held_on.fiscal_year,
                     municipality,
                     kind,

@@ -17,6 +17,8 @@ from base.pages import ensure_root_page
 from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage, StaffAssignment
 from courses.seed_content import COURSES, WINDOWS
 from courses.services.assignments import assignment_save
+from events.models import Organiser, PlannedCourse
+from events.services import organiser_group, planned_course_save
 from organizations.models import (
     AdminScope,
     AttendeeType,
@@ -67,6 +69,15 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("courses", "change_staffassignment"),
     ("courses", "delete_staffassignment"),
     ("courses", "view_staffassignment"),
+    # 講座（対面・ライブ配信）: the area's organisers (invite, approve) and their course plans.
+    ("events", "add_organiser"),
+    ("events", "change_organiser"),
+    ("events", "delete_organiser"),
+    ("events", "view_organiser"),
+    ("events", "add_plannedcourse"),
+    ("events", "change_plannedcourse"),
+    ("events", "delete_plannedcourse"),
+    ("events", "view_plannedcourse"),
 ]
 DEPARTMENT_MANAGER_GROUP = "管理監督者"
 # A department manager sees their own department's staff and training progress only.
@@ -142,7 +153,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"seed_demo: {summary}"))
         if settings.DEBUG and not options["no_demo_users"]:
             self.stdout.write(
-                "Demo logins (development only): admin / osaka-admin / osaka-manager / staff01, "
+                "Demo logins (development only): admin / osaka-admin / osaka-manager / staff01 / "
+                "osaka-organiser, "
                 f"password '{DEMO_PASSWORD}'"
             )
 
@@ -371,6 +383,7 @@ class Command(BaseCommand):
             },
         )
         self.install_demo_staff_training(osaka, department, staff)
+        self.install_demo_organiser(osaka)
 
     def install_demo_staff_training(self, osaka, department, staff_user) -> None:
         """staff01 and colleagues on 大阪市's roster, a department manager, and two assigned
@@ -452,3 +465,49 @@ class Command(BaseCommand):
                 today=today,
             )
             self.created.append(f"assignment {course_code}")
+
+    def install_demo_organiser(self, osaka) -> None:
+        """An NPO organiser of 大阪市 with a public course in two weeks that takes sign-ups,
+        shown on 「近くの講座を探す」."""
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username="osaka-organiser",
+            defaults={"email": "osaka-organiser@example.jp", "first_name": "つながり"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            self.created.append("user osaka-organiser")
+        user.groups.add(organiser_group())
+        organiser, _created = Organiser.objects.get_or_create(
+            user=user,
+            defaults={
+                "municipality": osaka,
+                "organisation_type": "npo",
+                "organisation_name": "NPO法人 大阪つながりネット",
+                "name": "大阪 次郎",
+                "email": user.email,
+                "status": Organiser.Status.ACTIVE,
+            },
+        )
+        course = CoursePage.objects.filter(audience=Audience.CITIZEN).first()
+        if course is None or PlannedCourse.objects.filter(organiser=organiser).exists():
+            return
+        planned_course_save(
+            course=PlannedCourse(
+                organiser=organiser,
+                course=course,
+                held_on=tokyo_date() + dt.timedelta(days=14),
+                start_time=dt.time(14),
+                end_time=dt.time(15, 30),
+                venue_name="大阪市立総合生涯学習センター 第1研修室",
+                venue_address="大阪市北区梅田1-2-2-500 大阪駅前第2ビル5階",
+                instructor_name="大阪 次郎",
+                capacity=30,
+                is_public=True,
+                signup_enabled=True,
+                notes="筆記用具をお持ちください。",
+            ),
+            user=user,
+        )
+        self.created.append("course plan (osaka-organiser)")

@@ -1,0 +1,365 @@
+"""Every write of the events app: organisers, course plans and sign-ups.
+
+Each function is one transaction; mail leaves after the commit (``transaction.on_commit``), so
+nobody is told of a change that was rolled back. Sign-ups for one course serialise on the
+course's row (``select_for_update``): the last place cannot be given twice.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.invitations import invitation_tokens, one_time_url
+from organizations.scopes import scope_for_user
+
+from .models import CourseSignup, Organiser, PlannedCourse
+
+ORGANISER_GROUP = "主催者・講師"
+# What an organiser may do in the admin: plan their own courses (the permission policy keeps
+# them to their own) and read who signed up for them.
+ORGANISER_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("events", "add_plannedcourse"),
+    ("events", "change_plannedcourse"),
+    ("events", "delete_plannedcourse"),
+    ("events", "view_plannedcourse"),
+]
+# Nicknames (and the rest of a sign-up) are kept this many days after the course, while the
+# organiser writes the 実施報告 (due within two weeks); emails go as soon as the course is over.
+SIGNUP_RETENTION_DAYS = 30
+
+
+# --- Organisers --------------------------------------------------------------------------------
+
+
+def organiser_group() -> Group:
+    """The 主催者・講師 group, with exactly ``ORGANISER_PERMISSIONS`` (made when first needed)."""
+    group, _created = Group.objects.get_or_create(name=ORGANISER_GROUP)
+    wanted = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in ORGANISER_PERMISSIONS
+    ]
+    group.permissions.set(wanted)
+    return group
+
+
+def _require_area(user, municipality) -> None:
+    scope = scope_for_user(user)
+    if scope is None or not scope.allows_municipality(municipality):
+        raise PermissionDenied
+
+
+def _new_account(email: str, *, active: bool):
+    user_model = get_user_model()
+    username = email.strip().lower()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            {
+                "email": _(
+                    "このメールアドレスのアカウントは既にあります。別のアドレスにしてください。"
+                )
+            }
+        )
+    user = user_model(username=username, email=username, is_active=active)
+    # Nobody chooses a password for someone else: the organiser sets theirs from the link.
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def organiser_invitation_url(organiser: Organiser) -> str:
+    """The one-time link with which the organiser sets their password (as staff do)."""
+    return one_time_url("organiser-set-password", organiser.user, invitation_tokens)
+
+
+def _send_invitation(organiser: Organiser) -> None:
+    context = {
+        "organiser": organiser,
+        "username": organiser.user.get_username(),
+        "url": organiser_invitation_url(organiser),
+        "days": int(getattr(settings, "STAFF_INVITATION_DAYS", 14)),
+        "site_name": settings.WAGTAIL_SITE_NAME,
+    }
+    subject = render_to_string("events/email/organiser_invitation_subject.txt", context).strip()
+    body = render_to_string("events/email/organiser_invitation.txt", context)
+    send_mail(subject, body, None, [organiser.email])
+
+
+def _activate(organiser: Organiser, *, by) -> None:
+    organiser.status = Organiser.Status.ACTIVE
+    organiser.approved_by = by
+    organiser.approved_at = timezone.now()
+    organiser.save()
+    user = organiser.user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    user.groups.add(organiser_group())
+    transaction.on_commit(lambda: _send_invitation(organiser))
+
+
+@transaction.atomic
+def organiser_invite(*, organiser: Organiser, invited_by) -> Organiser:
+    """Make ``organiser`` (an unsaved instance from the admin form) an active organiser of a
+    municipality in ``invited_by``'s area, and mail them a one-time link to set a password."""
+    _require_area(invited_by, organiser.municipality)
+    organiser.user = _new_account(organiser.email, active=True)
+    organiser.email = organiser.user.email
+    _activate(organiser, by=invited_by)
+    return organiser
+
+
+@transaction.atomic
+def organiser_register(
+    *, municipality, organisation_type: str, organisation_name: str, name: str, email: str
+) -> Organiser:
+    """Someone asks, on the public form, to hold courses: a pending organiser whose account
+    cannot sign in until the municipality's administrator approves it (``organiser_approve``)."""
+    user = _new_account(email, active=False)
+    organiser = Organiser(
+        user=user,
+        municipality=municipality,
+        organisation_type=organisation_type,
+        organisation_name=organisation_name,
+        name=name,
+        email=user.email,
+        status=Organiser.Status.PENDING,
+    )
+    organiser.full_clean(exclude=["user"])
+    organiser.save()
+    return organiser
+
+
+@transaction.atomic
+def organiser_approve(*, organiser: Organiser, approved_by) -> Organiser:
+    """Approve a self-registered organiser of ``approved_by``'s area: the account is switched
+    on and the organiser is mailed the one-time link to set their password."""
+    organiser = Organiser.objects.select_for_update().select_related("user").get(pk=organiser.pk)
+    _require_area(approved_by, organiser.municipality)
+    if organiser.status != Organiser.Status.PENDING:
+        raise ValidationError(_("この主催者は承認待ちではありません。"))
+    _activate(organiser, by=approved_by)
+    return organiser
+
+
+@transaction.atomic
+def organiser_resend_invitation(*, organiser: Organiser, user) -> None:
+    """Send an active organiser who has not set a password yet a fresh one-time link."""
+    _require_area(user, organiser.municipality)
+    if not organiser.is_active:
+        raise ValidationError(_("有効な主催者にだけ案内を送れます。"))
+    transaction.on_commit(lambda: _send_invitation(organiser))
+
+
+@transaction.atomic
+def organiser_save(*, organiser: Organiser, user) -> Organiser:
+    """Save an administrator's correction of an organiser in their area."""
+    _require_area(user, organiser.municipality)
+    organiser.save()
+    # The organiser's courses follow them to their municipality.
+    PlannedCourse.objects.filter(organiser=organiser).exclude(
+        municipality=organiser.municipality
+    ).update(municipality=organiser.municipality)
+    account = organiser.user
+    if account.email != organiser.email:
+        account.email = organiser.email
+        account.save(update_fields=["email"])
+    return organiser
+
+
+@transaction.atomic
+def organiser_delete(*, organiser: Organiser, user) -> None:
+    """Delete an organiser without courses, and their account."""
+    _require_area(user, organiser.municipality)
+    if organiser.courses.exists():
+        raise ValidationError(_("講座を計画した主催者は削除できません。"))
+    account = organiser.user
+    organiser.delete()
+    account.delete()
+
+
+def organiser_of(user) -> Organiser | None:
+    """The active organiser ``user`` is, if any (read, for views and the permission policy)."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_organiser_cache", False)
+    if cached is not False:
+        return cached
+    organiser = (
+        Organiser.objects.filter(user=user, status=Organiser.Status.ACTIVE)
+        .select_related("municipality")
+        .first()
+    )
+    user._organiser_cache = organiser
+    return organiser
+
+
+# --- Course plans --------------------------------------------------------------------------------
+
+
+def _require_course_access(user, organiser: Organiser) -> None:
+    own = organiser_of(user)
+    if own is not None and scope_for_user(user) is None:
+        if organiser.pk != own.pk:
+            raise PermissionDenied
+        return
+    _require_area(user, organiser.municipality)
+
+
+@transaction.atomic
+def planned_course_save(*, course: PlannedCourse, user) -> PlannedCourse:
+    """Save a plan made or corrected by its organiser or by an administrator of its area.
+
+    Raising the capacity moves people up from the waiting list; cancelling the course tells
+    everyone who left an email.
+    """
+    _require_course_access(user, course.organiser)
+    course.municipality = course.organiser.municipality
+    course.compute_times()
+    previous = None
+    if course.pk:
+        previous = PlannedCourse.objects.select_for_update().get(pk=course.pk)
+        course.sequence = previous.sequence + 1
+    else:
+        course.created_by = user
+    course.save()
+    if previous is not None:
+        if course.is_cancelled and not previous.is_cancelled:
+            _tell_cancelled(course)
+        elif not course.is_cancelled:
+            _fill_places(course)
+    return course
+
+
+@transaction.atomic
+def planned_course_delete(*, course: PlannedCourse, user) -> None:
+    """Delete a plan that has no 実施報告 yet (its sign-ups go with it)."""
+    _require_course_access(user, course.organiser)
+    if course.report_id:
+        raise ValidationError(_("実施報告のある講座は削除できません。"))
+    course.delete()
+
+
+# --- Sign-ups ------------------------------------------------------------------------------------
+
+
+def _base_url() -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def _mail_signup(signup: CourseSignup, template: str) -> None:
+    """Mail ``signup`` (which left an email) after the commit."""
+    if not signup.email:
+        return
+    email = signup.email
+    context = {
+        "signup": signup,
+        "course": signup.course,
+        "manage_url": _base_url() + signup.get_absolute_url(),
+        "course_url": _base_url() + signup.course.get_absolute_url(),
+        "site_name": settings.WAGTAIL_SITE_NAME,
+    }
+    subject = render_to_string(f"events/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"events/email/{template}.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+def _lock(course: PlannedCourse) -> PlannedCourse:
+    return (
+        PlannedCourse.objects.select_for_update()
+        .select_related("course", "organiser")
+        .get(pk=course.pk)
+    )
+
+
+def _fill_places(course: PlannedCourse) -> list[CourseSignup]:
+    """Move people up from the waiting list, first come first served, while places are free
+    (the caller holds the course's row lock)."""
+    confirmed = course.signups.filter(status=CourseSignup.Status.CONFIRMED).count()
+    free = course.capacity - confirmed
+    if free <= 0:
+        return []
+    promoted = list(
+        course.signups.filter(status=CourseSignup.Status.WAITING).order_by("created_at", "pk")[
+            :free
+        ]
+    )
+    for signup in promoted:
+        signup.status = CourseSignup.Status.CONFIRMED
+        signup.save(update_fields=["status"])
+        signup.course = course
+        _mail_signup(signup, "signup_promoted")
+    return promoted
+
+
+def _tell_cancelled(course: PlannedCourse) -> None:
+    for signup in course.signups.exclude(status=CourseSignup.Status.CANCELLED).exclude(email=""):
+        signup.course = course
+        _mail_signup(signup, "course_cancelled")
+
+
+@transaction.atomic
+def course_signup_create(*, course: PlannedCourse, nickname: str, email: str = "") -> CourseSignup:
+    """Take a place (or, when the course is full, a place on the waiting list) for a public
+    course that takes sign-ups. The course's row is locked, so two people can never both get
+    the last place. The email, when given, receives the confirmation with the cancel link."""
+    course = _lock(course)
+    if not course.accepts_signups():
+        raise ValidationError(_("この講座は申し込みを受け付けていません。"))
+    nickname = nickname.strip()
+    if not nickname:
+        raise ValidationError({"nickname": _("ニックネームを入力してください。")})
+    confirmed = course.signups.filter(status=CourseSignup.Status.CONFIRMED).count()
+    status = (
+        CourseSignup.Status.CONFIRMED
+        if confirmed < course.capacity
+        else CourseSignup.Status.WAITING
+    )
+    signup = CourseSignup(course=course, nickname=nickname, email=email.strip(), status=status)
+    signup.full_clean()
+    signup.save()
+    _mail_signup(signup, "signup_confirmed")
+    return signup
+
+
+@transaction.atomic
+def course_signup_cancel(*, signup: CourseSignup) -> list[CourseSignup]:
+    """Cancel a sign-up (from the link in its confirmation). A freed place goes to the first
+    on the waiting list, who is mailed if they left an email. Returns those moved up."""
+    course = _lock(signup.course)
+    signup = CourseSignup.objects.select_for_update().get(pk=signup.pk)
+    if signup.status == CourseSignup.Status.CANCELLED:
+        return []
+    if course.has_ended:
+        raise ValidationError(_("終わった講座の申し込みは取り消せません。"))
+    was_confirmed = signup.status == CourseSignup.Status.CONFIRMED
+    signup.status = CourseSignup.Status.CANCELLED
+    signup.cancelled_at = timezone.now()
+    # A cancelled sign-up is told nothing more: its email is not needed any longer.
+    signup.email = ""
+    signup.save(update_fields=["status", "cancelled_at", "email"])
+    if was_confirmed and not course.is_cancelled:
+        return _fill_places(course)
+    return []
+
+
+@transaction.atomic
+def course_signups_purge(
+    *, now: dt.datetime | None = None, retention_days: int = SIGNUP_RETENTION_DAYS
+) -> tuple[int, int]:
+    """Delete the emails of sign-ups for courses that are over, and the sign-ups themselves
+    ``retention_days`` after their course. Returns (emails deleted, sign-ups deleted)."""
+    now = now or timezone.now()
+    emails = (
+        CourseSignup.objects.filter(course__ends_at__lte=now).exclude(email="").update(email="")
+    )
+    old = CourseSignup.objects.filter(course__ends_at__lte=now - dt.timedelta(days=retention_days))
+    deleted, _per_model = old.delete()
+    return emails, deleted
