@@ -8,4 +8,6 @@ class ScormConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # The system check and the receiver that removes a deleted package's files register
+        # themselves on import, which needs the app registry ready.
         from . import checks, receivers  # noqa: F401
