@@ -154,7 +154,12 @@ class CoursePage(PlainTitleMixin, CachedPageMixin, Page):
         ),
     ]
     parent_page_types = ["elearning.HomePage"]
-    subpage_types = ["courses.LessonPage", "quizzes.QuizPage", "quizzes.QuestionnairePage"]
+    subpage_types = [
+        "courses.LessonPage",
+        "quizzes.QuizPage",
+        "quizzes.QuestionnairePage",
+        "scorm.ScormPage",
+    ]
 
     class Meta:
         verbose_name = _("コース")

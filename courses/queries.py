@@ -25,7 +25,7 @@ from base.dates import tokyo_date
 from organizations.models import StaffMember
 from organizations.scopes import AreaScope
 
-from .records import LessonProgress, StaffAssignee, StaffAssignment
+from .records import Enrollment, StaffAssignee, StaffAssignment
 
 
 def _rate(completed: int, assigned: int) -> float | None:
@@ -74,10 +74,12 @@ def assignees_in_scope(scope: AreaScope, *, assignment: StaffAssignment | None =
 
 
 def _started():
+    # Started: the enrollment exists (「受講を始める」, a lesson opened, or a SCORM package
+    # launched — a course whose content is a package has no lesson to open).
     return Exists(
-        LessonProgress.objects.filter(
-            enrollment__learner_id=OuterRef("staff_member__learner_id"),
-            enrollment__course_id=OuterRef("assignment__course_id"),
+        Enrollment.objects.filter(
+            learner_id=OuterRef("staff_member__learner_id"),
+            course_id=OuterRef("assignment__course_id"),
         )
     )
 

@@ -31,7 +31,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from base.dates import tokyo_date
 from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
-from courses.models import ConsultationWindow, StaffAssignment
+from courses.models import ConsultationWindow, StaffAssignee, StaffAssignment
 from events import services as event_services
 from events.models import Organiser, PlannedCourse
 from organizations.models import AdminScope, Department, Learner, RosterSyncRun, StaffMember
@@ -39,6 +39,7 @@ from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
 from reports.models import KpiTarget, Population
 from tests import factories
+from tests.scorm import builders as scorm_builders
 from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ OURS = (
     "organizations",
     "courses",
     "quizzes",
+    "scorm",
     "certificates",
     "reports",
     "events",
@@ -148,6 +150,7 @@ SNIPPET_VIEWS = ("edit", "delete", "copy", "history", "history_results", "usage"
 WINDOWS = "wagtailsnippets_courses_consultationwindow"
 OPTIONS = "wagtailsnippets_certificates_coursecertificateoptions"
 QUESTIONS = "wagtailsnippets_quizzes_question"
+SCORM_PACKAGES = "wagtailsnippets_scorm_scormpackage"
 
 
 def snippet_listing(namespace, roles):
@@ -375,6 +378,25 @@ RULES = {
     **snippet_listing(OPTIONS, NATIONAL),
     **pk_routes(OPTIONS, "options", SNIPPET_VIEWS, NATIONAL),
     **chooser("certificates_coursecertificateoptions", "options", CHOOSERS, create=NOBODY),
+    # SCORM packages: national content like the pages that use them; a package's files go to
+    # the staff assigned its course (and the national administrator, who may edit the page).
+    **snippet_listing(SCORM_PACKAGES, NATIONAL),
+    **pk_routes(
+        SCORM_PACKAGES,
+        "scorm_package",
+        ("edit", "delete", "history", "history_results", "usage", "inspect"),
+        NATIONAL,
+    ),
+    **chooser("scorm_scormpackage", "scorm_package", CHOOSERS, create=NOBODY),
+    "scorm-file": (
+        lambda w: reverse("scorm-file", args=[w["scorm_package"].pk, "index.html"]),
+        {"staff", "national"},
+    ),
+    # The SCORM API's commits are POSTs (tests/scorm/test_commit.py): GET answers 405.
+    "scorm-commit": (
+        lambda w: reverse("scorm-commit", args=[w["scorm_page"].pk, w["scorm_package"].pk]),
+        NOBODY,
+    ),
     # Who administers what: national only.
     **listing("adminscope", NATIONAL),
     **pk_routes("adminscope", "scope_row", SNIPPET_VIEWS, NATIONAL),
@@ -508,6 +530,7 @@ WAGTAIL_RULES = {
     # One window of 大阪市 and one of 堺市: each administrator is offered their own only.
     **bulk("courses.consultationwindow", "delete", "windows_a_and_b", ADMINS),
     **bulk("quizzes.question", "delete", "question", NATIONAL),
+    **bulk("scorm.scormpackage", "delete", "scorm_package", NATIONAL),
     **bulk("certificates.coursecertificateoptions", "delete", "options", NATIONAL),
     **{
         f"bulk:auth.user:{action}": (
@@ -625,6 +648,12 @@ def world(django_user_model):
         fiscal_year=2025,
         created_by=admin_a,
     )
+    # The staff course's content is a SCORM package, assigned to the staff member.
+    scorm_package = scorm_builders.package()
+    scorm_page = scorm_builders.scorm_page(staff_course, scorm_package)
+    StaffAssignee.objects.create(
+        assignment=assignment, staff_member=staff_member, assigned_on=dt.date(2025, 4, 1)
+    )
     window = ConsultationWindow.objects.create(name=WINDOW_A, municipality=osaka, is_active=False)
     # What the site history shows: 大阪市's edits, by 大阪市's administrator.
     for instance in (department, window, staff_member, assignment):
@@ -729,6 +758,8 @@ def world(django_user_model):
             result=f"2 行目 氏名：{STAFF_A}",
         ),
         "assignment": assignment,
+        "scorm_package": scorm_package,
+        "scorm_page": scorm_page,
         "export": export,
         "window": window,
         "question": quiz.questions.first(),

@@ -35,6 +35,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("my/", include("courses.urls")),
     path("certificates/", include("certificates.urls")),
+    path("scorm/", include("scorm.urls")),
     # 講座（対面・ライブ配信）: the course finder, course pages, sign-up, organiser registration.
     path("courses/", include("events.urls")),
     path(

@@ -61,7 +61,14 @@ def unmet_requirements(enrollment: Enrollment, met: frozenset[str] = frozenset()
         total=Count("pk"), done=Count("pk", filter=Q(pk__in=done))
     )
     unmet = []
-    if not lessons["total"] or lessons["done"] < lessons["total"]:
+    # A course with no lessons completes only when another app provides its content (the
+    # scorm app's package, through the ``course_content_without_lessons`` hook).
+    if lessons["done"] < lessons["total"] or not (
+        lessons["total"]
+        or any(
+            hook(enrollment.course) for hook in hooks.get_hooks("course_content_without_lessons")
+        )
+    ):
         unmet.append("lessons")
     for requirement in hooks.get_hooks("course_completion_requirements"):
         unmet.extend(requirement(enrollment, met))

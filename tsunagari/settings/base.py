@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "organizations",
     "courses",
     "quizzes",
+    "scorm",
     "certificates",
     "reports",
     "events",
@@ -287,6 +288,14 @@ CERTIFICATE_EXPORT_STORAGE = {
 PENDING_IMPORT_ROOT = Path(
     os.environ.get("PENDING_IMPORT_ROOT", BASE_DIR / "var" / "pending-imports")
 )
+# Unpacked SCORM packages (bought-in courses, licensed to the municipality): private, served
+# only through scorm.views.package_file to the learners assigned the course.
+SCORM_PACKAGE_ROOT = Path(os.environ.get("SCORM_PACKAGE_ROOT", BASE_DIR / "var" / "scorm-packages"))
+SCORM_MAX_UPLOAD_BYTES = int(os.environ.get("SCORM_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+SCORM_MAX_UNPACKED_BYTES = int(os.environ.get("SCORM_MAX_UNPACKED_BYTES", str(500 * 1024 * 1024)))
+SCORM_MAX_FILES = int(os.environ.get("SCORM_MAX_FILES", "5000"))
+SCORM_MAX_COMPRESSION_RATIO = int(os.environ.get("SCORM_MAX_COMPRESSION_RATIO", "100"))
+SCORM_MAX_PATH_LENGTH = int(os.environ.get("SCORM_MAX_PATH_LENGTH", "240"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -294,6 +303,10 @@ STORAGES = {
     "import_export": {
         **CERTIFICATE_EXPORT_STORAGE,
         "OPTIONS": {**CERTIFICATE_EXPORT_STORAGE["OPTIONS"], "location": str(PENDING_IMPORT_ROOT)},
+    },
+    "scorm_packages": {
+        **CERTIFICATE_EXPORT_STORAGE,
+        "OPTIONS": {**CERTIFICATE_EXPORT_STORAGE["OPTIONS"], "location": str(SCORM_PACKAGE_ROOT)},
     },
 }
 # Object storage (docs/scaling.md step 7): with S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET set, media

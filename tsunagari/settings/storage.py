@@ -42,6 +42,10 @@ def object_storages(
             "BACKEND": "base.storage.PrivateS3Storage",
             "OPTIONS": {**private, "location": "pending-imports"},
         },
+        "scorm_packages": {
+            "BACKEND": "base.storage.PrivateS3Storage",
+            "OPTIONS": {**private, "location": "scorm-packages"},
+        },
     }
 
 

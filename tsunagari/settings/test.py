@@ -27,6 +27,7 @@ STORAGES = {
         **CERTIFICATE_EXPORT_STORAGE,  # noqa: F405 - from .base
         "OPTIONS": {**CERTIFICATE_EXPORT_STORAGE["OPTIONS"], "location": PENDING_IMPORT_ROOT},  # noqa: F405
     },
+    "scorm_packages": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 BASE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"
 WHITENOISE_AUTOREFRESH = True
