@@ -3,8 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Permission
 
 from base.dates import tokyo_date
@@ -16,7 +14,10 @@ from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 
 from .conftest import axe_violations
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Like every browser test: real transactions (the live server reads what the test writes),
+# and serialized rollback, which puts the migrated rows back for the next one; a flush without
+# it would leave Django's post-migrate rows for the next test's restore to collide with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def fits_the_phone(page) -> bool:
@@ -25,9 +26,6 @@ def fits_the_phone(page) -> bool:
 
 @pytest.fixture
 def public_course(django_user_model):
-    # A transactional test may follow one that flushed the database, permissions included.
-    for config in apps.get_app_configs():
-        create_permissions(config, verbosity=0)
     osaka = factories.municipality()
     factories.municipality(code="261009", name="京都市", pref=factories.prefecture("26", "京都府"))
     admin = django_user_model.objects.create_user("osaka-admin", password="pw-Secret-1")

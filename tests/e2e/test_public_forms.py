@@ -7,7 +7,10 @@ from tests import factories
 
 from .conftest import axe_violations
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Like every browser test: real transactions (the live server reads what the test writes),
+# and serialized rollback, which puts the migrated rows back for the next one; a flush without
+# it would leave Django's post-migrate rows for the next test's restore to collide with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def fits_the_phone(page) -> bool:

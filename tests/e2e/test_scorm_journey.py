@@ -14,8 +14,10 @@ from tests.scorm.builders import package, scorm_page
 
 from .conftest import ARTIFACTS, axe_violations
 
-# Its own data, built in the test (no demo content): no serialized rollback needed.
-pytestmark = pytest.mark.django_db(transaction=True)
+# Like every browser test: real transactions (the live server reads what the test writes),
+# and serialized rollback, which puts the migrated rows back for the next one; a flush without
+# it would leave Django's post-migrate rows for the next test's restore to collide with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
