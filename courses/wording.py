@@ -25,6 +25,7 @@ CHILDREN = {
     # Site header and footer
     "skip_to_main": "本文《ほんぶん》へ すすむ",
     "course_list": "コースの一覧《いちらん》",
+    "course_finder": "近《ちか》くの講座《こうざ》",
     "help_heading": "こまったときは、ひとりで なやまないで",
     "help_children_intro": (
         "話《はな》を聞《き》いてくれる大人《おとな》がいます。"

@@ -10,7 +10,10 @@ from tsunagari.settings.test import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MEDIA_ROOT = Path(os.environ["RELIABILITY_MEDIA_ROOT"])
+# Every storage the apps name (pending imports, SCORM packages …) stays as the test settings
+# have it; only these are files on disk the test process can read too.
 STORAGES = {
+    **STORAGES,  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "certificate_exports": {
