@@ -99,8 +99,11 @@ class KpiDashboardView(ExcelCsvMixin, ReportView):
 
     @cached_property
     def fiscal_year(self) -> int:
-        value = self.request.GET.get("fiscal_year")
-        return int(value) if value and value.isdigit() else fiscal_year_of(tokyo_date())
+        value = self.request.GET.get("fiscal_year", "")
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if value.isascii() and value.isdigit() and len(value) <= 6:
+            return int(value)
+        return fiscal_year_of(tokyo_date())
 
     @cached_property
     def area(self) -> Area:

@@ -421,3 +421,12 @@ def test_a_municipality_report_is_two_queries_with_its_target_and_population(
     assert (report.total.actual, report.total.cumulative) == (0, 0)
     assert (report.total.target, report.total.population) == (5, 1700)
     assert report.target_split == "days"
+
+
+@pytest.mark.parametrize("value", ["²", "٢٠٢٥", "9" * 5000, "2025 ", "-1"])
+def test_a_fiscal_year_that_is_no_plain_number_shows_this_year(client, world, value):
+    """Digits of other scripts ("²", Arabic-Indic) pass str.isdigit() but are no year here;
+    the dashboard shows the current year instead of failing (found by tests/test_admin_fuzzing)."""
+    client.force_login(world["national"])
+    response = client.get(reverse("kpi_dashboard"), {"fiscal_year": value})
+    assert response.status_code == 200
