@@ -7,7 +7,6 @@ end, on failure too.
 """
 
 import socket
-import subprocess
 import threading
 import time
 
@@ -15,7 +14,6 @@ import pytest
 
 from tests.reliability.support import (
     Browser,
-    PrivatePostgres,
     Site,
     in_site,
     prepare_site,
@@ -27,22 +25,7 @@ PROMPT = 5.0
 
 
 @pytest.fixture
-def private_postgres(postgres_only):
-    try:
-        cluster = PrivatePostgres()
-    except (LookupError, OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", b"") or b"").decode()[-300:]
-        pytest.skip(f"cannot run a private PostgreSQL cluster here: {exc} {detail}")
-    try:
-        cluster.start()
-        cluster.create_database()
-        yield cluster
-    finally:
-        cluster.destroy()
-
-
-@pytest.fixture
-def site_on_private_postgres(private_postgres):
+def site_on_private_postgres(postgres_only, private_postgres):
     env = site_env(private_postgres.url)
     plan = prepare_site(env)
     site = Site(env)

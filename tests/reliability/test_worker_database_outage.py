@@ -23,22 +23,6 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from base.models import TaskHeartbeat
 from base.task_lease import heartbeat_abandon, stale_tasks_requeue
 from tests.reliability.load import ROOT
-from tests.reliability.support import PrivatePostgres
-
-
-@pytest.fixture
-def private_postgres():
-    try:
-        cluster = PrivatePostgres()
-    except (LookupError, OSError, subprocess.CalledProcessError) as exc:
-        detail = (getattr(exc, "stderr", b"") or b"").decode()[-300:]
-        pytest.skip(f"cannot run a private PostgreSQL cluster here: {exc} {detail}")
-    try:
-        cluster.start()
-        cluster.create_database()
-        yield cluster
-    finally:
-        cluster.destroy()
 
 
 @pytest.fixture
