@@ -20,8 +20,9 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
 from base.dates import TOKYO, tokyo_date
 from courses.models import SUPPORTER_AUDIENCES, CoursePage
-from organizations.models import Municipality
-from reports.models import TrainingSession
+from courses.records import Completion
+from organizations.models import AttendeeType, Municipality
+from reports.models import AGE_BAND_FIELDS, GENDER_FIELDS, TrainingSession
 
 # A nickname is what an organiser calls out or writes on a name tag, nothing more.
 NICKNAME_MAX_LENGTH = 30
@@ -365,3 +366,52 @@ def signup_from_token(token: str) -> CourseSignup | None:
         return None
     pk = int(value)
     return CourseSignup.objects.select_related("course").filter(pk=pk).first()
+
+
+class CheckIn(models.Model):
+    """One attendee counted at a course (受付): made from the attendee's own phone, with no
+    account and no name, on the check-in page the organiser's screen or poster leads to.
+
+    What the course's 実施報告 is prefilled from: the attendee type and, when the attendee chose
+    to say, an age band and a gender — the same columns as ``TrainingSession``. ``browser`` is
+    a hash of a random token kept in the attendee's cookie: one check-in per browser and course.
+    ``completion`` is the record behind the attendee's supporter card, once they take one; it
+    never counts in the tallies by itself (``is_supporter`` is false): the attendee is counted
+    once, through the course's approved report.
+    """
+
+    course = models.ForeignKey(
+        PlannedCourse, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("講座")
+    )
+    attendee_type = models.CharField(_("受講者区分"), max_length=16, choices=AttendeeType.choices)
+    age_band = models.CharField(
+        _("年代"),
+        max_length=16,
+        blank=True,
+        choices=list(AGE_BAND_FIELDS.items()),
+    )
+    gender = models.CharField(
+        _("性別"), max_length=16, blank=True, choices=list(GENDER_FIELDS.items())
+    )
+    browser = models.CharField(max_length=64, editable=False)
+    checked_in_at = models.DateTimeField(_("受付の日時"), default=timezone.now)
+    completion = models.OneToOneField(
+        Completion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="check_in",
+        verbose_name=_("サポーターカード"),
+    )
+
+    class Meta:
+        verbose_name = _("受付")
+        verbose_name_plural = _("受付")
+        ordering = ["checked_in_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "browser"], name="check_in_one_per_browser")
+        ]
+
+    def __str__(self):
+        return f"{self.course_id}: {self.get_attendee_type_display()}"
