@@ -33,7 +33,7 @@ COOKIE_NAME = "tsunagari_checkin"
 # The cookie lives as long as the browser hash it matches (purged after the report window).
 COOKIE_MAX_AGE = services.SIGNUP_RETENTION_DAYS * 24 * 3600
 COOKIE_PATH = "/courses/"
-PASS_SALT = "events.check-in-pass"
+PASS_SALT = "events.check-in-pass"  # noqa: S105 - a signing salt, not a secret
 # Time to read the course and fill in the form after a valid code (the code itself lasts 1-2
 # minutes, too short for someone typing on a phone in a crowded hall).
 PASS_MAX_AGE = 15 * 60
