@@ -20,8 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from base.cache import count_in_window
-from base.page_cache import is_visitor_request, mark_cacheable
 from base.client_address import budget_key, client_address
+from base.page_cache import is_visitor_request, mark_cacheable
 from organizations.views import StaffSetPasswordView
 
 from . import services
