@@ -30,6 +30,7 @@ generation too (``memoized``), so learners' pages skip the ORM work of finding t
 
 import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from functools import cache as memoize
@@ -406,11 +407,26 @@ def _key(request) -> str:
     return f"page-cache:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _lifetime(headers) -> int:
+    """How long a page may be stored: ``PAGE_CACHE_SECONDS``, or less when the page's own
+    ``Cache-Control: max-age`` says so (the course finder: its places move within minutes)."""
+    seconds = cache_seconds()
+    for name, value in headers:
+        if name.lower() == "cache-control":
+            match = _MAX_AGE.search(value)
+            if match:
+                seconds = min(seconds, int(match.group(1)))
+    return seconds
+
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d+)")
+
+
 def _shared_page(key):
     """The page stored under ``key`` by any process, as (expires, page), or None."""
     page = cache.get(key)
     # Another process stored it: it lives here at most as long as the shared copy could.
-    return None if page is None else (time.monotonic() + cache_seconds(), page)
+    return None if page is None else (time.monotonic() + _lifetime(page[1]), page)
 
 
 def _replay(stored) -> HttpResponse:
@@ -469,8 +485,10 @@ class VisitorPageCacheMiddleware:
                     if name.lower() not in _NOT_REPLAYED
                 ]
                 page = (response.status_code, headers, response.content)
-                cache.set(key, page, seconds)
-                _visitor_pages.put(key, (time.monotonic() + seconds, page))
+                lifetime = _lifetime(headers)
+                if lifetime > 0:
+                    cache.set(key, page, lifetime)
+                    _visitor_pages.put(key, (time.monotonic() + lifetime, page))
         # Downstream caches must not hand a visitor's page to someone with a cookie.
         patch_vary_headers(response, ("Cookie",))
         return response

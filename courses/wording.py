@@ -233,6 +233,79 @@ CHILDREN = {
     "certificate_honorific": "さん",
     "certificate_serial": "番号《ばんごう》",
     "certificate_verify": "たしかめる ページ",
+    # Check-in at an in-person course (events: the attendee's phone)
+    "checkin_title": "受付《うけつけ》",
+    "checkin_when": "{date_ruby} {start}〜{end}",
+    "checkin_code_lead": (
+        "会場《かいじょう》の 画面《がめん》に 出《で》ている、または 先生《せんせい》が "
+        "言《い》う 4けたの 番号《ばんごう》を 入《い》れてください。"
+    ),
+    "checkin_code_label": "番号《ばんごう》（4けた）",
+    "checkin_code_next": "つぎへ",
+    "checkin_code_wrong": (
+        "番号《ばんごう》が ちがうか、もう かわりました。画面《がめん》の "
+        "あたらしい 番号《ばんごう》を 入《い》れてね。"
+    ),
+    "checkin_codes_exhausted": (
+        "番号《ばんごう》を なんども まちがえたので、しばらく 入《い》れられません。"
+        "先生《せんせい》に 声《こえ》を かけてね。"
+    ),
+    "checkin_confirm": "この 講座《こうざ》に 受付《うけつけ》します",
+    "checkin_type_legend": "あなたの 区分《くぶん》",
+    "checkin_age_legend": "年《とし》（答《こた》えなくても いいです）",
+    "checkin_gender_legend": "性別《せいべつ》（答《こた》えなくても いいです）",
+    "checkin_no_answer": "答《こた》えない",
+    "checkin_privacy": (
+        "名前《なまえ》は 聞《き》きません。えらんだ ことは、講座《こうざ》に 来《き》た "
+        "人《ひと》の 数《かず》を 数《かぞ》えるためだけに 使《つか》います。"
+    ),
+    "checkin_submit": "受付《うけつけ》する",
+    "checkin_expired": (
+        "時間《じかん》が たちすぎました。もう一度《いちど》 番号《ばんごう》を 入《い》れてね。"
+    ),
+    "checkin_not_yet": "受付《うけつけ》は {opens}から です。",
+    "checkin_over": "受付《うけつけ》は {closes}で 終《お》わりました。",
+    "checkin_cancelled": "この 講座《こうざ》は 中止《ちゅうし》に なりました。",
+    "checkin_full": (
+        "人数《にんずう》が いっぱいに なりました。先生《せんせい》に 声《こえ》を かけてね。"
+    ),
+    "checkin_too_many": (
+        "同《おな》じ 場所《ばしょ》から たくさんの 受付《うけつけ》が ありました。"
+        "先生《せんせい》に 声《こえ》を かけてね。"
+    ),
+    "checkin_done_title": "受付《うけつけ》しました",
+    "checkin_done_lead": "ようこそ。講座《こうざ》に 来《き》た 人《ひと》として 数《かぞ》えました。",
+    "checkin_card_heading": "サポーターカードを もらう",
+    "checkin_card_lead": (
+        "カードに 名前《なまえ》を 入《い》れたいときだけ 書《か》いてね"
+        "（ニックネームで いいです。書《か》かなくても だいじょうぶです）。"
+    ),
+    "checkin_card_submit": "カードを もらう",
+    "checkin_card_ready": "サポーターカードが できました。",
+    "checkin_questionnaire": "アンケートに 答《こた》える",
+    "checkin_this_browser": (
+        "この ページは、受付《うけつけ》した この ブラウザでだけ 開《ひら》けます。"
+        "カードの PDFを 保存《ほぞん》しておいてね。"
+    ),
+    # The check-in form's choices (attendee types, age bands, genders), by value
+    "checkin_choice_general": "一般《いっぱん》",
+    "checkin_choice_workplace": "会社《かいしゃ》・職場《しょくば》",
+    "checkin_choice_school": "学校《がっこう》・学生《がくせい》",
+    "checkin_choice_government": "役所《やくしょ》の 人《ひと》",
+    "checkin_choice_npo": "NPO・支援者《しえんしゃ》",
+    "checkin_choice_child": "こども",
+    "checkin_choice_other": "その他《た》",
+    "checkin_choice_age_under_20": "10代《だい》より 下《した》",
+    "checkin_choice_age_20s": "20代《だい》",
+    "checkin_choice_age_30s": "30代《だい》",
+    "checkin_choice_age_40s": "40代《だい》",
+    "checkin_choice_age_50s": "50代《だい》",
+    "checkin_choice_age_60s": "60代《だい》",
+    "checkin_choice_age_70_plus": "70代《だい》より 上《うえ》",
+    "checkin_choice_gender_female": "女性《じょせい》",
+    "checkin_choice_gender_male": "男性《だんせい》",
+    "checkin_choice_gender_other": "その他《た》",
+    "field_name_label": "カードに のせる 名前《なまえ》（書《か》かなくても いいです）",
 }
 
 _DAY_READINGS = {

@@ -1,11 +1,13 @@
-"""Every write of the events app: organisers, course plans and sign-ups.
+"""Every write of the events app: organisers, course plans, sign-ups and check-ins.
 
 Each function is one transaction; mail leaves after the commit (``transaction.on_commit``), so
 nobody is told of a change that was rolled back. Sign-ups for one course serialise on the
-course's row (``select_for_update``): the last place cannot be given twice.
+course's row (``select_for_update``): the last place cannot be given twice. Check-ins do the
+same, so a course never counts more check-ins than its capacity (docs/checkin.md).
 """
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,14 +15,22 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from base.dates import fiscal_year_of, tokyo_date
+from certificates.models import Certificate
+from certificates.services import certificate_issue
+from courses.records import Completion
 from organizations.invitations import invitation_tokens, one_time_url
+from organizations.models import AttendeeType
 from organizations.scopes import scope_for_user
+from reports.models import AGE_BAND_FIELDS, GENDER_FIELDS
 
-from .models import CourseSignup, Organiser, PlannedCourse
+from .models import CheckIn, CourseSignup, Organiser, PlannedCourse
 
 ORGANISER_GROUP = "主催者・講師"
 # What an organiser may do in the admin: plan their own courses (the permission policy keeps
@@ -380,3 +390,173 @@ def course_signups_purge(
     old = CourseSignup.objects.filter(course__ends_at__lte=now - dt.timedelta(days=retention_days))
     deleted, _per_model = old.delete()
     return emails, deleted
+
+
+# --- Check-ins -----------------------------------------------------------------------------------
+
+# Check-in opens this long before the course starts (people arrive early and the organiser
+# starts the screen while they find a seat) and closes this long after it ends (latecomers,
+# a course that overran, the queue at the door). Outside it no code is accepted, so a code
+# that leaked does nothing the next day.
+CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=30)
+CHECK_IN_CLOSES_AFTER = dt.timedelta(minutes=30)
+# The most a typed name on a card may be (the certificate's own column holds 60).
+CARD_NAME_MAX_LENGTH = 40
+PURGED_BROWSER_PREFIX = "purged:"
+
+
+def check_in_window(course: PlannedCourse) -> tuple[dt.datetime, dt.datetime]:
+    """When check-in to ``course`` opens and closes."""
+    return course.starts_at - CHECK_IN_OPENS_BEFORE, course.ends_at + CHECK_IN_CLOSES_AFTER
+
+
+def check_in_is_open(course: PlannedCourse, now: dt.datetime | None = None) -> bool:
+    """Whether attendees may check in to ``course`` now (not cancelled, inside the window)."""
+    if course.is_cancelled:
+        return False
+    opens, closes = check_in_window(course)
+    return opens <= (now or timezone.now()) <= closes
+
+
+def browser_hash(course_pk: int, browser_token: str) -> str:
+    """What ``CheckIn.browser`` stores for a browser's cookie token at one course: the hash
+    includes the course, so one browser's check-ins at two courses cannot be linked."""
+    return hashlib.sha256(f"{course_pk}:{browser_token}".encode()).hexdigest()
+
+
+def check_in_of(course_pk: int, browser_token: str | None) -> CheckIn | None:
+    """The check-in this browser already made at the course, if any (read)."""
+    if not browser_token:
+        return None
+    return CheckIn.objects.filter(
+        course_id=course_pk, browser=browser_hash(course_pk, browser_token)
+    ).first()
+
+
+def _clean_check_in(attendee_type: str, age_band: str, gender: str) -> None:
+    errors = {}
+    if attendee_type not in AttendeeType.values:
+        errors["attendee_type"] = _("受講者区分を選んでください。")
+    if age_band and age_band not in AGE_BAND_FIELDS:
+        errors["age_band"] = _("年代は一覧から選んでください。")
+    if gender and gender not in GENDER_FIELDS:
+        errors["gender"] = _("性別は一覧から選んでください。")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def check_in_create(
+    *,
+    course: PlannedCourse,
+    browser_token: str,
+    attendee_type: str,
+    age_band: str = "",
+    gender: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[CheckIn, bool]:
+    """Count one attendee at ``course`` from their browser: (the check-in, whether it is new).
+
+    The caller (the public check-in page) has checked the rotating code and the pass; this
+    checks what must hold under the course's row lock: the course is not cancelled and inside
+    its check-in window, this browser has not checked in yet (then its existing check-in is
+    returned, counted once), and the check-ins stay within the capacity. Four queries.
+    """
+    _clean_check_in(attendee_type, age_band, gender)
+    now = now or timezone.now()
+    # Check-ins to one course serialise here, so the count below is exact when the insert
+    # follows it; other courses are not held up.
+    locked = (
+        PlannedCourse.objects.select_for_update()
+        .only("pk", "capacity", "status", "starts_at", "ends_at")
+        .get(pk=course.pk)
+    )
+    if not check_in_is_open(locked, now):
+        raise ValidationError(_("この講座の受付は、いまは行っていません。"), code="closed")
+    browser = browser_hash(locked.pk, browser_token)
+    # Under the lock no other transaction can insert this browser's row between the look-up
+    # and the insert; the unique constraint (course, browser) is the backstop all the same.
+    existing = CheckIn.objects.filter(course_id=locked.pk, browser=browser).first()
+    if existing is not None:
+        return existing, False
+    if CheckIn.objects.filter(course_id=locked.pk).count() >= locked.capacity:
+        raise ValidationError(
+            _(
+                "定員に達したため、スマートフォンでの受付はここまでです。主催者に声をかけてください"
+                "（主催者が紙での参加者として数えるか、定員を増やします）。"
+            ),
+            code="full",
+        )
+    check_in = CheckIn(
+        course_id=locked.pk,
+        attendee_type=attendee_type,
+        age_band=age_band,
+        gender=gender,
+        browser=browser,
+        checked_in_at=now,
+    )
+    check_in.save(force_insert=True)
+    return check_in, True
+
+
+@transaction.atomic
+def check_in_take_card(*, check_in: CheckIn, name: str = "") -> Certificate:
+    """Issue the supporter card of a check-in, with ``name`` printed (or none): once; a second
+    call returns the same card.
+
+    The card is a certificate like any other (serial, verification page, credential), made
+    from a ``Completion`` without a learner or enrollment. That completion is not counted
+    (``is_supporter=False``): the attendee is counted once, through the course's approved
+    実施報告, and ``reports.tallies`` counts only supporter completions.
+    """
+    check_in = (
+        CheckIn.objects.select_for_update()
+        .select_related("course__course", "course__municipality__prefecture")
+        .get(pk=check_in.pk)
+    )
+    if check_in.completion_id is not None:
+        return Certificate.objects.get(completion_id=check_in.completion_id)
+    name = " ".join(name.split())
+    if len(name) > CARD_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": _("名前は %(max)s 文字以内にしてください。") % {"max": CARD_NAME_MAX_LENGTH}}
+        )
+    now = timezone.now()
+    day = tokyo_date(now)
+    planned = check_in.course
+    completion = Completion(
+        enrollment=None,
+        learner=None,
+        course=planned.course,
+        completed_at=now,
+        completed_on=day,
+        fiscal_year=fiscal_year_of(day),
+        municipality=planned.municipality,
+        attendee_type=check_in.attendee_type,
+        # Not counted here: the attendee counts through the approved 実施報告 of the course
+        # (reports.tallies reads only is_supporter completions), never twice.
+        is_supporter=False,
+    )
+    completion.save(force_insert=True)
+    certificate = certificate_issue(completion=completion, completion_is_new=True)
+    certificate.name_printed = name
+    certificate.name_confirmed_at = now
+    certificate.save(update_fields=["name_printed", "name_confirmed_at"])
+    check_in.completion = completion
+    check_in.save(update_fields=["completion"])
+    return certificate
+
+
+@transaction.atomic
+def check_in_browsers_purge(
+    *, now: dt.datetime | None = None, retention_days: int = SIGNUP_RETENTION_DAYS
+) -> int:
+    """Forget which browser made each check-in, ``retention_days`` after the course (when the
+    実施報告 is in): the hash is replaced by a value no cookie can match. The counts, attendee
+    types and cards stay. Returns the number of check-ins forgotten."""
+    now = now or timezone.now()
+    return (
+        CheckIn.objects.filter(course__ends_at__lte=now - dt.timedelta(days=retention_days))
+        .exclude(browser__startswith=PURGED_BROWSER_PREFIX)
+        .update(browser=Concat(Value(PURGED_BROWSER_PREFIX), Cast("pk", CharField())))
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import checkin_views, views
 
 urlpatterns = [
     path("find/", views.finder, name="course-finder"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("<int:pk>.ics", views.course_ics, name="course-event-ics"),
     path("<int:pk>/signup/", views.signup, name="course-event-signup"),
     path("signup/<str:token>/", views.signup_manage, name="course-signup"),
+    path("<int:pk>/check-in/", checkin_views.check_in, name="course-check-in"),
+    path("check-in/<str:token>/", checkin_views.check_in_done, name="course-check-in-done"),
     path("organisers/register/", views.organiser_register, name="organiser-register"),
     path(
         "organisers/set-password/<uidb64>/<token>/",

@@ -2,8 +2,10 @@
 sign-up with its own page (confirmation and cancel), and the organisers' registration.
 
 The finder, course pages and calendar files are the same for every visitor: they are sent
-with a short public ``Cache-Control`` to visitors without a personal cookie, so the page cache
-in front (or a proxy) may keep them. Forms (sign-up, registration) are never cached.
+with a short public ``Cache-Control`` to visitors without a personal cookie, so a proxy may
+keep them; the finder's first page (no query string) is also served through the one page
+cache of the site (``base.page_cache``) for visitors, for ``PUBLIC_MAX_AGE`` seconds. Forms
+(sign-up, registration, check-in) are never cached.
 """
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from base.cache import count_in_window
 from base.client_address import budget_key, client_address
+from base.page_cache import is_visitor_request, mark_cacheable
 from organizations.views import StaffSetPasswordView
 
 from . import services
@@ -76,6 +79,10 @@ def _public_course(pk: int) -> PlannedCourse:
 @require_GET
 def finder(request):
     """近くの講座を探す: upcoming public courses, by prefecture and municipality."""
+    if is_visitor_request(request):
+        # The same for every visitor: stored by the page cache for PUBLIC_MAX_AGE seconds
+        # (its max-age), so new courses and remaining places show within a minute.
+        mark_cacheable(request)
     form = FinderForm(request.GET or None)
     courses = _with_places(form.filter(PlannedCourse.objects.listed())).order_by("starts_at", "pk")
     page = Paginator(courses, FINDER_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -19,14 +19,15 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import Button, ListingButton
 
 from courses.models import SUPPORTER_AUDIENCES, CoursePage
 from organizations.admin_scoping import ScopedAdminForm, ScopedModelViewSet
 from organizations.scopes import scope_for_user
 
 from . import services
-from .models import CourseSignup, Organiser, PlannedCourse
+from .checkin_admin import CheckInPosterView, CheckInSlideView
+from .models import CheckIn, CourseSignup, Organiser, PlannedCourse
 
 
 def _form_error(form, error: ValidationError) -> None:
@@ -254,11 +255,45 @@ class PlannedCourseSaveMixin(ServiceFormMixin):
         return services.planned_course_save(course=self.form.instance, user=self.request.user)
 
 
+CHECK_IN_BUTTON = _("受付（QR コード）")
+
+
+def _check_in_button(course, cls=Button, **kwargs):
+    return cls(
+        CHECK_IN_BUTTON,
+        url=reverse("plannedcourse:checkin", args=[course.pk]),
+        icon_name="view",
+        priority=5,
+        **kwargs,
+    )
+
+
+class CheckInButtonMixin:
+    """The 受付（QR コード） button in the header of a course plan's screens."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.object.pk and not self.object.is_cancelled:
+            buttons.append(_check_in_button(self.object))
+        return buttons
+
+
+class PlannedCourseIndexView(generic.IndexView):
+    """The plan listing, with 受付（QR コード） next to each course that is not cancelled."""
+
+    def get_list_buttons(self, instance):
+        buttons = list(super().get_list_buttons(instance))
+        if not instance.is_cancelled:
+            buttons.insert(0, _check_in_button(instance, ListingButton, classname="button-small"))
+        return buttons
+
+
 class PlannedCourseCreateView(PlannedCourseSaveMixin, generic.CreateView):
     pass
 
 
-class PlannedCourseEditView(PlannedCourseSaveMixin, generic.EditView):
+class PlannedCourseEditView(CheckInButtonMixin, PlannedCourseSaveMixin, generic.EditView):
     pass
 
 
@@ -268,8 +303,8 @@ class PlannedCourseDeleteView(ServiceDeleteMixin, generic.DeleteView):
         services.planned_course_delete(course=course, user=user)
 
 
-class PlannedCourseInspectView(generic.InspectView):
-    """The plan with its public page and who signed up (nicknames only)."""
+class PlannedCourseInspectView(CheckInButtonMixin, generic.InspectView):
+    """The plan with its public page, who signed up (nicknames only) and how many checked in."""
 
     template_name = "events/admin/planned_course_inspect.html"
 
@@ -284,6 +319,8 @@ class PlannedCourseInspectView(generic.InspectView):
             confirmed=confirmed,
             waiting=[s for s in signups if s.status == CourseSignup.Status.WAITING],
             public_url=course.get_absolute_url() if course.is_public else "",
+            check_ins=CheckIn.objects.filter(course=course).count(),
+            check_in_url=reverse("plannedcourse:checkin", args=[course.pk]),
         )
         return context
 
@@ -330,6 +367,7 @@ class PlannedCourseViewSet(ScopedModelViewSet):
         "notes",
         "status",
     ]
+    index_view_class = PlannedCourseIndexView
     add_view_class = PlannedCourseCreateView
     edit_view_class = PlannedCourseEditView
     delete_view_class = PlannedCourseDeleteView
@@ -340,6 +378,21 @@ class PlannedCourseViewSet(ScopedModelViewSet):
 
     def get_queryset(self, request):
         return PlannedCourse.objects.select_related("course", "organiser", "municipality")
+
+    @property
+    def checkin_view(self):
+        return self.construct_view(CheckInSlideView)
+
+    @property
+    def checkin_poster_view(self):
+        return self.construct_view(CheckInPosterView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("checkin/<id:pk>/", self.checkin_view, name="checkin"),
+            path("checkin/<id:pk>/poster.pdf", self.checkin_poster_view, name="checkin_poster"),
+        ]
 
 
 class EventsViewSetGroup(ViewSetGroup):

@@ -327,6 +327,8 @@ RULES = {
     # organiser's and its area's administrators' only.
     **listing("plannedcourse", PLANNERS),
     **pk_routes("plannedcourse", "planned", OBJECT_VIEWS, COURSE_A),
+    # 受付（QR コード）: the slide and the poster of course A, as its other screens.
+    **pk_routes("plannedcourse", "planned", ("checkin", "checkin_poster"), COURSE_A),
     # 主催者・講師: managed by the administrators of their area; organisers see none.
     **listing("organisers", ADMINS),
     **pk_routes("organisers", "organiser_a", (*OBJECT_VIEWS, "approve"), AREA_A),

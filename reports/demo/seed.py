@@ -18,7 +18,10 @@ NATION_SPLIT = [6, 20, 9, 8, 6, 8, 9, 9, 6, 6, 7, 6]
 
 def install_demo_activity() -> list[str]:
     """Generate demo completions, sessions and targets once (nothing when any exist)."""
-    if TrainingSession.objects.exists() or Completion.objects.filter(learner=None).exists():
+    # Demo completions have no learner and count; a supporter card taken at a course's check-in
+    # has no learner either but never counts (is_supporter=False), so it is not demo data.
+    demo_completions = Completion.objects.filter(learner=None, is_supporter=True)
+    if TrainingSession.objects.exists() or demo_completions.exists():
         return []
     current = fiscal_year_of(tokyo_date())
     made = []
