@@ -234,6 +234,19 @@ class CourseReportForm(forms.ModelForm):
         model = TrainingSession
         fields = services.REPORT_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A type nobody came as may be left empty: it is 0.
+        for name in services.REPORT_COUNT_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in services.REPORT_COUNT_FIELDS:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0
+        return cleaned
+
 
 class CourseReportView(CourseObjectView, FormView):
     """実施報告を作成 / 修正して再提出: prefilled from the course's attendance and plan."""
