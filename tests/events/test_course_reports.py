@@ -188,7 +188,7 @@ def test_the_attendance_screen_saves_paper_counts_and_prints_cards(client, held,
     assert page.status_code == 200
     text = page.content.decode()
     assert "受講者：5 人" in text and "実施報告を作成" in text
-    form = {kind: 0 for kind in AttendeeType.values} | {"general": "2"}
+    form = dict.fromkeys(AttendeeType.values, 0) | {"general": "2"}
     response = client.post(url, form)
     assert response.status_code == 302
     assert course_attendance(held).total == 7
@@ -288,9 +288,7 @@ def test_bad_counts_come_back_on_the_form_and_save_nothing(client, held, organis
 def test_approval_moves_the_figures_by_the_attendee_count_and_return_moves_them_back(
     client, held, organiser, admin_osaka
 ):
-    report = services.course_report_submit(
-        course=held, values=report_values(), user=organiser.user
-    )
+    report = services.course_report_submit(course=held, values=report_values(), user=organiser.user)
     assert report.status == TrainingSession.Status.SUBMITTED
     before = in_person(held)
     client.force_login(admin_osaka)
@@ -304,7 +302,9 @@ def test_approval_moves_the_figures_by_the_attendee_count_and_return_moves_them_
     assert in_person(held) == before + 7
     assert tallies.verify().ok
 
-    response = client.post(review, {"decision": "return", "comment": "学生の人数を確かめてください"})
+    response = client.post(
+        review, {"decision": "return", "comment": "学生の人数を確かめてください"}
+    )
     assert response.status_code == 302
     assert in_person(held) == before
     assert tallies.verify().ok
@@ -335,9 +335,7 @@ def test_approval_moves_the_figures_by_the_attendee_count_and_return_moves_them_
 def test_an_administrators_correction_of_an_approved_course_report_moves_the_figures(
     client, held, organiser, admin_osaka
 ):
-    report = services.course_report_submit(
-        course=held, values=report_values(), user=organiser.user
-    )
+    report = services.course_report_submit(course=held, values=report_values(), user=organiser.user)
     training_session_approve(session=report, scope=scope_for_user(admin_osaka), user=admin_osaka)
     assert in_person(held) == 7
     client.force_login(admin_osaka)
@@ -373,9 +371,7 @@ def test_the_same_course_reported_by_an_import_and_by_the_organiser_is_caught(
     )
     assert imported.status == TrainingSession.Status.APPROVED
     counted = in_person(held)
-    report = services.course_report_submit(
-        course=held, values=report_values(), user=organiser.user
-    )
+    report = services.course_report_submit(course=held, values=report_values(), user=organiser.user)
     scope = scope_for_user(admin_osaka)
     with pytest.raises(ValidationError) as refused:
         training_session_approve(session=report, scope=scope, user=admin_osaka)
@@ -398,9 +394,7 @@ def test_an_admin_entry_after_the_organisers_report_waits_for_a_look(held, organ
 
 
 def test_rebuild_tallies_verify_covers_approved_course_reports(held, organiser, admin_osaka):
-    report = services.course_report_submit(
-        course=held, values=report_values(), user=organiser.user
-    )
+    report = services.course_report_submit(course=held, values=report_values(), user=organiser.user)
     training_session_approve(session=report, scope=scope_for_user(admin_osaka), user=admin_osaka)
     call_command("rebuild_tallies", "--verify", stdout=io.StringIO())
     MonthlyTally.objects.filter(municipality_id=held.municipality_id).update(supporters=1)
@@ -436,8 +430,6 @@ def test_the_plan_listing_shows_each_organiser_only_their_own_reports(
 
 
 def test_reports_filed_the_day_after_count_in_the_courses_fiscal_year(held, organiser):
-    report = services.course_report_submit(
-        course=held, values=report_values(), user=organiser.user
-    )
+    report = services.course_report_submit(course=held, values=report_values(), user=organiser.user)
     assert report.fiscal_year == fiscal_year_of(held.held_on)
     assert held.held_on == tokyo_date() - dt.timedelta(days=1)
