@@ -9,6 +9,7 @@ Every write goes through ``events.services``.
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import admin
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -305,6 +306,13 @@ class PlannedCourse(models.Model):
             return str(_("オンライン（ライブ配信）"))
         return "　".join(part for part in (self.venue_name, self.venue_address) if part)
 
+    @admin.display(description=_("実施報告"))
+    def report_status(self) -> str:
+        """The state of the course's 実施報告 as its organiser sees it in the listing."""
+        if self.report_id is None:
+            return str(_("未提出")) if self.has_ended and not self.is_cancelled else "-"
+        return self.report.get_status_display()
+
     def accepts_signups(self) -> bool:
         """Whether the public may sign up now (the service checks it again under the lock)."""
         return (
@@ -333,6 +341,10 @@ class CourseSignup(models.Model):
     status = models.CharField(_("状態"), max_length=16, choices=Status.choices)
     created_at = models.DateTimeField(_("申し込み日時"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("取り消しの日時"), null=True, blank=True)
+    # When the day-before reminder went (``send_course_reminders``): a re-run sends none again.
+    reminded_at = models.DateTimeField(
+        _("前日のお知らせの送信日時"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("講座の申し込み")
@@ -412,6 +424,74 @@ class CheckIn(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "browser"], name="check_in_one_per_browser")
         ]
+
+    def __str__(self):
+        return f"{self.course_id}: {self.get_attendee_type_display()}"
+
+
+class PaperAttendance(models.Model):
+    """Attendees without a phone (紙で受付), counted by the organiser per attendee type on the
+    course's 当日の受付・実施報告 screen. ``course_attendance`` adds them to the check-ins.
+    No names: a count and who last changed it."""
+
+    course = models.ForeignKey(
+        PlannedCourse,
+        on_delete=models.CASCADE,
+        related_name="paper_counts",
+        verbose_name=_("講座"),
+    )
+    attendee_type = models.CharField(_("受講者区分"), max_length=16, choices=AttendeeType.choices)
+    count = models.PositiveIntegerField(_("人数"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("紙での受付")
+        verbose_name_plural = _("紙での受付")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "attendee_type"], name="paper_attendance_one_per_type"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.course_id}: {self.get_attendee_type_display()} {self.count}"
+
+
+class PaperCard(models.Model):
+    """A supporter card printed for an attendee counted on paper: a real certificate (its
+    ``completion`` has no learner and ``is_supporter`` false — the attendee is counted once,
+    through the course's approved report), verifiable like any other.
+
+    ``batch`` is the token of the print form that issued it: the same form sent twice (a
+    double click) gets the same cards back instead of new ones."""
+
+    course = models.ForeignKey(
+        PlannedCourse, on_delete=models.PROTECT, related_name="paper_cards", verbose_name=_("講座")
+    )
+    attendee_type = models.CharField(_("受講者区分"), max_length=16, choices=AttendeeType.choices)
+    batch = models.UUIDField(_("印刷の単位"), db_index=True, editable=False)
+    completion = models.OneToOneField(
+        Completion,
+        on_delete=models.PROTECT,
+        related_name="paper_card",
+        editable=False,
+        verbose_name=_("サポーターカード"),
+    )
+    issued_at = models.DateTimeField(_("発行日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("紙の受講者のサポーターカード")
+        verbose_name_plural = _("紙の受講者のサポーターカード")
+        ordering = ["issued_at", "pk"]
+        indexes = [models.Index(fields=["course", "attendee_type"])]
 
     def __str__(self):
         return f"{self.course_id}: {self.get_attendee_type_display()}"

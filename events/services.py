@@ -1,4 +1,5 @@
-"""Every write of the events app: organisers, course plans, sign-ups and check-ins.
+"""Every write of the events app: organisers, course plans, sign-ups, check-ins, paper counts
+and cards, and the 実施報告 filed from a course.
 
 Each function is one transaction; mail leaves after the commit (``transaction.on_commit``), so
 nobody is told of a change that was rolled back. Sign-ups for one course serialise on the
@@ -8,6 +9,7 @@ same, so a course never counts more check-ins than its capacity (docs/checkin.md
 
 import datetime as dt
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,11 +28,26 @@ from certificates.models import Certificate
 from certificates.services import certificate_issue
 from courses.records import Completion
 from organizations.invitations import invitation_tokens, one_time_url
-from organizations.models import AttendeeType
-from organizations.scopes import scope_for_user
-from reports.models import AGE_BAND_FIELDS, GENDER_FIELDS
+from organizations.models import AdminScope, AttendeeType
+from organizations.scopes import AreaScope, scope_for_user
+from reports import services as report_services
+from reports.models import (
+    AGE_BAND_FIELDS,
+    ATTENDEE_COUNT_FIELDS,
+    GENDER_FIELDS,
+    TrainingSession,
+)
 
-from .models import CheckIn, CourseSignup, Organiser, PlannedCourse
+from .cards import issue_card
+from .models import (
+    MAX_CAPACITY,
+    CheckIn,
+    CourseSignup,
+    Organiser,
+    PaperAttendance,
+    PaperCard,
+    PlannedCourse,
+)
 
 ORGANISER_GROUP = "主催者・講師"
 # What an organiser may do in the admin: plan their own courses (the permission policy keeps
@@ -210,6 +227,37 @@ def organiser_delete(*, organiser: Organiser, user) -> None:
     account = organiser.user
     organiser.delete()
     account.delete()
+
+
+@transaction.atomic
+def organiser_suspend(*, organiser: Organiser, user) -> Organiser:
+    """Suspend (停止) an active organiser of ``user``'s area: their account can no longer sign
+    in, and their plans and reports stay as they are for the administrators."""
+    organiser = Organiser.objects.select_for_update().select_related("user").get(pk=organiser.pk)
+    _require_area(user, organiser.municipality)
+    if organiser.status != Organiser.Status.ACTIVE:
+        raise ValidationError(_("有効な主催者だけを停止できます。"))
+    organiser.status = Organiser.Status.SUSPENDED
+    organiser.save(update_fields=["status"])
+    account = organiser.user
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    return organiser
+
+
+@transaction.atomic
+def organiser_reactivate(*, organiser: Organiser, user) -> Organiser:
+    """Let a suspended organiser of ``user``'s area sign in and plan again."""
+    organiser = Organiser.objects.select_for_update().select_related("user").get(pk=organiser.pk)
+    _require_area(user, organiser.municipality)
+    if organiser.status != Organiser.Status.SUSPENDED:
+        raise ValidationError(_("停止中の主催者だけを再開できます。"))
+    organiser.status = Organiser.Status.ACTIVE
+    organiser.save(update_fields=["status"])
+    account = organiser.user
+    account.is_active = True
+    account.save(update_fields=["is_active"])
+    return organiser
 
 
 def organiser_of(user) -> Organiser | None:
@@ -560,3 +608,214 @@ def check_in_browsers_purge(
         .exclude(browser__startswith=PURGED_BROWSER_PREFIX)
         .update(browser=Concat(Value(PURGED_BROWSER_PREFIX), Cast("pk", CharField())))
     )
+# --- Day-before reminders ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_reminders_send(*, today: dt.date | None = None) -> int:
+    """Mail every confirmed sign-up that left an email the day before its course (once: the
+    sign-up records when, so a second run the same day sends nothing). Returns how many."""
+    tomorrow = (today or tokyo_date()) + dt.timedelta(days=1)
+    due = list(
+        CourseSignup.objects.select_for_update(of=("self",))
+        .select_related("course", "course__course")
+        .filter(
+            course__held_on=tomorrow,
+            course__status=PlannedCourse.Status.SCHEDULED,
+            status=CourseSignup.Status.CONFIRMED,
+            reminded_at__isnull=True,
+        )
+        .exclude(email="")
+    )
+    now = timezone.now()
+    for signup in due:
+        signup.reminded_at = now
+        signup.save(update_fields=["reminded_at"])
+        _mail_signup(signup, "course_reminder")
+    return len(due)
+
+
+# --- At the course: paper counts and paper cards -----------------------------------------------
+
+
+def _held_course(course: PlannedCourse, user) -> PlannedCourse:
+    """``course`` locked, after checking that ``user`` may act on it."""
+    course = _lock(course)
+    _require_course_access(user, course.organiser)
+    if course.is_cancelled:
+        raise ValidationError(_("中止した講座です。"))
+    return course
+
+
+def report_is_final(course: PlannedCourse) -> bool:
+    """Whether the course's 実施報告 is submitted or approved (its counts are no longer the
+    organiser's to change, until it is returned)."""
+    return course.report_id is not None and course.report.status != TrainingSession.Status.RETURNED
+
+
+@transaction.atomic
+def paper_attendance_save(*, course: PlannedCourse, counts: dict[str, int], user) -> None:
+    """Record the attendees without a phone, per attendee type (紙で受付), by the course's
+    organiser or an administrator of its area. A count cannot go below the paper cards
+    already printed for that type, nor change once the 実施報告 is submitted (until it is
+    returned)."""
+    course = _held_course(course, user)
+    if report_is_final(course):
+        raise ValidationError(
+            _("実施報告を提出した講座の人数は変更できません（差し戻されると変更できます）。")
+        )
+    printed = _printed_cards(course)
+    errors = {}
+    for attendee_type, count in counts.items():
+        if attendee_type not in AttendeeType.values:
+            raise ValidationError(_("受講者区分が正しくありません。"))
+        if count is None or count < 0 or count > MAX_CAPACITY:
+            errors[attendee_type] = _("人数は 0 から %(max)s までで入力してください。") % {
+                "max": f"{MAX_CAPACITY:,}"
+            }
+        elif count < printed.get(attendee_type, 0):
+            errors[attendee_type] = _(
+                "すでに %(n)s 枚のカードを印刷しています。それより少なくはできません。"
+            ) % {"n": printed[attendee_type]}
+    if errors:
+        raise ValidationError(errors)
+    for attendee_type, count in counts.items():
+        PaperAttendance.objects.update_or_create(
+            course=course,
+            attendee_type=attendee_type,
+            defaults={"count": count, "updated_by": user},
+        )
+
+
+def _printed_cards(course: PlannedCourse) -> dict[str, int]:
+    rows = PaperCard.objects.filter(course=course).values_list("attendee_type")
+    printed: dict[str, int] = {}
+    for (attendee_type,) in rows:
+        printed[attendee_type] = printed.get(attendee_type, 0) + 1
+    return printed
+
+
+def paper_cards_remaining(course: PlannedCourse) -> dict[str, int]:
+    """Per attendee type, how many paper cards may still be printed (paper count − printed)."""
+    printed = _printed_cards(course)
+    return {
+        row.attendee_type: row.count - printed.get(row.attendee_type, 0)
+        for row in PaperAttendance.objects.filter(course=course)
+        if row.count > printed.get(row.attendee_type, 0)
+    }
+
+
+@transaction.atomic
+def paper_cards_issue(
+    *, course: PlannedCourse, attendee_type: str, count: int, batch: uuid.UUID, user
+) -> list[Certificate]:
+    """Issue ``count`` supporter cards without names for attendees of ``course`` counted on
+    paper as ``attendee_type``: at most the paper count not yet printed. ``batch`` is the print
+    form's token: sent again (a double click), the same cards come back and none is added."""
+    course = _held_course(course, user)
+    earlier = list(
+        PaperCard.objects.filter(course=course, batch=batch)
+        .select_related("completion__certificate")
+        .order_by("pk")
+    )
+    if earlier:
+        return [card.completion.certificate for card in earlier]
+    paper = (
+        PaperAttendance.objects.select_for_update()
+        .filter(course=course, attendee_type=attendee_type)
+        .first()
+    )
+    remaining = (paper.count if paper else 0) - _printed_cards(course).get(attendee_type, 0)
+    if remaining <= 0:
+        raise ValidationError(
+            {"count": _("この区分で紙で受付した人のカードは、すべて印刷済みです。")}
+        )
+    if count is None or count < 1 or count > remaining:
+        raise ValidationError(
+            {"count": _("枚数は 1 から %(n)s までで入力してください。") % {"n": remaining}}
+        )
+    certificates = []
+    for _index in range(count):
+        certificate = issue_card(course=course, attendee_type=attendee_type)
+        PaperCard.objects.create(
+            course=course,
+            attendee_type=attendee_type,
+            batch=batch,
+            completion=certificate.completion,
+        )
+        certificates.append(certificate)
+    return certificates
+
+
+# --- 実施報告 from the course ------------------------------------------------------------------
+
+# What the organiser fills in or corrects on the report form; the date, municipality and course
+# are the plan's own and stay as planned.
+REPORT_COUNT_FIELDS = tuple(ATTENDEE_COUNT_FIELDS.values())
+REPORT_BREAKDOWN_FIELDS = (*AGE_BAND_FIELDS, *GENDER_FIELDS)
+REPORT_FIELDS = (
+    "organiser_type",
+    "organiser_name",
+    "instructor_name",
+    "delivery",
+    "venue",
+    *REPORT_COUNT_FIELDS,
+    *REPORT_BREAKDOWN_FIELDS,
+    "questionnaire_responses",
+    "questionnaire_positive",
+    "questionnaire_summary",
+)
+
+
+def _report_scope(course: PlannedCourse, user) -> AreaScope:
+    """The area the report is written in: the administrator's own, or — for the organiser,
+    who holds no administrator scope — just the course's municipality, for this one write."""
+    scope = scope_for_user(user)
+    if scope is not None:
+        return scope
+    return AreaScope(level=AdminScope.Level.MUNICIPALITY, municipality_id=course.municipality_id)
+
+
+@transaction.atomic
+def course_report_submit(*, course: PlannedCourse, values: dict, user) -> TrainingSession:
+    """File (or correct, or resubmit after 差し戻し) the 実施報告 of a course that has ended.
+
+    Saved through ``reports.services.training_session_save`` — its validation, its refusal of
+    an exact repeat and its tally bookkeeping — with the plan's date, municipality and course.
+    Filed by the organiser it waits as 申請中 for the municipality's approver; the course's
+    ``report`` is linked in the same transaction. An approved report is no longer changed here.
+    """
+    course = _held_course(course, user)
+    if not course.has_ended:
+        raise ValidationError(_("実施報告は講座の終了後に作成できます。"))
+    session = course.report or TrainingSession()
+    if session.pk and session.status == TrainingSession.Status.APPROVED:
+        raise ValidationError(
+            _("承認済みの実施報告は変更できません。市区町村の担当者に連絡してください。")
+        )
+    unknown = set(values) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValidationError(_("実施報告に含められない項目があります。"))
+    for name, value in values.items():
+        setattr(session, name, value)
+    session.held_on = course.held_on
+    session.municipality = course.municipality
+    session.course = course.course
+    try:
+        session = report_services.training_session_save(
+            session=session, scope=_report_scope(course, user), user=user
+        )
+    except ValidationError as error:
+        # A field the organiser does not edit (the plan's date) is named on the form's top.
+        if hasattr(error, "error_dict"):
+            raise ValidationError(
+                {
+                    (name if name in REPORT_FIELDS else "__all__"): messages
+                    for name, messages in error.error_dict.items()
+                }
+            ) from error
+        raise
+    if course.report_id != session.pk:
+        course.report = session
+        course.save(update_fields=["report"])
+    return session

@@ -27,6 +27,12 @@ from organizations.scopes import scope_for_user
 
 from . import services
 from .checkin_admin import CheckInPosterView, CheckInSlideView
+from .course_report_views import (
+    CourseAttendanceView,
+    CourseReportView,
+    PaperCardsPdfView,
+    PaperCardsView,
+)
 from .models import CheckIn, CourseSignup, Organiser, PlannedCourse
 
 
@@ -114,6 +120,17 @@ class OrganiserInspectView(generic.InspectView):
                     priority=30,
                 )
             )
+            if self.object.status != Organiser.Status.PENDING:
+                buttons.append(
+                    Button(
+                        _("停止する")
+                        if self.object.status == Organiser.Status.ACTIVE
+                        else _("再開する"),
+                        url=reverse("organisers:suspend", args=[self.object.pk]),
+                        icon_name="lock" if self.object.is_active else "lock-open",
+                        priority=40,
+                    )
+                )
         return buttons
 
 
@@ -161,6 +178,46 @@ class OrganiserApproveView(
         return redirect("organisers:index")
 
 
+class OrganiserSuspendView(
+    PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, FormView
+):
+    """Suspend an active organiser (they can no longer sign in), or reactivate a suspended
+    one. Outside the user's area: 403 (the viewset constructs it area-scoped)."""
+
+    model = Organiser
+    permission_required = "change"
+    form_class = ConfirmForm
+    template_name = "events/admin/organiser_suspend.html"
+    page_title = _("主催者・講師の停止・再開")
+    header_icon = "lock"
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            organiser=self.object,
+            active=self.object.status == Organiser.Status.ACTIVE,
+            cancel_url=reverse("organisers:inspect", args=[self.object.pk]),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            if self.object.status == Organiser.Status.ACTIVE:
+                services.organiser_suspend(organiser=self.object, user=self.request.user)
+                message = _("停止しました。この主催者はログインできなくなりました。")
+            else:
+                services.organiser_reactivate(organiser=self.object, user=self.request.user)
+                message = _("再開しました。この主催者はまたログインして講座を計画できます。")
+        except ValidationError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect("organisers:index")
+
+
 class OrganiserViewSet(ScopedModelViewSet):
     """主催者・講師: invited, approved and corrected by the administrators of their area."""
 
@@ -200,10 +257,15 @@ class OrganiserViewSet(ScopedModelViewSet):
     def approve_view(self):
         return self.construct_view(OrganiserApproveView)
 
+    @property
+    def suspend_view(self):
+        return self.construct_view(OrganiserSuspendView)
+
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("approve/<id:pk>/", self.approve_view, name="approve"),
+            path("suspend/<id:pk>/", self.suspend_view, name="suspend"),
         ]
 
 
@@ -308,6 +370,22 @@ class PlannedCourseInspectView(CheckInButtonMixin, generic.InspectView):
 
     template_name = "events/admin/planned_course_inspect.html"
 
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", self.object
+        ):
+            buttons.append(
+                Button(
+                    _("当日の受付・実施報告"),
+                    url=reverse("plannedcourse:attendance", args=[self.object.pk]),
+                    icon_name="list-ul",
+                    priority=30,
+                )
+            )
+        return buttons
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         course = self.object
@@ -344,6 +422,7 @@ class PlannedCourseViewSet(ScopedModelViewSet):
         "capacity",
         "is_public",
         "status",
+        "report_status",
     ]
     list_filter = ["status", "delivery", "is_public"]
     search_fields = ["venue_name", "instructor_name"]
@@ -377,7 +456,26 @@ class PlannedCourseViewSet(ScopedModelViewSet):
     edit_handler = ObjectList(PlannedCourse.panels, base_form_class=PlannedCourseForm)
 
     def get_queryset(self, request):
-        return PlannedCourse.objects.select_related("course", "organiser", "municipality")
+        return PlannedCourse.objects.select_related("course", "organiser", "municipality", "report")
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "attendance/<id:pk>/",
+                self.construct_view(CourseAttendanceView),
+                name="attendance",
+            ),
+            path("report/<id:pk>/", self.construct_view(CourseReportView), name="report"),
+            path("paper-cards/<id:pk>/", self.construct_view(PaperCardsView), name="paper_cards"),
+            path(
+                "paper-cards/<id:pk>/<uuid:batch>/",
+                self.construct_view(PaperCardsPdfView),
+                name="paper_cards_pdf",
+            ),
+            path("checkin/<id:pk>/", self.checkin_view, name="checkin"),
+            path("checkin/<id:pk>/poster.pdf", self.checkin_poster_view, name="checkin_poster"),
+        ]
 
     @property
     def checkin_view(self):
@@ -386,13 +484,6 @@ class PlannedCourseViewSet(ScopedModelViewSet):
     @property
     def checkin_poster_view(self):
         return self.construct_view(CheckInPosterView)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("checkin/<id:pk>/", self.checkin_view, name="checkin"),
-            path("checkin/<id:pk>/poster.pdf", self.checkin_poster_view, name="checkin_poster"),
-        ]
 
 
 class EventsViewSetGroup(ViewSetGroup):

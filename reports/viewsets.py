@@ -144,7 +144,10 @@ class SessionApprovalSaveMixin:
             return _(
                 "開催報告「%(session)s」を申請中として保存しました。承認されると集計に含まれます。"
             ) % {"session": instance}
-        return super().get_success_message(instance)
+        # Wagtail's CreateView takes the instance, its EditView does not.
+        if isinstance(self, generic.CreateView):
+            return super().get_success_message(instance)
+        return super().get_success_message()
 
 
 class TrainingSessionCreateView(

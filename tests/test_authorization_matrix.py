@@ -13,6 +13,7 @@ of 大阪市, ``organiser_b`` one of 堺市.
 import datetime as dt
 import io
 import json
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -33,11 +34,11 @@ from certificates.exports import scope_key
 from certificates.models import Certificate, CertificateExport, CourseCertificateOptions
 from courses.models import ConsultationWindow, StaffAssignee, StaffAssignment
 from events import services as event_services
-from events.models import Organiser, PlannedCourse
+from events.models import Organiser, PaperAttendance, PlannedCourse
 from organizations.models import AdminScope, Department, Learner, RosterSyncRun, StaffMember
 from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
-from reports.models import KpiTarget, Population
+from reports.models import KpiTarget, Population, TrainingSession
 from tests import factories
 from tests.scorm import builders as scorm_builders
 from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
@@ -329,9 +330,20 @@ RULES = {
     **pk_routes("plannedcourse", "planned", OBJECT_VIEWS, COURSE_A),
     # 受付（QR コード）: the slide and the poster of course A, as its other screens.
     **pk_routes("plannedcourse", "planned", ("checkin", "checkin_poster"), COURSE_A),
+    # After course A' (held yesterday): 当日の受付・実施報告, the report form, a printed batch of
+    # paper cards again; printing itself is a POST (a GET is refused for everyone).
+    **pk_routes("plannedcourse", "held", ("attendance", "report"), COURSE_A),
+    "plannedcourse:paper_cards": (
+        lambda w: reverse("plannedcourse:paper_cards", args=[w["held"].pk]),
+        NOBODY,
+    ),
+    "plannedcourse:paper_cards_pdf": (
+        lambda w: reverse("plannedcourse:paper_cards_pdf", args=[w["held"].pk, w["batch"]]),
+        COURSE_A,
+    ),
     # 主催者・講師: managed by the administrators of their area; organisers see none.
     **listing("organisers", ADMINS),
-    **pk_routes("organisers", "organiser_a", (*OBJECT_VIEWS, "approve"), AREA_A),
+    **pk_routes("organisers", "organiser_a", (*OBJECT_VIEWS, "approve", "suspend"), AREA_A),
     **listing("trainingsession", ADMINS),
     **pk_routes("trainingsession", "session", OBJECT_VIEWS, AREA_A),
     # Approving or returning a report: its area's approvers (the municipal administrators).
@@ -712,6 +724,40 @@ def world(django_user_model):
             ),
             user=other.user,
         )
+    # Course A' was held yesterday: some attendees counted on paper, two cards printed for
+    # them, and its 実施報告 submitted (申請中).
+    held = event_services.planned_course_save(
+        course=PlannedCourse(
+            organiser=organiser_a,
+            course=course,
+            held_on=tokyo_date() - dt.timedelta(days=1),
+            start_time=dt.time(14),
+            end_time=dt.time(15, 30),
+            venue_name=COURSE_A_VENUE,
+            venue_address="大阪市北区1-1",
+            instructor_name=COURSE_A_INSTRUCTOR,
+            capacity=20,
+        ),
+        user=organiser_a.user,
+    )
+    event_services.paper_attendance_save(course=held, counts={"general": 3}, user=organiser_a.user)
+    batch = uuid.uuid4()
+    event_services.paper_cards_issue(
+        course=held, attendee_type="general", count=2, batch=batch, user=organiser_a.user
+    )
+    event_services.course_report_submit(
+        course=held,
+        values={
+            "organiser_type": "npo",
+            "organiser_name": ORGANISATION_A,
+            "instructor_name": COURSE_A_INSTRUCTOR,
+            "delivery": "in_person",
+            "venue": COURSE_A_VENUE,
+            "attendees_general": 3,
+        },
+        user=organiser_a.user,
+    )
+    held.refresh_from_db()
     log(planned, "wagtail.edit", user=organiser_a.user)
     users = {
         "anonymous": None,
@@ -731,6 +777,8 @@ def world(django_user_model):
     return {
         "users": users,
         "planned": planned,
+        "held": held,
+        "batch": batch,
         "organiser_a": organiser_a,
         "course_signup": event_services.course_signup_create(course=planned, nickname="ひまわり"),
         "osaka": osaka,
@@ -933,6 +981,13 @@ WRITES = {
     "organisers:edit": ("organiser_a", {"organisation_name": "書き換え"}),
     "organisers:delete": ("organiser_a", {}),
     "organisers:approve": ("organiser_a", {}),
+    "organisers:suspend": ("organiser_a", {}),
+    "plannedcourse:attendance": ("held", {"general": "9"}),
+    "plannedcourse:report": ("held", {"attendees_general": "9", "organiser_name": "書き換え"}),
+    "plannedcourse:paper_cards": (
+        "held",
+        {"attendee_type": "general", "count": "1", "batch": "00000000-0000-4000-8000-000000000000"},
+    ),
 }
 
 
@@ -963,3 +1018,32 @@ def test_another_areas_administrator_bulk_deletes_nothing_of_area_a(client, worl
     response = client.post(f"{url}?id={window_a.pk}")
     assert response.status_code in DENIED
     assert ConsultationWindow.objects.filter(pk=window_a.pk).exists()
+
+
+# Another organiser of the same municipality reaches course A' by its URL id: refused, and
+# nothing of it (paper counts, cards, its report) changes.
+ORGANISER_WRITES = [
+    "plannedcourse:attendance",
+    "plannedcourse:report",
+    "plannedcourse:paper_cards",
+    "plannedcourse:edit",
+    "plannedcourse:delete",
+]
+
+
+@pytest.mark.parametrize("route", ORGANISER_WRITES)
+def test_another_organiser_changes_nothing_of_course_a_by_post(client, world, route):
+    key, data = WRITES[route]
+    held = world["held"] if key == "held" else world[key]
+    report = _row(world["held"].report)
+    counts = list(PaperAttendance.objects.values_list("course", "attendee_type", "count"))
+    cards = Certificate.objects.count()
+    before = _row(held)
+    client.force_login(world["users"]["organiser_a2"])
+    response = client.post(reverse(route, args=[held.pk]), data)
+    assert response.status_code in DENIED
+    assert _row(held) == before
+    assert _row(world["held"].report) == report
+    assert TrainingSession.objects.count() >= 1
+    assert list(PaperAttendance.objects.values_list("course", "attendee_type", "count")) == counts
+    assert Certificate.objects.count() == cards
