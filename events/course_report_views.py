@@ -279,6 +279,8 @@ class CourseReportView(CourseObjectView, FormView):
         context.update(
             course=self.object,
             when=date_format(self.object.held_on, "Y年n月j日（D）"),
+            # A corrected report starts from what was submitted: the count is shown beside it.
+            counted=course_attendance(self.object).total,
             report=self.object.report,
             cancel_url=self.attendance_url(),
             general_fields=[form[name] for name in services.REPORT_FIELDS[:5]],

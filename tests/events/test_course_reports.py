@@ -315,6 +315,8 @@ def test_approval_moves_the_figures_by_the_attendee_count_and_return_moves_them_
     assert "学生の人数を確かめてください" in screen and "再提出" in screen
     form = client.get(reverse("plannedcourse:report", args=[held.pk]))
     assert "学生の人数を確かめてください" in form.content.decode()
+    assert "受付の人数（スマートフォンと紙）" in form.content.decode()
+    assert form.context["form"].initial["attendees_general"] == 5  # what was submitted
     response = client.post(
         reverse("plannedcourse:report", args=[held.pk]), report_values(attendees_school=2)
     )
