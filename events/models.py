@@ -8,6 +8,7 @@ Every write goes through ``events.services``.
 
 import datetime as dt
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core import signing
@@ -215,7 +216,9 @@ class PlannedCourse(models.Model):
 
     panels = [
         FieldPanel("organiser"),
-        FieldPanel("course"),
+        # A plain list of the supporter courses (as on 開催報告), not the page chooser: an
+        # organiser has no business browsing the page tree, and there are only a few.
+        FieldPanel("course", widget=forms.Select),
         FieldRowPanel(
             [FieldPanel("held_on"), FieldPanel("start_time"), FieldPanel("end_time")],
             heading=_("日時"),
