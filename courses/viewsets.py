@@ -153,6 +153,10 @@ class StaffAssignmentForm(ScopedAdminForm):
             self.initial["staff_numbers"] = "\n".join(
                 self.instance.staff_members.values_list("staff_number", flat=True)
             )
+        # Forms posted without the validity panel (older clients, scripts) keep "no expiry".
+        for name in ("validity", "renewal_window_months"):
+            if name in self.fields:
+                self.fields[name].required = False
         self.fields["departments"].queryset = departments.order_by("municipality__code", "name")
         self.fields["departments"].widget = forms.CheckboxSelectMultiple(
             choices=self.fields["departments"].choices
@@ -195,6 +199,10 @@ class StaffAssignmentForm(ScopedAdminForm):
         return data
 
     def _check_validity(self, data):
+        if "validity" in self.fields and not data.get("validity"):
+            data["validity"] = StaffAssignment.Validity.NONE
+        if "renewal_window_months" in self.fields and data.get("renewal_window_months") is None:
+            data["renewal_window_months"] = 0
         rule = StaffAssignment(
             validity=data.get("validity") or StaffAssignment.Validity.NONE,
             validity_months=data.get("validity_months"),
