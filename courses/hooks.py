@@ -45,6 +45,7 @@ def learning_records_export(learner) -> dict:
                 "due_on": row.assignment.due_on.isoformat(),
                 "assigned_on": row.assigned_on.isoformat(),
                 "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+                "valid_until": row.valid_until.isoformat() if row.valid_until else None,
             }
             for row in StaffAssignee.objects.filter(staff_member__learner=learner).select_related(
                 "assignment__course"

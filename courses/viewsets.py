@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -683,3 +684,55 @@ class StaffHistoryReport(TrainingReportBase):
 
     def get_filtered_queryset(self):
         return history_for_learner(self.staff_member.learner_id, today=self.today)
+
+
+class StaffLookupFilterSet(WagtailFilterSet):
+    q = django_filters.CharFilter(
+        label=_("職員番号または氏名"), method="search", help_text=_("一部でも探せます。")
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(staff_number__icontains=normalise_code(value)) | Q(name__icontains=value)
+        )
+
+
+class StaffHistoryLookup(TrainingReportBase):
+    """Find a staff member in the user's area to open their 受講履歴 (a manager: their staff)."""
+
+    page_title = _("職員の受講履歴")
+    index_url_name = "staff_training_history_index"
+    index_results_url_name = "staff_training_history_index_results"
+    filterset_class = StaffLookupFilterSet
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            staff_in_scope(self.scope)
+            .select_related("municipality", "department")
+            .order_by("municipality__code", "staff_number")
+        )
+
+    @cached_property
+    def columns(self):
+        return [
+            Column("municipality", label=_("市区町村")),
+            Column("department", label=_("所属")),
+            Column("staff_number", label=_("職員番号")),
+            TitleColumn(
+                "name",
+                label=_("氏名"),
+                get_url=lambda member: reverse("staff_training_history", args=[member.pk]),
+            ),
+            Column("get_status_display", label=_("在職区分")),
+        ]
+
+    def get_filtered_queryset(self):
+        return self.filter_queryset(self.get_queryset())

@@ -15,6 +15,7 @@ from .viewsets import (
     ConsultationWindowViewSet,
     ExpiringReport,
     StaffAssignmentViewSet,
+    StaffHistoryLookup,
     StaffHistoryReport,
     TrainingOverviewReport,
 )
@@ -74,6 +75,16 @@ def register_staff_training_reports():
             name="staff_training_expiring_results",
         ),
         path(
+            "reports/staff-training/history/",
+            StaffHistoryLookup.as_view(),
+            name="staff_training_history_index",
+        ),
+        path(
+            "reports/staff-training/history/results/",
+            StaffHistoryLookup.as_view(results_only=True),
+            name="staff_training_history_index_results",
+        ),
+        path(
             "reports/staff-training/history/<id:staff_member_id>/",
             StaffHistoryReport.as_view(),
             name="staff_training_history",
@@ -103,4 +114,14 @@ def register_staff_training_expiring_menu_item():
         reverse("staff_training_expiring"),
         icon_name="calendar-check",
         order=651,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_staff_training_history_menu_item():
+    return ScopedMenuItem(
+        _("職員の受講履歴"),
+        reverse("staff_training_history_index"),
+        icon_name="calendar-check",
+        order=652,
     )

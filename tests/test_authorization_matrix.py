@@ -323,6 +323,14 @@ RULES = {
         lambda w: reverse("staff_training_expiring_results"),
         ADMINS,
     ),
+    "staff_training_history_index": (
+        lambda w: reverse("staff_training_history_index") + "?q=1001",
+        ADMINS,
+    ),
+    "staff_training_history_index_results": (
+        lambda w: reverse("staff_training_history_index_results"),
+        ADMINS,
+    ),
     "staff_training_history": (
         lambda w: reverse("staff_training_history", args=[w["staff_member"].pk]),
         AREA_A,

@@ -413,3 +413,20 @@ def test_scoped_user_helper_scope_has_the_department(world):
     )
     rows = expiring_within(scope, days=90, today=dt.date(2026, 4, 15))
     assert {r.staff_number for r in rows} == {"1001", "1002"}
+
+
+def test_the_training_office_finds_anyone_of_its_area_to_open_their_history(client, world):
+    url = reverse("staff_training_history_index")
+    history = reverse("staff_training_history", args=[world["staff"]["1001"].pk])
+    client.force_login(administrator("municipality", municipality=world["osaka"]))
+    page = client.get(url + "?q=福祉 一").content.decode()
+    assert history in page and "福祉 二郎" not in page
+    page = client.get(url + "?q=１００１").content.decode()  # full-width digits, as typed
+    assert history in page
+    assert "堺 秘密" not in client.get(url + "?q=秘密").content.decode()
+    client.force_login(administrator("municipality", municipality=world["sakai"]))
+    assert history not in client.get(url + "?q=1001").content.decode()
+    citizens = Department.objects.get(municipality=world["osaka"], name="市民局")
+    client.force_login(manager_of(citizens))
+    page = client.get(url).content.decode()
+    assert "市民 花子" in page and "福祉 一郎" not in page
