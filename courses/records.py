@@ -354,7 +354,8 @@ class StaffAssignment(models.Model):
         indexes = [models.Index(fields=["municipality", "due_on"])]
 
     def __str__(self):
-        return f"{strip_ruby(self.course.title)}（{self.due_on:%Y-%m-%d}まで）"
+        renewal = _("更新・") if self.renewal_of_id else ""
+        return f"{strip_ruby(self.course.title)}（{renewal}{self.due_on:%Y-%m-%d}まで）"
 
     @property
     def window_start(self):

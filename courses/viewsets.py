@@ -265,6 +265,7 @@ class StaffAssignmentViewSet(ScopedModelViewSet):
         "starts_on",
         "due_on",
         "retrain",
+        "validity",
         TitleColumn(
             "progress",
             label=_("受講状況"),

@@ -430,3 +430,14 @@ def test_the_training_office_finds_anyone_of_its_area_to_open_their_history(clie
     client.force_login(manager_of(citizens))
     page = client.get(url).content.decode()
     assert "市民 花子" in page and "福祉 一郎" not in page
+
+
+def test_the_department_report_shows_expired_people_apart(client, world):
+    client.force_login(administrator("municipality", municipality=world["osaka"]))
+    url = reverse("staff_training_assignment", args=[world["assignment"].pk])
+    with on_day(dt.date(2026, 6, 10)):
+        page = client.get(url).content.decode()
+        csv = b"".join(client.get(url + "?export=csv").streaming_content).decode()
+    assert "修了から一定期間（12 か月）" in page and "期限切れ 1 人" in page
+    assert "33.3%" in page  # 福祉 二郎 only: 福祉 一郎's completion expired on 9 June
+    assert "福祉局,2,1,0,0,0,1,50.0" in csv
