@@ -7,7 +7,8 @@ Definitions (README, "Mandatory staff training"):
 - completed: those whose completion falls inside the assignment's window
   (``StaffAssignment.window_start`` … ``window_end``; kept on ``StaffAssignee.completed_at``)
   and is still valid today (no validity rule, or ``valid_until`` not passed);
-- expired (期限切れ): completed, but the completion's ``valid_until`` has passed;
+- expired (期限切れ): completed, but the completion's ``valid_until`` has passed and its
+  renewal (if any) is not completed and valid — a renewed person stays completed;
 - in progress: not completed, but at least one lesson of the course opened;
 - not started: none of these; overdue: not completed and the due date has passed in Asia/Tokyo
   (a due date of 30 June is overdue from 1 July 00:00 JST);
@@ -87,14 +88,27 @@ def _started():
     )
 
 
+def _renewed_and_valid(today: dt.date) -> Q:
+    # The renewal (``courses.services.recertification``) completed and still valid: the
+    # person keeps counting for the assignment renewed (one renewal deep; the renewal's own
+    # assignment counts the cycles after it).
+    return Q(renewal__completed_at__isnull=False) & (
+        Q(renewal__valid_until__isnull=True) | Q(renewal__valid_until__gte=today)
+    )
+
+
 def valid_completion(today: dt.date) -> Q:
-    """Assignees whose completion counts today: completed, and not expired."""
-    return Q(completed_at__isnull=False) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    """Assignees whose completion counts today: completed and not expired, or expired but
+    renewed by a valid completion of their renewal."""
+    return Q(completed_at__isnull=False) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today) | _renewed_and_valid(today)
+    )
 
 
 def expired_completion(today: dt.date) -> Q:
-    """Assignees whose completion has expired (期限切れ): they count as not completed."""
-    return Q(completed_at__isnull=False, valid_until__lt=today)
+    """Assignees whose completion has expired (期限切れ) and was not renewed: they count as
+    not completed."""
+    return Q(completed_at__isnull=False, valid_until__lt=today) & ~_renewed_and_valid(today)
 
 
 FIGURE_KEYS = ("n_assigned", "n_completed", "n_in_progress", "n_overdue", "n_expired")
@@ -259,6 +273,8 @@ def assignments_for_learner(learner, *, today: dt.date | None = None) -> list[My
             staff_member__learner=learner,
             staff_member__status=StaffMember.Status.ACTIVE,
             assignment__starts_on__lte=today,
+            # Once renewed, the renewal stands for the course (the old one is in the history).
+            renewal__isnull=True,
         )
         .select_related("assignment__course")
         .order_by("assignment__due_on", "pk")

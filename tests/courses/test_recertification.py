@@ -241,6 +241,11 @@ def test_expired_completions_are_not_counted_as_completed(world):
         ("福祉 一郎", "期限切れ"),
         ("市民 花子", "未受講"),
     }
+    # Renewed in time: counted as completed for the assignment renewed, and not expired.
+    recertify(today=dt.date(2026, 4, 10))
+    complete(world["staff"]["1001"], world["course"], at=at(2026, 5, 1))
+    departments, total = department_figures(world["assignment"], scope, today=dt.date(2026, 6, 10))
+    assert (total.completed, total.expired, total.completion_rate) == (2, 0, 66.7)
 
 
 def test_the_expiring_list_names_who_expires_soon_and_whether_renewed(world):
@@ -398,7 +403,14 @@ def test_a_staff_member_sees_their_own_history_on_my_page(client, world):
     assert "期限：2026年6月9日" in page
     with on_day(dt.date(2026, 6, 10)):
         page = client.get("/my/").content.decode()
-    assert "期限切れ" in page and "修了の有効期限（2026年6月9日）が切れています" in page
+    # Renewed: the renewal stands for the course (now overdue); the old one is history.
+    assert "期限切れ" in page and "期限を過ぎています" in page
+    assert "が切れています" not in page
+    # 福祉 二郎 was not renewed (the run did not come yet): their completion shows expired.
+    client.force_login(world["staff"]["1002"].learner.user)
+    with on_day(dt.date(2026, 6, 25)):
+        page = client.get("/my/").content.decode()
+    assert "修了の有効期限（2026年6月19日）が切れています" in page
     # Someone else sees none of it.
     client.force_login(world["staff"]["2001"].learner.user)
     with on_day(dt.date(2026, 4, 15)):
