@@ -314,6 +314,12 @@ def test_the_training_office_sets_the_rule_in_the_admin(client, world):
     assert StaffAssignment.objects.count() == before + 1
     saved = StaffAssignment.objects.latest("pk")
     assert (saved.validity, saved.annual_month, saved.annual_day) == ("annual", 4, 1)
+    # Changing the rule of an assignment already completed recomputes everyone's 有効期限.
+    edit = {**data, "starts_on": "2025-06-01", "due_on": "2025-06-30", "renewal_window_months": 0}
+    url = reverse("staff_assignments:edit", args=[world["assignment"].pk])
+    assert client.post(url, edit).status_code == 302
+    assert row_of(world, "1001").valid_until == dt.date(2026, 3, 31)
+    assert row_of(world, "1002").valid_until == dt.date(2026, 3, 31)
 
 
 def test_the_training_office_sees_the_expiring_list_and_exports_it(client, world):
