@@ -109,6 +109,8 @@ def validity_errors(assignment: StaffAssignment) -> dict[str, str]:
     """What is wrong with the assignment's validity rule, by field (empty when it is fine)."""
     errors = {}
     kind = assignment.validity
+    if kind not in StaffAssignment.Validity.values:
+        return {"validity": _("修了の有効期限の種類を選んでください。")}
     if kind == StaffAssignment.Validity.PERIOD:
         if not assignment.validity_months or not 1 <= assignment.validity_months <= 120:
             errors["validity_months"] = _("有効期間を 1〜120 か月で入れてください。")
@@ -116,13 +118,16 @@ def validity_errors(assignment: StaffAssignment) -> dict[str, str]:
         month, day = assignment.annual_month, assignment.annual_day
         if not month or not 1 <= month <= 12:
             errors["annual_month"] = _("毎年の期限日の月を 1〜12 で入れてください。")
-        elif not day or not 1 <= day <= (
-            29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
-        ):
+        elif not day:
+            errors["annual_day"] = _("毎年の期限日の日を入れてください。")
+        elif not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
             errors["annual_day"] = _("毎年の期限日の日が、その月にない日付です。")
     window = assignment.renewal_window_months or 0
     if kind != StaffAssignment.Validity.NONE:
-        longest = assignment.validity_months or 0 if kind == "period" else 12
+        # The window must end before the completion's validity begins to run out entirely.
+        longest = (
+            (assignment.validity_months or 0) if kind == StaffAssignment.Validity.PERIOD else 12
+        )
         if window >= max(longest, 1) or window > 11:
             errors["renewal_window_months"] = _(
                 "更新の受講期間は、有効期間より短く（11 か月まで）してください。"
