@@ -6,6 +6,7 @@ from courses.ruby import strip_ruby
 
 from .queries import assignments_for_learner
 from .records import Completion, Enrollment, ReflectionNote, StaffAssignee
+from .validity_reports import history_for_learner
 
 
 def learning_records_export(learner) -> dict:
@@ -44,6 +45,7 @@ def learning_records_export(learner) -> dict:
                 "due_on": row.assignment.due_on.isoformat(),
                 "assigned_on": row.assigned_on.isoformat(),
                 "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+                "valid_until": row.valid_until.isoformat() if row.valid_until else None,
             }
             for row in StaffAssignee.objects.filter(staff_member__learner=learner).select_related(
                 "assignment__course"
@@ -66,3 +68,16 @@ def my_assignments_section(request, learner) -> str:
     if not items:
         return ""
     return render_to_string("courses/my_assignments.html", {"items": items}, request=request)
+
+
+def my_training_history_section(request, learner) -> str:
+    """The staff member's own 受講履歴 (on /my/): each staff course completed, over the
+    years, with its certificate and until when it is valid."""
+    if learner is None or learner.user_id is None:
+        return ""
+    entries = history_for_learner(learner.pk)
+    if not entries:
+        return ""
+    return render_to_string(
+        "courses/my_training_history.html", {"entries": entries}, request=request
+    )

@@ -5,9 +5,12 @@ Definitions (README, "Mandatory staff training"):
 
 - assigned: active staff (not marked as leaving) with the assignment;
 - completed: those whose completion falls inside the assignment's window
-  (``StaffAssignment.window_start`` … ``window_end``; kept on ``StaffAssignee.completed_at``);
+  (``StaffAssignment.window_start`` … ``window_end``; kept on ``StaffAssignee.completed_at``)
+  and is still valid today (no validity rule, or ``valid_until`` not passed);
+- expired (期限切れ): completed, but the completion's ``valid_until`` has passed and its
+  renewal (if any) is not completed and valid — a renewed person stays completed;
 - in progress: not completed, but at least one lesson of the course opened;
-- not started: neither; overdue: not completed and the due date has passed in Asia/Tokyo
+- not started: none of these; overdue: not completed and the due date has passed in Asia/Tokyo
   (a due date of 30 June is overdue from 1 July 00:00 JST);
 - 受講率 = completed / assigned, per department and in total.
 
@@ -42,6 +45,7 @@ class TrainingFigures:
     in_progress: int
     not_started: int
     overdue: int
+    expired: int = 0
     department_id: int | None = None
     assignment: StaffAssignment | None = None
 
@@ -84,25 +88,54 @@ def _started():
     )
 
 
+def _renewed_and_valid(today: dt.date) -> Q:
+    # The renewal (``courses.services.recertification``) completed and still valid: the
+    # person keeps counting for the assignment renewed (one renewal deep; the renewal's own
+    # assignment counts the cycles after it).
+    return Q(renewal__completed_at__isnull=False) & (
+        Q(renewal__valid_until__isnull=True) | Q(renewal__valid_until__gte=today)
+    )
+
+
+def valid_completion(today: dt.date) -> Q:
+    """Assignees whose completion counts today: completed and not expired, or expired but
+    renewed by a valid completion of their renewal."""
+    return Q(completed_at__isnull=False) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today) | _renewed_and_valid(today)
+    )
+
+
+def expired_completion(today: dt.date) -> Q:
+    """Assignees whose completion has expired (期限切れ) and was not renewed: they count as
+    not completed."""
+    return Q(completed_at__isnull=False, valid_until__lt=today) & ~_renewed_and_valid(today)
+
+
+FIGURE_KEYS = ("n_assigned", "n_completed", "n_in_progress", "n_overdue", "n_expired")
+
+
 def _figure_aggregates(today: dt.date) -> dict:
     open_ = Q(completed_at__isnull=True)
     return {
         "n_assigned": Count("pk"),
-        "n_completed": Count("pk", filter=Q(completed_at__isnull=False)),
+        "n_completed": Count("pk", filter=valid_completion(today)),
         "n_in_progress": Count("pk", filter=open_ & Q(started=True)),
         "n_overdue": Count("pk", filter=open_ & Q(assignment__due_on__lt=today)),
+        "n_expired": Count("pk", filter=expired_completion(today)),
     }
 
 
 def _figures(label, row, **extra) -> TrainingFigures:
     assigned, completed, in_progress = row["n_assigned"], row["n_completed"], row["n_in_progress"]
+    expired = row["n_expired"]
     return TrainingFigures(
         label=label,
         assigned=assigned,
         completed=completed,
         in_progress=in_progress,
-        not_started=assigned - completed - in_progress,
+        not_started=assigned - completed - in_progress - expired,
         overdue=row["n_overdue"],
+        expired=expired,
         **extra,
     )
 
@@ -120,7 +153,7 @@ def assignment_figures(scope: AreaScope, *, today: dt.date | None = None) -> lis
         .annotate(**_figure_aggregates(today))
         .order_by()
     }
-    empty = {"n_assigned": 0, "n_completed": 0, "n_in_progress": 0, "n_overdue": 0}
+    empty = dict.fromkeys(FIGURE_KEYS, 0)
     return [_figures(str(a), rows.get(a.pk, empty), assignment=a) for a in assignments]
 
 
@@ -144,10 +177,7 @@ def department_figures(
         )
         for row in rows
     ]
-    total = {
-        key: sum(row[key] for row in rows)
-        for key in ("n_assigned", "n_completed", "n_in_progress", "n_overdue")
-    }
+    total = {key: sum(row[key] for row in rows) for key in FIGURE_KEYS}
     return departments, _figures(_("合計"), total, assignment=assignment)
 
 
@@ -162,6 +192,7 @@ class PendingPerson:
     due_on: dt.date
     overdue: bool
     assigned_on: dt.date
+    staff_member_id: int | None = None
 
 
 def not_completed(
@@ -171,13 +202,16 @@ def not_completed(
     today: dt.date | None = None,
     department_id: int | None = None,
 ) -> list[PendingPerson]:
-    """People of one assignment not yet completed, by department and staff number (1 query)."""
+    """People of one assignment not completed (or whose completion expired, 期限切れ), by
+    department and staff number (1 query)."""
     today = today or tokyo_date()
     rows = (
         assignees_in_scope(scope, assignment=assignment)
-        .filter(completed_at__isnull=True)
+        .exclude(valid_completion(today))
         .annotate(started=_started())
         .values(
+            "staff_member_id",
+            "completed_at",
             "staff_member__staff_number",
             "staff_member__name",
             "staff_member__department__name",
@@ -194,10 +228,15 @@ def not_completed(
             staff_number=row["staff_member__staff_number"],
             name=row["staff_member__name"],
             department=row["staff_member__department__name"] or "",
-            status=_("受講中") if row["started"] else _("未受講"),
+            status=_("期限切れ")
+            if row["completed_at"]
+            else _("受講中")
+            if row["started"]
+            else _("未受講"),
             due_on=assignment.due_on,
-            overdue=overdue,
+            overdue=overdue and not row["completed_at"],
             assigned_on=row["assigned_on"],
+            staff_member_id=row["staff_member_id"],
         )
         for row in rows
     ]
@@ -214,10 +253,13 @@ class MyAssignment:
     completed_at: dt.datetime | None
     overdue: bool
     days_left: int
+    valid_until: dt.date | None = None
+    expired: bool = False
 
     @property
     def is_completed(self) -> bool:
-        return self.completed_at is not None
+        """Completed and still valid (an expired completion needs renewing)."""
+        return self.completed_at is not None and not self.expired
 
 
 def assignments_for_learner(learner, *, today: dt.date | None = None) -> list[MyAssignment]:
@@ -231,6 +273,8 @@ def assignments_for_learner(learner, *, today: dt.date | None = None) -> list[My
             staff_member__learner=learner,
             staff_member__status=StaffMember.Status.ACTIVE,
             assignment__starts_on__lte=today,
+            # Once renewed, the renewal stands for the course (the old one is in the history).
+            renewal__isnull=True,
         )
         .select_related("assignment__course")
         .order_by("assignment__due_on", "pk")
@@ -244,6 +288,10 @@ def assignments_for_learner(learner, *, today: dt.date | None = None) -> list[My
             completed_at=row.completed_at,
             overdue=row.completed_at is None and row.assignment.due_on < today,
             days_left=(row.assignment.due_on - today).days,
+            valid_until=row.valid_until,
+            expired=row.completed_at is not None
+            and row.valid_until is not None
+            and row.valid_until < today,
         )
         for row in rows
     ]

@@ -256,6 +256,11 @@ class StaffAssignment(models.Model):
         DEPARTMENTS = "departments", _("所属を指定")
         PEOPLE = "people", _("職員を指定")
 
+    class Validity(models.TextChoices):
+        NONE = "none", _("なし（一度修了すればよい）")
+        PERIOD = "period", _("修了から一定期間")
+        ANNUAL = "annual", _("毎年決まった日")
+
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,
@@ -288,6 +293,50 @@ class StaffAssignment(models.Model):
         ),
     )
     note = models.CharField(_("メモ"), max_length=200, blank=True)
+    # The validity rule (courses.validity): the municipality's policy, so it sits on the
+    # assignment, beside the due date, and not on the course page every municipality shares.
+    validity = models.CharField(
+        _("修了の有効期限"),
+        max_length=8,
+        choices=Validity.choices,
+        default=Validity.NONE,
+        help_text=_(
+            "期限を設けると、修了が期限に近づいた人に自動で更新の研修を割り当て、"
+            "期限を過ぎた修了は受講率に数えません。"
+        ),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("有効期間（か月）"),
+        null=True,
+        blank=True,
+        help_text=_("「修了から一定期間」のとき。例: 12"),
+    )
+    annual_month = models.PositiveSmallIntegerField(
+        _("毎年の期限日（月）"),
+        null=True,
+        blank=True,
+        help_text=_("「毎年決まった日」のとき。例: 4"),
+    )
+    annual_day = models.PositiveSmallIntegerField(
+        _("毎年の期限日（日）"),
+        null=True,
+        blank=True,
+        help_text=_("例: 1（毎年4月1日に、それより前の修了が期限切れになります）"),
+    )
+    renewal_window_months = models.PositiveSmallIntegerField(
+        _("更新の受講期間（期限前のか月）"),
+        default=0,
+        help_text=_("期限の何か月前から更新の研修を割り当てるか。例: 2"),
+    )
+    renewal_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("更新元の割り当て"),
+        editable=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -305,7 +354,8 @@ class StaffAssignment(models.Model):
         indexes = [models.Index(fields=["municipality", "due_on"])]
 
     def __str__(self):
-        return f"{strip_ruby(self.course.title)}（{self.due_on:%Y-%m-%d}まで）"
+        renewal = _("更新・") if self.renewal_of_id else ""
+        return f"{strip_ruby(self.course.title)}（{renewal}{self.due_on:%Y-%m-%d}まで）"
 
     @property
     def window_start(self):
@@ -340,6 +390,27 @@ class StaffAssignee(models.Model):
     )
     assigned_on = models.DateField(_("割り当て日"))
     completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
+    # The completion that completed this assignment, and until when it is valid under the
+    # assignment's rule (kept in the completing transaction; recomputed when the rule changes).
+    completion = models.ForeignKey(
+        Completion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_assignees",
+        verbose_name=_("修了"),
+    )
+    valid_until = models.DateField(_("有効期限"), null=True, blank=True)
+    # The renewal this completion led to (``courses.services.recertification``): set once,
+    # which is what makes the daily run idempotent.
+    renewal = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renews",
+        verbose_name=_("更新の割り当て"),
+    )
 
     class Meta:
         verbose_name = _("研修の対象者")
@@ -349,7 +420,10 @@ class StaffAssignee(models.Model):
                 fields=["assignment", "staff_member"], name="staff_assignee_unique_person"
             )
         ]
-        indexes = [models.Index(fields=["assignment", "completed_at"])]
+        indexes = [
+            models.Index(fields=["assignment", "completed_at"]),
+            models.Index(fields=["valid_until"]),
+        ]
 
     def __str__(self):
         return f"{self.staff_member} — {self.assignment}"

@@ -25,7 +25,7 @@ from organizations.services import (
 
 from . import services
 from .forms import LearnerProfileForm, SignupForm
-from .hooks import my_assignments_section
+from .hooks import my_assignments_section, my_training_history_section
 from .models import Enrollment, LessonPage, ReflectionNote
 from .progress import progress_for
 from .wording import for_course
@@ -52,10 +52,11 @@ def my_learning(request):
         )
     # Other apps (certificates, staff assignments) add their sections through a hook.
     sections = []
-    assignments = ""
+    assignments = history = ""
     if learner is not None:
         sections = [hook(request, learner) for hook in hooks.get_hooks("my_learning_sections")]
         assignments = my_assignments_section(request, learner)
+        history = my_training_history_section(request, learner)
     return render(
         request,
         "courses/my_learning.html",
@@ -65,6 +66,7 @@ def my_learning(request):
             "notes": notes,
             "sections": sections,
             "assignments": assignments,
+            "training_history": history,
         },
     )
 

@@ -7,12 +7,13 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.reports import ReportView
@@ -42,7 +43,13 @@ from .queries import (
     department_figures,
     not_completed,
 )
-from .services.assignments import AssignmentError, assignment_delete, assignment_save
+from .services.assignments import (
+    AssignmentError,
+    assignment_delete,
+    assignment_save,
+    validity_errors,
+)
+from .validity_reports import expiring_within, history_for_learner, staff_in_scope
 
 UNREACHABLE_WINDOW_WARNING = _(
     "「%(name)s」には電話番号もウェブサイトもないため、受講者には表示されません。"
@@ -147,6 +154,10 @@ class StaffAssignmentForm(ScopedAdminForm):
             self.initial["staff_numbers"] = "\n".join(
                 self.instance.staff_members.values_list("staff_number", flat=True)
             )
+        # Forms posted without the validity panel (older clients, scripts) keep "no expiry".
+        for name in ("validity", "renewal_window_months"):
+            if name in self.fields:
+                self.fields[name].required = False
         self.fields["departments"].queryset = departments.order_by("municipality__code", "name")
         self.fields["departments"].widget = forms.CheckboxSelectMultiple(
             choices=self.fields["departments"].choices
@@ -185,7 +196,24 @@ class StaffAssignmentForm(ScopedAdminForm):
                         _("名簿にない職員番号です：%(numbers)s") % {"numbers": "、".join(unknown)},
                     )
                 self.resolved_staff = list(found.values())
+        self._check_validity(data)
         return data
+
+    def _check_validity(self, data):
+        if "validity" in self.fields and not data.get("validity"):
+            data["validity"] = StaffAssignment.Validity.NONE
+        if "renewal_window_months" in self.fields and data.get("renewal_window_months") is None:
+            data["renewal_window_months"] = 0
+        rule = StaffAssignment(
+            validity=data.get("validity") or StaffAssignment.Validity.NONE,
+            validity_months=data.get("validity_months"),
+            annual_month=data.get("annual_month"),
+            annual_day=data.get("annual_day"),
+            renewal_window_months=data.get("renewal_window_months") or 0,
+        )
+        for field, message in validity_errors(rule).items():
+            if field in self.fields:
+                self.add_error(field, message)
 
 
 class StaffAssignmentSaveMixin:
@@ -237,6 +265,7 @@ class StaffAssignmentViewSet(ScopedModelViewSet):
         "starts_on",
         "due_on",
         "retrain",
+        "validity",
         TitleColumn(
             "progress",
             label=_("受講状況"),
@@ -259,6 +288,12 @@ class StaffAssignmentViewSet(ScopedModelViewSet):
         "due_on",
         "fiscal_year",
         "retrain",
+        "validity",
+        "validity_months",
+        "annual_month",
+        "annual_day",
+        "renewal_window_months",
+        "renewal_of",
         "note",
         "created_by",
         "created_at",
@@ -274,6 +309,16 @@ class StaffAssignmentViewSet(ScopedModelViewSet):
             FieldPanel("starts_on"),
             FieldPanel("due_on"),
             FieldPanel("retrain"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("validity"),
+                    FieldPanel("validity_months"),
+                    FieldPanel("annual_month"),
+                    FieldPanel("annual_day"),
+                    FieldPanel("renewal_window_months"),
+                ],
+                heading=_("有効期限と更新"),
+            ),
             FieldPanel("note"),
         ],
         base_form_class=StaffAssignmentForm,
@@ -308,6 +353,7 @@ FIGURE_HEADINGS = {
     "in_progress": _("受講中"),
     "not_started": _("未受講"),
     "overdue": _("期限超過"),
+    "expired": _("期限切れ"),
     "completion_rate": _("受講率（%）"),
 }
 
@@ -438,6 +484,7 @@ class AssignmentPendingReport(AssignmentReportBase):
     filterset_class = PendingFilterSet
     export_filename = "staff-training-not-completed"
     list_export = ["department", "staff_number", "name", "status", "due_on", "overdue_label"]
+    results_template_name = "courses/admin/pending_results.html"
     export_headings = {
         "department": _("所属"),
         "staff_number": _("職員番号"),
@@ -446,6 +493,19 @@ class AssignmentPendingReport(AssignmentReportBase):
         "due_on": _("期限"),
         "overdue_label": _("期限超過"),
     }
+
+    @cached_property
+    def columns(self):
+        return [
+            Column(field, label=self.export_headings[field])
+            if field != "name"
+            else TitleColumn(
+                "name",
+                label=self.export_headings["name"],
+                get_url=lambda row: reverse("staff_training_history", args=[row.staff_member_id]),
+            )
+            for field in self.list_export
+        ]
 
     def get_filtered_queryset(self):
         data = self.filters.form.cleaned_data if self.filters and self.filters.is_valid() else {}
@@ -459,3 +519,221 @@ class AssignmentPendingReport(AssignmentReportBase):
         for row in rows:
             row.overdue_label = _("期限超過") if row.overdue else ""
         return rows
+
+
+class ExpiringFilterSet(WagtailFilterSet):
+    days = django_filters.NumberFilter(
+        label=_("何日以内に期限が来るか"),
+        method="noop",
+        min_value=1,
+        max_value=730,
+        help_text=_("1〜730 日。既定は 60 日です。"),
+    )
+
+    class Meta:
+        model = StaffAssignee
+        fields = []
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+
+DEFAULT_EXPIRING_DAYS = 60
+
+
+class ExpiringReport(TrainingReportBase):
+    """People whose completion expires within N days (default 60), soonest first, with
+    whether their renewal has been assigned (``courses.validity_reports``)."""
+
+    page_title = _("修了の期限が近い職員")
+    index_url_name = "staff_training_expiring"
+    index_results_url_name = "staff_training_expiring_results"
+    filterset_class = ExpiringFilterSet
+    export_filename = "staff-training-expiring"
+    list_export = [
+        "department",
+        "staff_number",
+        "name",
+        "course",
+        "completed_on",
+        "valid_until",
+        "days_left",
+        "renewal_label",
+    ]
+    export_headings = {
+        "department": _("所属"),
+        "staff_number": _("職員番号"),
+        "name": _("氏名"),
+        "course": _("コース"),
+        "completed_on": _("修了日"),
+        "valid_until": _("有効期限"),
+        "days_left": _("残り日数"),
+        "renewal_label": _("更新の研修"),
+    }
+
+    @cached_property
+    def days(self) -> int:
+        if self.filters is not None and self.filters.is_valid():
+            value = self.filters.form.cleaned_data.get("days")
+            if value:
+                return int(value)
+        return DEFAULT_EXPIRING_DAYS
+
+    @cached_property
+    def columns(self):
+        return [
+            Column("department", label=_("所属")),
+            Column("staff_number", label=_("職員番号")),
+            TitleColumn(
+                "name",
+                label=_("氏名"),
+                get_url=lambda row: reverse("staff_training_history", args=[row.staff_member_id]),
+            ),
+            *[Column(field, label=self.export_headings[field]) for field in self.list_export[3:]],
+        ]
+
+    def get_page_subtitle(self):
+        return _("%(days)s 日以内") % {"days": self.days}
+
+    def get_export_details(self):
+        return [(_("期間"), _("今日から %(days)s 日以内") % {"days": self.days})]
+
+    def get_filtered_queryset(self):
+        return expiring_within(self.scope, days=self.days, today=self.today)
+
+
+class StaffHistoryReport(TrainingReportBase):
+    """受講履歴 of one staff member: every completion of a staff course across the years,
+    its certificate, until when it is valid and its status (有効/期限切れ/更新待ち)."""
+
+    page_title = _("受講履歴")
+    index_url_name = "staff_training_history"
+    index_results_url_name = "staff_training_history_results"
+    results_template_name = "courses/admin/history_results.html"
+    export_filename = "staff-training-history"
+    list_export = [
+        "course_title",
+        "completed_on",
+        "fiscal_year",
+        "certificate_serial",
+        "valid_until",
+        "status_label",
+    ]
+    export_headings = {
+        "course_title": _("コース"),
+        "completed_on": _("修了日"),
+        "fiscal_year": _("年度"),
+        "certificate_serial": _("修了証番号"),
+        "valid_until": _("有効期限"),
+        "status_label": _("状況"),
+    }
+
+    def setup(self, request, *args, staff_member_id, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.staff_member_id = staff_member_id
+
+    def dispatch(self, request, *args, **kwargs):
+        scope = require_scope(request.user)
+        self.staff_member = (
+            staff_in_scope(scope)
+            .select_related("department", "municipality")
+            .filter(pk=self.staff_member_id)
+            .first()
+        )
+        if self.staff_member is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_index_url(self):
+        return reverse(self.index_url_name, args=[self.staff_member.pk])
+
+    def get_index_results_url(self):
+        return reverse(self.index_results_url_name, args=[self.staff_member.pk])
+
+    def get_page_subtitle(self):
+        return f"{self.staff_member.name}（{self.staff_member.staff_number}）"
+
+    def get_filename(self):
+        return f"{self.export_filename}-{self.staff_member.staff_number}"
+
+    def get_export_details(self):
+        department = self.staff_member.department
+        return [
+            (_("市区町村"), self.staff_member.municipality.name),
+            (_("所属"), department.name if department else ""),
+        ]
+
+    @cached_property
+    def columns(self):
+        return [
+            Column("course_title", label=_("コース")),
+            Column("completed_on", label=_("修了日")),
+            Column("fiscal_year", label=_("年度")),
+            TitleColumn(
+                "certificate_serial",
+                label=_("修了証番号"),
+                get_url=lambda row: row.certificate_url or None,
+            ),
+            Column("valid_until", label=_("有効期限")),
+            Column("status_label", label=_("状況")),
+        ]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["staff_member"] = self.staff_member
+        return context
+
+    def get_filtered_queryset(self):
+        return history_for_learner(self.staff_member.learner_id, today=self.today)
+
+
+class StaffLookupFilterSet(WagtailFilterSet):
+    q = django_filters.CharFilter(
+        label=_("職員番号または氏名"), method="search", help_text=_("一部でも探せます。")
+    )
+
+    class Meta:
+        model = StaffMember
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(staff_number__icontains=normalise_code(value)) | Q(name__icontains=value)
+        )
+
+
+class StaffHistoryLookup(TrainingReportBase):
+    """Find a staff member in the user's area to open their 受講履歴 (a manager: their staff)."""
+
+    page_title = _("職員の受講履歴")
+    index_url_name = "staff_training_history_index"
+    index_results_url_name = "staff_training_history_index_results"
+    filterset_class = StaffLookupFilterSet
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            staff_in_scope(self.scope)
+            .select_related("municipality", "department")
+            .order_by("municipality__code", "staff_number")
+        )
+
+    @cached_property
+    def columns(self):
+        return [
+            Column("municipality", label=_("市区町村")),
+            Column("department", label=_("所属")),
+            Column("staff_number", label=_("職員番号")),
+            TitleColumn(
+                "name",
+                label=_("氏名"),
+                get_url=lambda member: reverse("staff_training_history", args=[member.pk]),
+            ),
+            Column("get_status_display", label=_("在職区分")),
+        ]
+
+    def get_filtered_queryset(self):
+        return self.filter_queryset(self.get_queryset())

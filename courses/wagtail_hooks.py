@@ -13,7 +13,10 @@ from .viewsets import (
     AssignmentDepartmentReport,
     AssignmentPendingReport,
     ConsultationWindowViewSet,
+    ExpiringReport,
     StaffAssignmentViewSet,
+    StaffHistoryLookup,
+    StaffHistoryReport,
     TrainingOverviewReport,
 )
 
@@ -61,6 +64,36 @@ def register_staff_training_reports():
             AssignmentPendingReport.as_view(results_only=True),
             name="staff_training_pending_results",
         ),
+        path(
+            "reports/staff-training/expiring/",
+            ExpiringReport.as_view(),
+            name="staff_training_expiring",
+        ),
+        path(
+            "reports/staff-training/expiring/results/",
+            ExpiringReport.as_view(results_only=True),
+            name="staff_training_expiring_results",
+        ),
+        path(
+            "reports/staff-training/history/",
+            StaffHistoryLookup.as_view(),
+            name="staff_training_history_index",
+        ),
+        path(
+            "reports/staff-training/history/results/",
+            StaffHistoryLookup.as_view(results_only=True),
+            name="staff_training_history_index_results",
+        ),
+        path(
+            "reports/staff-training/history/<id:staff_member_id>/",
+            StaffHistoryReport.as_view(),
+            name="staff_training_history",
+        ),
+        path(
+            "reports/staff-training/history/<id:staff_member_id>/results/",
+            StaffHistoryReport.as_view(results_only=True),
+            name="staff_training_history_results",
+        ),
     ]
 
 
@@ -71,4 +104,24 @@ def register_staff_training_menu_item():
         reverse("staff_training_report"),
         icon_name="calendar-check",
         order=650,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_staff_training_expiring_menu_item():
+    return ScopedMenuItem(
+        _("修了の期限が近い職員"),
+        reverse("staff_training_expiring"),
+        icon_name="calendar-check",
+        order=651,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_staff_training_history_menu_item():
+    return ScopedMenuItem(
+        _("職員の受講履歴"),
+        reverse("staff_training_history_index"),
+        icon_name="calendar-check",
+        order=652,
     )

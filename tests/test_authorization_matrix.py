@@ -319,6 +319,27 @@ RULES = {
         lambda w: reverse("staff_training_pending_results", args=[w["assignment"].pk]),
         AREA_A,
     ),
+    "staff_training_expiring": (lambda w: reverse("staff_training_expiring"), ADMINS),
+    "staff_training_expiring_results": (
+        lambda w: reverse("staff_training_expiring_results"),
+        ADMINS,
+    ),
+    "staff_training_history_index": (
+        lambda w: reverse("staff_training_history_index") + "?q=1001",
+        ADMINS,
+    ),
+    "staff_training_history_index_results": (
+        lambda w: reverse("staff_training_history_index_results"),
+        ADMINS,
+    ),
+    "staff_training_history": (
+        lambda w: reverse("staff_training_history", args=[w["staff_member"].pk]),
+        AREA_A,
+    ),
+    "staff_training_history_results": (
+        lambda w: reverse("staff_training_history_results", args=[w["staff_member"].pk]),
+        AREA_A,
+    ),
     "certificate_export_download": (
         lambda w: reverse("certificate_export_download", args=[w["export"].pk]),
         {"admin_a", "national"},  # the administrator who asked for it (and national)
@@ -665,8 +686,13 @@ def world(django_user_model):
     # The staff course's content is a SCORM package, assigned to the staff member.
     scorm_package = scorm_builders.package()
     scorm_page = scorm_builders.scorm_page(staff_course, scorm_package)
+    # Completed, and expiring within a month: the list of people expiring soon names them.
     StaffAssignee.objects.create(
-        assignment=assignment, staff_member=staff_member, assigned_on=dt.date(2025, 4, 1)
+        assignment=assignment,
+        staff_member=staff_member,
+        assigned_on=dt.date(2025, 4, 1),
+        completed_at=dt.datetime(2025, 4, 2, tzinfo=dt.UTC),
+        valid_until=tokyo_date() + dt.timedelta(days=30),
     )
     window = ConsultationWindow.objects.create(name=WINDOW_A, municipality=osaka, is_active=False)
     # What the site history shows: 大阪市's edits, by 大阪市's administrator.
@@ -870,6 +896,8 @@ EXPORT_RULES = {
     **export("staff_training_report", ADMINS),
     **export("staff_training_assignment", AREA_A, "assignment"),
     **export("staff_training_pending", AREA_A, "assignment"),
+    **export("staff_training_expiring", ADMINS, query="days=730&"),
+    **export("staff_training_history", AREA_A, "staff_member"),
     **export("quiz_item_analysis", ADMINS, "quiz"),
     **export("questionnaire_summary", ADMINS, "questionnaire"),
 }

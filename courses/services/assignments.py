@@ -12,6 +12,9 @@ Rules (README, "Mandatory staff training"):
   that fiscal year (or the due date, if later). Someone who already completed the course in
   the window is assigned as completed and asked nothing more; for a retraining assignment,
   earlier completions do not count and the person's finished course is opened again.
+- An assignment may carry a validity rule (``courses.validity``): each completion that counts
+  for it gets ``StaffAssignee.valid_until``, kept when the completion is recorded and
+  recomputed here when the rule changes.
 """
 
 import datetime as dt
@@ -25,6 +28,7 @@ from organizations.models import Municipality, StaffMember
 
 from ..audiences import Audience
 from ..records import Completion, Enrollment, StaffAssignee, StaffAssignment
+from ..validity import ValidityRule
 
 
 class AssignmentError(ValueError):
@@ -49,26 +53,30 @@ def _expand(assignment: StaffAssignment, *, today: dt.date) -> int:
     new_people = list(new_staff.values_list("pk", "learner_id"))
     if not new_people:
         return 0
-    # The earliest completion inside the window, per learner.
+    # The latest completion inside the window, per learner (the one whose validity counts).
     done = {}
-    for learner_id, completed_at in (
+    for learner_id, completion_id, completed_at, completed_on in (
         Completion.objects.filter(
             course_id=assignment.course_id,
             learner__staff_member__in=new_staff,
             completed_on__gte=assignment.window_start,
             completed_on__lte=assignment.window_end,
         )
-        .order_by("completed_at")
-        .values_list("learner_id", "completed_at")
+        .order_by("-completed_at")
+        .values_list("learner_id", "pk", "completed_at", "completed_on")
     ):
-        done.setdefault(learner_id, completed_at)
+        done.setdefault(learner_id, (completion_id, completed_at, completed_on))
+    rule = ValidityRule.of(assignment)
+    none = (None, None, None)
     StaffAssignee.objects.bulk_create(
         [
             StaffAssignee(
                 assignment=assignment,
                 staff_member_id=pk,
                 assigned_on=today,
-                completed_at=done.get(learner_id),
+                completion_id=done.get(learner_id, none)[0],
+                completed_at=done.get(learner_id, none)[1],
+                valid_until=rule.valid_until(done[learner_id][2]) if learner_id in done else None,
             )
             for pk, learner_id in new_people
         ],
@@ -95,6 +103,68 @@ def _reopen(enrollment: Enrollment) -> None:
     enrollment.completed_at = None
     enrollment.last_lesson = None
     enrollment.save(update_fields=["completed_at", "last_lesson", "last_activity_at"])
+
+
+def validity_errors(assignment: StaffAssignment) -> dict[str, str]:
+    """What is wrong with the assignment's validity rule, by field (empty when it is fine)."""
+    errors = {}
+    kind = assignment.validity
+    if kind not in StaffAssignment.Validity.values:
+        return {"validity": _("修了の有効期限の種類を選んでください。")}
+    if kind == StaffAssignment.Validity.PERIOD:
+        if not assignment.validity_months or not 1 <= assignment.validity_months <= 120:
+            errors["validity_months"] = _("有効期間を 1〜120 か月で入れてください。")
+    elif kind == StaffAssignment.Validity.ANNUAL:
+        month, day = assignment.annual_month, assignment.annual_day
+        if not month or not 1 <= month <= 12:
+            errors["annual_month"] = _("毎年の期限日の月を 1〜12 で入れてください。")
+        elif not day:
+            errors["annual_day"] = _("毎年の期限日の日を入れてください。")
+        elif not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+            errors["annual_day"] = _("毎年の期限日の日が、その月にない日付です。")
+    window = assignment.renewal_window_months or 0
+    if kind != StaffAssignment.Validity.NONE:
+        # The window must end before the completion's validity begins to run out entirely.
+        longest = (
+            (assignment.validity_months or 0) if kind == StaffAssignment.Validity.PERIOD else 12
+        )
+        if window >= max(longest, 1) or window > 11:
+            errors["renewal_window_months"] = _(
+                "更新の受講期間は、有効期間より短く（11 か月まで）してください。"
+            )
+    return errors
+
+
+def _clear_unused_rule_fields(assignment: StaffAssignment) -> None:
+    if assignment.validity != StaffAssignment.Validity.PERIOD:
+        assignment.validity_months = None
+    if assignment.validity != StaffAssignment.Validity.ANNUAL:
+        assignment.annual_month = assignment.annual_day = None
+    if assignment.validity == StaffAssignment.Validity.NONE:
+        assignment.renewal_window_months = 0
+
+
+def _recompute_validity(assignment: StaffAssignment) -> int:
+    """Recompute ``valid_until`` of the assignment's completed people from their completion
+    day under the current rule; returns how many rows changed."""
+    rule = ValidityRule.of(assignment)
+    changed = []
+    rows = StaffAssignee.objects.filter(assignment=assignment, completed_at__isnull=False)
+    for row in rows.select_related("completion"):
+        day = row.completion.completed_on if row.completion else tokyo_date(row.completed_at)
+        valid_until = rule.valid_until(day)
+        if valid_until != row.valid_until:
+            row.valid_until = valid_until
+            changed.append(row)
+    StaffAssignee.objects.bulk_update(changed, ["valid_until"], batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def assignment_recompute_validity(*, assignment: StaffAssignment) -> int:
+    """Recompute the validity of every completion of ``assignment`` after its rule changed
+    (``assignment_save`` calls it); returns how many people's 有効期限 changed."""
+    return _recompute_validity(assignment)
 
 
 @transaction.atomic
@@ -126,6 +196,13 @@ def assignment_save(
         raise AssignmentError(_("対象の所属を選んでください。"))
     if assignment.target == StaffAssignment.Target.PEOPLE and not staff_members:
         raise AssignmentError(_("対象の職員を指定してください。"))
+    errors = validity_errors(assignment)
+    if errors:
+        raise AssignmentError(next(iter(errors.values())))
+    _clear_unused_rule_fields(assignment)
+    rule_changed = assignment.pk is not None and ValidityRule.of(assignment) != ValidityRule.of(
+        StaffAssignment.objects.get(pk=assignment.pk)
+    )
     assignment.fiscal_year = fiscal_year_of(assignment.starts_on)
     if assignment.pk is None and user is not None:
         assignment.created_by = user
@@ -136,6 +213,8 @@ def assignment_save(
     assignment.staff_members.set(
         staff_members if assignment.target == StaffAssignment.Target.PEOPLE else []
     )
+    if rule_changed:
+        _recompute_validity(assignment)
     _expand(assignment, today=today)
     return assignment
 
@@ -158,7 +237,7 @@ def assignees_record_completion(*, completion: Completion) -> int:
     """Mark this completion on the learner's assignments of the course whose window holds it
     (inside the completing transaction). Returns how many assignments it completed.
 
-    One UPDATE: the window test of ``StaffAssignment.window_start``/``window_end`` written
+    The window test of ``StaffAssignment.window_start``/``window_end`` written
     for the completion's day ``d`` of fiscal year ``fy``: from the start date (retraining) or
     the assignment's fiscal year (``fiscal_year <= fy``), up to the end of that fiscal year
     (``fiscal_year >= fy``) or the due date, whichever is later.
@@ -167,7 +246,7 @@ def assignees_record_completion(*, completion: Completion) -> int:
         return 0
     day = completion.completed_on
     year = fiscal_year_of(day)
-    return (
+    rows = list(
         StaffAssignee.objects.filter(
             staff_member__learner_id=completion.learner_id,
             assignment__course_id=completion.course_id,
@@ -178,8 +257,14 @@ def assignees_record_completion(*, completion: Completion) -> int:
             | Q(assignment__retrain=False, assignment__fiscal_year__lte=year),
             Q(assignment__fiscal_year__gte=year) | Q(assignment__due_on__gte=day),
         )
-        .update(completed_at=completion.completed_at)
+        .select_related("assignment")
     )
+    for row in rows:
+        row.completed_at = completion.completed_at
+        row.completion = completion
+        row.valid_until = ValidityRule.of(row.assignment).valid_until(day)
+    StaffAssignee.objects.bulk_update(rows, ["completed_at", "completion", "valid_until"])
+    return len(rows)
 
 
 @transaction.atomic

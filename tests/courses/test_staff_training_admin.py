@@ -151,8 +151,8 @@ def test_exports_are_excel_friendly_and_match_the_screen(client, world):
     csv = b"".join(client.get(url + "?export=csv").streaming_content).decode("utf-8")
     assert csv.startswith("\ufeff")
     lines = csv.lstrip("\ufeff").splitlines()
-    assert lines[0] == "所属,対象者,修了,受講中,未受講,期限超過,受講率（%）"
-    assert "福祉局,2,1,0,1," in csv
+    assert lines[0] == "所属,対象者,修了,受講中,未受講,期限超過,期限切れ,受講率（%）"
+    assert "福祉局,2,1,0,1,1,0," in csv
     assert lines[-1].startswith("合計,3,1,0,2,")
     xlsx = client.get(url + "?export=xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
