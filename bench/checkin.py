@@ -27,6 +27,7 @@ check-in; finder throughput ≥ 0.5 × the bare page's.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -204,10 +205,28 @@ def _pair(port, first, second, concurrency, duration) -> dict:
     return {"a": _median(rounds["a"]), "b": _median(rounds["b"]), "rounds": rounds}
 
 
+def _redis() -> tuple[subprocess.Popen | None, str]:
+    """A throw-away Redis on 127.0.0.1 (as production's shared cache: the rate limits count
+    there), or None when redis-server is not installed (then the file cache of one machine)."""
+    program = shutil.which("redis-server")
+    if program is None:
+        return None, ""
+    port = web._free_port()
+    server = subprocess.Popen(  # noqa: S603 - redis-server with fixed arguments
+        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return server, f"redis://127.0.0.1:{port}/0"
+
+
 def bench_database(kind: str, duration: float, concurrency: int) -> dict:
     began = time.monotonic()
     url = seeded_database(kind, "checkin")
-    env = production_env(url, TRUSTED_PROXY_COUNT="1")
+    redis, redis_url = _redis()
+    env = production_env(
+        url, TRUSTED_PROXY_COUNT="1", **({"REDIS_URL": redis_url} if redis else {})
+    )
     web.collect_static(env)
     data = _in_site(env, "--prepare")
     setup_seconds = time.monotonic() - began
@@ -226,6 +245,8 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         reading = _pair(port, baseline, finder, concurrency, duration)
     finally:
         _stop(server)
+        if redis is not None:
+            _stop(redis)
     rows = _in_site(env, "--counts")
 
     insert, check_in = writing["a"], writing["b"]
@@ -255,6 +276,7 @@ def bench_database(kind: str, duration: float, concurrency: int) -> dict:
         "database": kind,
         "server": "gunicorn --workers=2 (sync), tsunagari.settings.production",
         "generator": "wrk",
+        "cache": "redis" if redis is not None else "file",
         "concurrency": concurrency,
         "duration_s": duration,
         "load_average": [round(x, 2) for x in os.getloadavg()],

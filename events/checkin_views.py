@@ -60,13 +60,14 @@ def issue_pass(course: PlannedCourse) -> str:
     return signing.dumps({"course": course.pk}, salt=PASS_SALT, compress=False)
 
 
-def pass_is_valid(token: str, course: PlannedCourse) -> bool:
-    """Whether ``token`` is a pass this site issued for ``course`` in the last 15 minutes."""
+def pass_is_valid(token: str, course_pk: int) -> bool:
+    """Whether ``token`` is a pass this site issued for course ``course_pk`` in the last 15
+    minutes."""
     try:
         value = signing.loads(token or "", salt=PASS_SALT, max_age=PASS_MAX_AGE)
     except signing.BadSignature:  # also SignatureExpired
         return False
-    return isinstance(value, dict) and value.get("course") == course.pk
+    return isinstance(value, dict) and value.get("course") == course_pk
 
 
 def page_token(check_in: CheckIn) -> str:
@@ -203,13 +204,13 @@ def _closed(request, course: PlannedCourse):
 def check_in(request, pk: int):
     """GET: the number form, or (with a valid ``?code=``) the check-in form with its pass.
     POST: the check-in form; counted once, then to the attendee's own page."""
+    token = _browser_token(request)
+    if request.method == "POST":
+        return _check_in_post(request, pk, token)
     course = _course(pk)
     if not services.check_in_is_open(course):
         return _closed(request, course)
-    token = _browser_token(request)
-    if request.method == "GET":
-        return _check_in_get(request, course, token)
-    return _check_in_post(request, course, token)
+    return _check_in_get(request, course, token)
 
 
 def _check_in_get(request, course: PlannedCourse, token: str | None):
@@ -229,33 +230,47 @@ def _check_in_get(request, course: PlannedCourse, token: str | None):
     return _render(request, "code.html", course, status=400, form=form, wrong=True)
 
 
-def _check_in_post(request, course: PlannedCourse, token: str | None):
+def _check_in_post(request, pk: int, token: str | None):
+    # The hot path reads no course: the service locks its row and checks the window and the
+    # capacity; the course is read only to render a refusal (docs/checkin.md, query budget).
     if _too_many_check_ins(request):
-        response = _render(request, "closed.html", course, status=429, state="too_many")
+        response = _render(request, "closed.html", _course(pk), status=429, state="too_many")
         response["Retry-After"] = "3600"
         return response
-    form = _check_in_form(course, request.POST)
-    if not pass_is_valid(request.POST.get("pass_token", ""), course):
+    if not pass_is_valid(request.POST.get("pass_token", ""), pk):
         # Expired, forged, or a pass of another course: the number again.
+        course = _course(pk)
+        if not services.check_in_is_open(course):
+            return _closed(request, course)
         return _render(
             request, "code.html", course, status=400, form=CheckInCodeForm(), expired=True
         )
+    form = CheckInForm(request.POST)
     if not form.is_valid():
+        course = _course(pk)
+        form = _check_in_form(course, request.POST)
+        form.is_valid()
         return _render(request, "form.html", course, status=400, form=form)
     new_token = token or secrets.token_urlsafe(32)
     try:
         found, _created = services.check_in_create(
-            course=course,
+            course=pk,
             browser_token=new_token,
             attendee_type=form.cleaned_data["attendee_type"],
             age_band=form.cleaned_data["age_band"],
             gender=form.cleaned_data["gender"],
+            new_browser=token is None,
         )
+    except PlannedCourse.DoesNotExist as missing:
+        raise Http404 from missing
     except ValidationError as refusal:
+        course = _course(pk)
         if getattr(refusal, "code", None) == "full":
             return _render(request, "closed.html", course, status=409, state="full")
         if getattr(refusal, "code", None) == "closed":
             return _closed(request, course)
+        form = _check_in_form(course, request.POST)
+        form.is_valid()
         for field, errors in refusal.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return _render(request, "form.html", course, status=400, form=form)

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
@@ -493,41 +493,81 @@ def _clean_check_in(attendee_type: str, age_band: str, gender: str) -> None:
         raise ValidationError(errors)
 
 
+def _insert_within_capacity(row: dict, capacity: int) -> int | None:
+    """Insert the check-in ``row`` unless the course already has ``capacity`` check-ins: the
+    count and the insert in one statement (the caller holds the course's row lock, and each
+    statement sees every check-in committed before it). The new row's id, or None when full."""
+    quote = connection.ops.quote_name
+    table = quote(CheckIn._meta.db_table)
+    columns = list(row)
+    names = ", ".join(quote(CheckIn._meta.get_field(name).column) for name in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    course_column = quote(CheckIn._meta.get_field("course").column)
+    # Identifiers come from the model, never from input; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT {placeholders} "  # noqa: S608
+        f"WHERE (SELECT COUNT(*) FROM {table} WHERE {course_column} = %s) < %s "
+        f"RETURNING {quote(CheckIn._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*row.values(), row["course_id"], capacity])
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
 @transaction.atomic
 def check_in_create(
     *,
-    course: PlannedCourse,
+    course: PlannedCourse | int,
     browser_token: str,
     attendee_type: str,
     age_band: str = "",
     gender: str = "",
+    new_browser: bool = False,
     now: dt.datetime | None = None,
 ) -> tuple[CheckIn, bool]:
-    """Count one attendee at ``course`` from their browser: (the check-in, whether it is new).
+    """Count one attendee at ``course`` (or the course of that id) from their browser:
+    (the check-in, whether it is new).
 
     The caller (the public check-in page) has checked the rotating code and the pass; this
-    checks what must hold under the course's row lock: the course is not cancelled and inside
-    its check-in window, this browser has not checked in yet (then its existing check-in is
-    returned, counted once), and the check-ins stay within the capacity. Four queries.
+    checks what must hold under the course's row lock: the course exists, is not cancelled
+    and is inside its check-in window, this browser has not checked in yet (then its existing
+    check-in is returned, counted once), and the check-ins stay within the capacity.
+    ``new_browser``: the token was made for this request (no cookie came), so it cannot have
+    checked in before and is not looked up. Two or three queries.
     """
     _clean_check_in(attendee_type, age_band, gender)
     now = now or timezone.now()
-    # Check-ins to one course serialise here, so the count below is exact when the insert
-    # follows it; other courses are not held up.
+    pk = course.pk if isinstance(course, PlannedCourse) else int(course)
+    # Check-ins to one course serialise here, so the count in the insert is exact; other
+    # courses are not held up.
     locked = (
         PlannedCourse.objects.select_for_update()
         .only("pk", "capacity", "status", "starts_at", "ends_at")
-        .get(pk=course.pk)
+        .filter(pk=pk)
+        .first()
     )
+    if locked is None:
+        raise PlannedCourse.DoesNotExist
     if not check_in_is_open(locked, now):
         raise ValidationError(_("この講座の受付は、いまは行っていません。"), code="closed")
-    browser = browser_hash(locked.pk, browser_token)
-    # Under the lock no other transaction can insert this browser's row between the look-up
-    # and the insert; the unique constraint (course, browser) is the backstop all the same.
-    existing = CheckIn.objects.filter(course_id=locked.pk, browser=browser).first()
-    if existing is not None:
-        return existing, False
-    if CheckIn.objects.filter(course_id=locked.pk).count() >= locked.capacity:
+    browser = browser_hash(pk, browser_token)
+    if not new_browser:
+        # Under the lock no other transaction can insert this browser's row between the
+        # look-up and the insert; the unique constraint (course, browser) is the backstop.
+        existing = CheckIn.objects.filter(course_id=pk, browser=browser).first()
+        if existing is not None:
+            return existing, False
+    row = {
+        "course_id": pk,
+        "attendee_type": attendee_type,
+        "age_band": age_band,
+        "gender": gender,
+        "browser": browser,
+        "checked_in_at": connection.ops.adapt_datetimefield_value(now),
+    }
+    new_pk = _insert_within_capacity(row, locked.capacity)
+    if new_pk is None:
         raise ValidationError(
             _(
                 "定員に達したため、スマートフォンでの受付はここまでです。主催者に声をかけてください"
@@ -535,16 +575,8 @@ def check_in_create(
             ),
             code="full",
         )
-    check_in = CheckIn(
-        course_id=locked.pk,
-        attendee_type=attendee_type,
-        age_band=age_band,
-        gender=gender,
-        browser=browser,
-        checked_in_at=now,
-    )
-    check_in.save(force_insert=True)
-    return check_in, True
+    row["checked_in_at"] = now
+    return CheckIn(pk=new_pk, **row), True
 
 
 @transaction.atomic

@@ -244,6 +244,14 @@ RULES = {
         EVERYONE,
     ),
     "course-signup": (lambda w: w["course_signup"].get_absolute_url(), EVERYONE),
+    # Check-in: public, but only inside the course's window (course A's is not now: refused
+    # for everyone, signed-in or not) and the attendee's own page only for the browser whose
+    # cookie made the check-in — no role opens someone's (tests/events/test_checkin.py).
+    "course-check-in": (lambda w: reverse("course-check-in", args=[w["planned"].pk]), NOBODY),
+    "course-check-in-done": (
+        lambda w: reverse("course-check-in-done", args=["1:not-a-signature"]),
+        NOBODY,
+    ),
     "organiser-register": (lambda w: reverse("organiser-register"), EVERYONE),
     "organiser-set-password": (
         lambda w: reverse("organiser-set-password", args=["MQ", "bad-token"]),
