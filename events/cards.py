@@ -42,6 +42,8 @@ def issue_card(*, course: PlannedCourse, attendee_type: str, name: str = "") -> 
     certificate = certificate_issue(completion=completion, completion_is_new=True)
     name = " ".join(name.split())
     if name:
+        # The attendee typed it themselves: it is confirmed as typed.
         certificate.name_printed = name
-        certificate.save(update_fields=["name_printed"])
+        certificate.name_confirmed_at = timezone.now()
+        certificate.save(update_fields=["name_printed", "name_confirmed_at"])
     return certificate

@@ -23,10 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from base.dates import fiscal_year_of, tokyo_date
+from base.dates import tokyo_date
 from certificates.models import Certificate
-from certificates.services import certificate_issue
-from courses.records import Completion
 from organizations.invitations import invitation_tokens, one_time_url
 from organizations.models import AdminScope, AttendeeType
 from organizations.scopes import AreaScope, scope_for_user
@@ -601,28 +599,10 @@ def check_in_take_card(*, check_in: CheckIn, name: str = "") -> Certificate:
         raise ValidationError(
             {"name": _("名前は %(max)s 文字以内にしてください。") % {"max": CARD_NAME_MAX_LENGTH}}
         )
-    now = timezone.now()
-    day = tokyo_date(now)
-    planned = check_in.course
-    completion = Completion(
-        enrollment=None,
-        learner=None,
-        course=planned.course,
-        completed_at=now,
-        completed_on=day,
-        fiscal_year=fiscal_year_of(day),
-        municipality=planned.municipality,
-        attendee_type=check_in.attendee_type,
-        # Not counted here: the attendee counts through the approved 実施報告 of the course
-        # (reports.tallies reads only is_supporter completions), never twice.
-        is_supporter=False,
+    certificate = issue_card(
+        course=check_in.course, attendee_type=check_in.attendee_type, name=name
     )
-    completion.save(force_insert=True)
-    certificate = certificate_issue(completion=completion, completion_is_new=True)
-    certificate.name_printed = name
-    certificate.name_confirmed_at = now
-    certificate.save(update_fields=["name_printed", "name_confirmed_at"])
-    check_in.completion = completion
+    check_in.completion_id = certificate.completion_id
     check_in.save(update_fields=["completion"])
     return certificate
 
@@ -640,6 +620,8 @@ def check_in_browsers_purge(
         .exclude(browser__startswith=PURGED_BROWSER_PREFIX)
         .update(browser=Concat(Value(PURGED_BROWSER_PREFIX), Cast("pk", CharField())))
     )
+
+
 # --- Day-before reminders ----------------------------------------------------------------------
 
 
