@@ -2,9 +2,10 @@
 
 Every change to a counted record (a completion made, moved to another area, revoked or deleted;
 a session reported, corrected or deleted) turns into a ``Counter`` of tally keys with +/-
-deltas, applied with one ``INSERT … ON CONFLICT DO UPDATE`` per key and table in the caller's
-transaction. The upsert is atomic on both databases, so concurrent completions of the same key
-add up instead of overwriting each other. Keys are applied in sorted order so that two
+deltas, applied with ``INSERT … ON CONFLICT DO UPDATE`` in the caller's transaction: many
+keys to a statement per table, or, for a few keys on PostgreSQL (a completion), the three
+tables in one statement. The upsert is atomic on both databases, so concurrent completions of
+the same key add up instead of overwriting each other. Keys are applied in sorted order so that two
 transactions touching the same keys lock them in the same order (no deadlock).
 """
 
