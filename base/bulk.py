@@ -135,6 +135,11 @@ def execute_rows(cursor, head: str, rows: Sequence[Sequence], *, tail: str = "")
         return "{} VALUES {}{}".format(head, ", ".join([placeholder] * count), tail)
 
     whole = len(rows) - len(rows) % per_statement
+    if whole == len(rows) == per_statement:
+        # One statement: ``executemany`` of one would cost psycopg a pipeline and its syncs
+        # (three round trips instead of one for a completion's tally row).
+        cursor.execute(statement(per_statement), list(chain.from_iterable(rows)))
+        return
     if whole:
         cursor.executemany(
             statement(per_statement),

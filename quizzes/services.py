@@ -128,7 +128,6 @@ def attempt_start(*, learner: Learner, quiz: QuizPage) -> Attempt:
     return attempt
 
 
-@transaction.atomic
 def attempt_submit(
     *,
     learner: Learner,
@@ -147,8 +146,13 @@ def attempt_submit(
     that is not one of the question's; ``IncompleteSubmission`` when questions are unanswered.
     Nothing is written then.
 
-    A pass completes the course when nothing else is missing, in this same transaction
-    (completion, certificate and tallies come with it through ``course_completed``).
+    A pass completes the course when nothing else is missing, in the transaction that records
+    the grade (completion, certificate and tallies come with it through ``course_completed``).
+
+    The attempt is read, checked and graded before that transaction begins: the reading and
+    the grading need no lock (the grade is written only while the attempt is still open and
+    the learner's, which the ``UPDATE`` checks under the attempt's row lock), and SQLite,
+    which lets one writing transaction run at a time, is held for the writes alone.
     """
     attempts = Attempt.objects.filter(public_id=attempt_id, learner=learner)
     if quiz is not None:
@@ -215,12 +219,27 @@ def attempt_submit(
         picks.extend(SelectedChoice(answer=answer, choice_id=cid) for cid in sorted(selected))
     attempt.score_percent = Decimal(str(percent(scores)))
     attempt.passed = attempt.score_percent >= attempt.quiz.pass_mark
+    return _record_grade(learner=learner, attempt=attempt, answers=answers, picks=picks)
+
+
+@transaction.atomic
+def _record_grade(
+    *,
+    learner: Learner,
+    attempt: Attempt,
+    answers: list[AttemptAnswer],
+    picks: list[SelectedChoice],
+) -> tuple[Attempt, bool]:
+    """Write a graded attempt once, and complete the course on a pass (one transaction)."""
     attempt.submitted_at = timezone.now()
     attempt.municipality_id = learner.municipality_id
     # Graded once: this UPDATE takes the attempt's row lock and only succeeds while the
-    # attempt is open. A concurrent submission of the same attempt waits for the lock, then
-    # finds it submitted and changes nothing (the answers below are written by the winner).
-    graded = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
+    # attempt is open and still this learner's (an account merge may have moved it since it
+    # was read). A concurrent submission of the same attempt waits for the lock, then finds
+    # it submitted and changes nothing (the answers below are written by the winner).
+    graded = Attempt.objects.filter(
+        pk=attempt.pk, learner=learner, submitted_at__isnull=True
+    ).update(
         score_percent=attempt.score_percent,
         passed=attempt.passed,
         submitted_at=attempt.submitted_at,

@@ -2,9 +2,10 @@
 
 Every change to a counted record (a completion made, moved to another area, revoked or deleted;
 a session reported, corrected or deleted) turns into a ``Counter`` of tally keys with +/-
-deltas, applied with one ``INSERT … ON CONFLICT DO UPDATE`` per key and table in the caller's
-transaction. The upsert is atomic on both databases, so concurrent completions of the same key
-add up instead of overwriting each other. Keys are applied in sorted order so that two
+deltas, applied with ``INSERT … ON CONFLICT DO UPDATE`` in the caller's transaction: many
+keys to a statement per table, or, for a few keys on PostgreSQL (a completion), the three
+tables in one statement. The upsert is atomic on both databases, so concurrent completions of
+the same key add up instead of overwriting each other. Keys are applied in sorted order so that two
 transactions touching the same keys lock them in the same order (no deadlock).
 """
 
@@ -33,6 +34,9 @@ from .models import (
 )
 
 TALLY_MODELS = (DailyTally, MonthlyTally, PrefectureMonthlyTally)
+# Up to this many daily cells (a completion changes one), PostgreSQL gets the three tables'
+# upserts as one statement; an import's thousands go table by table, many rows a statement.
+ONE_STATEMENT_MAX_CELLS = 50
 
 
 class TallyKey(NamedTuple):
@@ -150,10 +154,8 @@ def apply(changes: Counter) -> None:
     # An import touches tens of thousands of cells on a few hundred days: each date converted
     # for the database once, not once per cell (the sqlite3 adapter is a Python call).
     day = cache(connection.ops.adapt_datefield_value)
-    # No savepoint inside the caller's transaction: the upserts are never rolled back alone.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        _upsert_many(
-            cursor,
+    upserts = [
+        (
             DailyTally,
             ["day", "municipality_id", "course_id", "channel", "attendee_type"],
             ["fiscal_year", "prefecture_code"],
@@ -170,9 +172,8 @@ def apply(changes: Counter) -> None:
                 )
                 for key in sorted(changes)
             ],
-        )
-        _upsert_many(
-            cursor,
+        ),
+        (
             MonthlyTally,
             ["month", "municipality_id", "channel", "attendee_type"],
             ["fiscal_year", "prefecture_code"],
@@ -180,9 +181,8 @@ def apply(changes: Counter) -> None:
                 (day(key[0]), *key[1:], _fiscal_year(key[0]), prefecture_of[key[1]], delta)
                 for key, delta in sorted(monthly.items())
             ],
-        )
-        _upsert_many(
-            cursor,
+        ),
+        (
             PrefectureMonthlyTally,
             ["month", "prefecture_code", "channel", "attendee_type"],
             ["fiscal_year"],
@@ -190,7 +190,15 @@ def apply(changes: Counter) -> None:
                 (day(key[0]), *key[1:], _fiscal_year(key[0]), delta)
                 for key, delta in sorted(prefectural.items())
             ],
-        )
+        ),
+    ]
+    # No savepoint inside the caller's transaction: the upserts are never rolled back alone.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(changes) <= ONE_STATEMENT_MAX_CELLS:
+            _upsert_in_one_statement(cursor, upserts)
+            return
+        for upsert in upserts:
+            _upsert_many(cursor, *upsert)
 
 
 def _fiscal_year(month: dt.date) -> int:
@@ -217,6 +225,49 @@ def _upsert_many(cursor, model, key: list[str], extra: list[str], rows: list[tup
             f"{supporters} = {table}.{supporters} + EXCLUDED.{supporters}"
         ),
     )
+
+
+def _upsert_sql(model, key: list[str], extra: list[str], source: str) -> str:
+    """``INSERT … source ON CONFLICT … DO UPDATE`` adding the rows' supporters (a delta)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [*key, *extra, "supporters"]
+    supporters = quote("supporters")
+    # Identifiers come from the model, never from input; values are parameters.
+    return (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) {source} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(quote(c) for c in key)}) DO UPDATE SET "
+        f"{supporters} = {table}.{supporters} + EXCLUDED.{supporters}"
+    )
+
+
+def _upsert_in_one_statement(cursor, upserts: list[tuple]) -> None:
+    """The three tables' upserts as one PostgreSQL statement (data-modifying ``WITH``): one
+    round trip for a completion instead of three.
+
+    The tables are still written in the order of ``upserts`` (daily, monthly, prefectural),
+    as ``_upsert_many`` writes them: each upsert reads its rows only once the one before has
+    run to the end (its ``WHERE`` counts what the previous one returned), so transactions lock
+    tally rows in one order whichever path they take (no deadlock)."""
+    parts, params = [], []
+    previous = None
+    for number, (model, key, extra, rows) in enumerate(upserts):
+        if not rows:
+            continue
+        placeholder = "({})".format(", ".join(["%s"] * len(rows[0])))
+        values = f"VALUES {', '.join([placeholder] * len(rows))}"
+        if previous is not None:
+            # The names are this function's own; values are parameters.
+            values = f"SELECT * FROM ({values}) AS v WHERE (SELECT count(*) FROM {previous}) >= 0"  # noqa: S608
+        parts.append(_upsert_sql(model, key, extra, values))
+        params.extend(value for row in rows for value in row)
+        previous = f"upsert_{number}"
+    *earlier, last = parts
+    names = [f"upsert_{n}" for n, upsert in enumerate(upserts) if upsert[3]]
+    with_clause = ", ".join(
+        f"{name} AS ({sql} RETURNING 1)" for name, sql in zip(names, earlier, strict=False)
+    )
+    cursor.execute(f"WITH {with_clause} {last}" if earlier else last, params)
 
 
 # --- rebuilding and verifying -------------------------------------------------------------------

@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CACHE = ROOT / "bench" / ".cache"
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/")
 HOST = "bench.local"
+# Prefix of the bench's PostgreSQL databases: engineers sharing one server each set their own.
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "bench_")
 
 
 def signing_key_pem() -> str:
@@ -45,7 +47,7 @@ def database_url(kind: str, name: str) -> str:
     kind = database_kind(kind)
     if kind == "sqlite":
         return f"sqlite:///{CACHE / f'{name}.sqlite3'}"
-    return f"{PG_BASE}bench_{name}"
+    return f"{PG_BASE}{PG_PREFIX}{name}"
 
 
 def postgres_available() -> bool:
@@ -87,8 +89,8 @@ def fresh_database(kind: str, name: str) -> str:
         import psycopg
 
         with psycopg.connect(PG_BASE + "postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS bench_{name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE bench_{name}")
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_PREFIX}{name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_PREFIX}{name}")
     else:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):

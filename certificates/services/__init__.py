@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from base.wagtail_adapter import log_without_lookups
 from courses import services as course_services
 from courses.models import Completion
 from organizations.services import learner_update_profile
@@ -32,23 +33,105 @@ def _next_number(course_code: str, fiscal_year: int) -> int:
     the transaction ends (on PostgreSQL ``ON CONFLICT DO UPDATE`` locks the row; SQLite
     serialises writing transactions), so numbers have no gaps and no duplicates.
     """
-    quote = connection.ops.quote_name
-    table = quote(SerialCounter._meta.db_table)
-    last = quote("last_number")
-    # Identifiers come from the model, never from input; values are parameters.
-    sql = (
-        f"INSERT INTO {table} ({quote('course_code')}, {quote('fiscal_year')}, {last}) "  # noqa: S608
-        f"VALUES (%s, %s, 1) "
-        f"ON CONFLICT ({quote('course_code')}, {quote('fiscal_year')}) "
-        f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [course_code, fiscal_year])
+        cursor.execute(
+            f"{_counter_upsert_sql()} RETURNING {_quote('last_number')}", [course_code, fiscal_year]
+        )
         return cursor.fetchone()[0]
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _counter_upsert_sql() -> str:
+    """The serial counter's upsert (parameters: course code, fiscal year)."""
+    table = _quote(SerialCounter._meta.db_table)
+    last = _quote("last_number")
+    # Identifiers come from the model, never from input; values are parameters.
+    return (
+        f"INSERT INTO {table} ({_quote('course_code')}, {_quote('fiscal_year')}, {last}) "  # noqa: S608
+        f"VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({_quote('course_code')}, {_quote('fiscal_year')}) "
+        f"DO UPDATE SET {last} = {table}.{last} + 1"
+    )
 
 
 def format_serial(course_code: str, fiscal_year: int, number: int) -> str:
     return f"{course_code}-{fiscal_year}-{number:08d}"
+
+
+# Set in the INSERT from the numbers it takes: the primary key, the serial and the status list's
+# place (derived from the key, see ``status_list.assign_position``).
+_NUMBERED = ("id", "serial", "sequence", "status_list", "status_list_index")
+
+
+def _insert_numbered(certificate: Certificate) -> None:
+    """INSERT ``certificate`` with its serial number and its place in the status list, both
+    taken in the INSERT itself, and set them (and its key) on it.
+
+    PostgreSQL: one statement takes the counter, the certificate's key (``nextval``) and
+    writes the row, so the counter's row lock, held until the commit, is taken as late as the
+    certificate itself and costs no round trip of its own. SQLite (which serialises writing
+    transactions anyway): the counter's upsert, then the INSERT, whose key is the one SQLite
+    would give it (``AUTOINCREMENT``: past the highest key ever used) and written with it.
+    Either way no second UPDATE writes the status-list position afterwards.
+    """
+    opts = Certificate._meta
+    fields = [f for f in opts.concrete_fields if f.attname not in _NUMBERED]
+    values = [f.get_db_prep_save(f.pre_save(certificate, True), connection) for f in fields]
+    table = _quote(opts.db_table)
+    columns = ", ".join(_quote(c) for c in (*_NUMBERED, *(f.column for f in fields)))
+    prefix = f"{certificate.course_code}-{certificate.fiscal_year}-"
+    size = status_list.LIST_SIZE
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Typed, as a SELECT list does not take its types from the columns it fills.
+            placeholders = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+            # Identifiers come from the model, never from input; values are parameters.
+            cursor.execute(
+                f"WITH counter AS ({_counter_upsert_sql()} RETURNING {_quote('last_number')} "  # noqa: S608
+                f"AS number), numbered AS (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS "
+                f"id, number FROM counter) "
+                f"INSERT INTO {table} ({columns}) SELECT id, %s || CASE WHEN number < 100000000 "
+                f"THEN lpad(number::text, 8, '0') ELSE number::text END, number, "
+                f"(id - 1) / {size} + 1, (id - 1) %% {size}, {placeholders} FROM numbered "
+                f"RETURNING {_quote('id')}, {_quote('sequence')}",
+                [
+                    certificate.course_code,
+                    certificate.fiscal_year,
+                    opts.db_table,
+                    opts.pk.column,
+                    prefix,
+                    *values,
+                ],
+            )
+            certificate.pk, certificate.sequence = cursor.fetchone()
+        else:
+            certificate.sequence = _next_number(certificate.course_code, certificate.fiscal_year)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT n, %s, %s, (n - 1) / {size} + 1, "  # noqa: S608
+                f"(n - 1) %% {size}, {placeholders} FROM (SELECT max("
+                f"coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                f"coalesce((SELECT max({_quote('id')}) FROM {table}), 0)) + 1 AS n) "
+                f"RETURNING {_quote('id')}",
+                [
+                    format_serial(
+                        certificate.course_code, certificate.fiscal_year, certificate.sequence
+                    ),
+                    certificate.sequence,
+                    *values,
+                    opts.db_table,
+                ],
+            )
+            certificate.pk = cursor.fetchone()[0]
+    certificate.serial = format_serial(
+        certificate.course_code, certificate.fiscal_year, certificate.sequence
+    )
+    status_list.assign_position(certificate)
+    certificate._state.adding = False
+    certificate._state.db = connection.alias
 
 
 # No savepoint when nested (the completing transaction): nothing here is rolled back on its own.
@@ -63,23 +146,19 @@ def certificate_issue(*, completion: Completion, completion_is_new: bool = False
         existing = Certificate.objects.filter(completion=completion).first()
         if existing is not None:
             return existing
-    course_code = completion.course.course_code
-    number = _next_number(course_code, completion.fiscal_year)
     learner = completion.learner
-    certificate = Certificate.objects.create(
+    certificate = Certificate(
         completion=completion,
-        serial=format_serial(course_code, completion.fiscal_year, number),
-        course_code=course_code,
+        course_code=completion.course.course_code,
         fiscal_year=completion.fiscal_year,
-        sequence=number,
         name_printed=learner.display_name if learner else "",
         issued_at=completion.completed_at,
     )
-    status_list.assign_position(certificate)
-    certificate.save(update_fields=["status_list", "status_list_index"])
+    _insert_numbered(certificate)
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
     # The admin history (Wagtail log entries); never a name in it: names go when people go.
-    log(
+    # The learner's user is the request's own: no need to read it (or the content type) back.
+    log_without_lookups(
         certificate,
         "tsunagari.certificate.issue",
         user=learner.user if learner and learner.user_id else None,
