@@ -167,7 +167,7 @@ class StaffAssignmentForm(ScopedAdminForm):
         if self.instance.pk:
             self.initial["positions"] = "、".join(self.instance.positions or [])
         # Units by their path from the top: two 庶務係 of different 課 can be told apart.
-        names = department_path_names(departments.values("municipality_id"))
+        names = department_path_names(departments.values_list("municipality_id", flat=True))
         self.fields["departments"].label_from_instance = lambda unit: names.get(unit.pk, unit.name)
         self.fields["departments"].queryset = departments.order_by("municipality__code", "path")
         self.fields["departments"].widget = forms.CheckboxSelectMultiple(

@@ -52,9 +52,9 @@ POSITION = "役職"
 EMPLOYMENT_TYPE = "雇用形態"
 # The unit as separate columns, from the top (an alternative to a 所属 path).
 LEVELS = ["局", "部", "課", "係"]
-# Between the levels of a 所属 path: "/" or ">" (full-width ones too: NFKC makes them these).
-# Spaces are not separators: many offices' flat unit names contain them.
-PATH_SEPARATORS = re.compile(r"\s*[/>]\s*")
+# Between the levels of a 所属 path: "/" or ">", half- or full-width (／, ＞). Spaces are not
+# separators: many offices' flat unit names contain them (「市民局　区政支援室」).
+PATH_SEPARATORS = re.compile(r"\s*[/／>＞]\s*")
 
 EMPLOYMENT_WORDS = {
     EmploymentType.FULL_TIME: {"常勤", "常勤職員", "正職員", "正規", "正規職員", "一般職"},

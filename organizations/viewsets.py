@@ -73,7 +73,7 @@ class DepartmentForm(ScopedAdminForm):
             units = units.filter(municipality_id=self.instance.municipality_id).exclude(
                 path__startswith=self.instance.path
             )
-        names = department_path_names(units.values("municipality_id"))
+        names = department_path_names(units.values_list("municipality_id", flat=True))
         parent.queryset = units.order_by("municipality__code", "path")
         parent.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
 
@@ -117,14 +117,15 @@ class DepartmentEditView(DepartmentSaveMixin, generic.EditView):
 
 
 class DepartmentDeleteView(generic.DeleteView):
-    """Refuses, with a message, a unit that still has units below it."""
+    """Refuses a unit that still has units below it: Wagtail's usage check says so (the
+    parent is a protected reference); the service refuses too, with a message."""
 
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return redirect(self.get_edit_url() or self.index_url_name)
+            return redirect(self.index_url_name)
 
     def delete_action(self):
         department_delete(department=self.object)
@@ -182,7 +183,7 @@ class ManagerDelegationForm(ScopedAdminForm):
                 .order_by("username")
             )
         department = self.fields["department"]
-        names = department_path_names(department.queryset.values("municipality_id"))
+        names = department_path_names(department.queryset.values_list("municipality_id", flat=True))
         department.queryset = department.queryset.order_by("path")
         department.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
         if not self.instance.pk and scope is not None and scope.municipality_id:
