@@ -148,7 +148,6 @@ class DepartmentViewSet(ScopedModelViewSet):
     add_view_class = DepartmentCreateView
     edit_view_class = DepartmentEditView
     delete_view_class = DepartmentDeleteView
-    copy_view_enabled = False
     edit_handler = ObjectList(
         [
             FieldPanel("municipality"),
