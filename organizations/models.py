@@ -6,8 +6,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -98,8 +97,8 @@ class Department(models.Model):
 
     Each municipality has its own forest: roots have no parent, and a parent is always of the
     same municipality. ``path`` is the materialised path of ids from the root ("/3/17/42/"),
-    kept by ``organizations.departments`` (the only writer of ``parent``), so a unit's whole
-    subtree is one ``path__startswith`` query. Created by administrators or roster imports.
+    kept by ``organizations.services.department_keep_path`` after every save (a receiver), so
+    a unit's whole subtree is one ``path__startswith`` query. Created by administrators or roster imports.
     """
 
     municipality = models.ForeignKey(
@@ -142,21 +141,6 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        # The path follows the parent wherever the unit is saved from (admin, import, tests),
-        # and a moved unit's subtree moves with it: one UPDATE of the descendants' prefix.
-        super().save(*args, **kwargs)
-        parent_path = self.parent.path if self.parent_id else "/"
-        expected = f"{parent_path}{self.pk}/"
-        if self.path == expected:
-            return
-        old, self.path = self.path, expected
-        Department.objects.filter(pk=self.pk).update(path=expected)
-        if old:
-            Department.objects.filter(path__startswith=old).exclude(pk=self.pk).update(
-                path=Concat(Value(expected), Substr("path", len(old) + 1))
-            )
 
     @property
     def depth(self) -> int:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
@@ -358,9 +358,19 @@ def staff_record_export(learner: Learner) -> dict:
             "staff_number": staff.staff_number,
             "name": staff.name,
             "name_kana": staff.name_kana,
-            "department": staff.department.name if staff.department_id else None,
+            "department": (
+                department_path_names([staff.municipality_id]).get(staff.department_id)
+                if staff.department_id
+                else None
+            ),
+            "position": staff.position,
+            "employment_type": staff.employment_type,
             "email": staff.email,
             "status": staff.status,
+            "transfers": [
+                {"moved_on": t.moved_on.isoformat(), "from": t.from_name, "to": t.to_name}
+                for t in staff.transfers.order_by("moved_on", "pk")
+            ],
         }
     }
 
@@ -492,6 +502,29 @@ def department_save(*, department: Department) -> Department:
         raise ValidationError(errors)
     department.save()
     return department
+
+
+@transaction.atomic
+def department_keep_path(*, department: Department) -> None:
+    """Bring ``department.path`` in line with its parent after a save (``post_save``
+    receiver: whoever saved it — admin, import, seed, test); when the unit moved, its whole
+    subtree's paths move with it in one UPDATE of their prefix."""
+    parent_path = (
+        Department.objects.values_list("path", flat=True).get(pk=department.parent_id)
+        if department.parent_id
+        else "/"
+    )
+    expected = f"{parent_path}{department.pk}/"
+    if department.path == expected:
+        return
+    old, department.path = department.path, expected
+    Department.objects.filter(pk=department.pk).update(path=expected)
+    if old:
+        Department.objects.filter(
+            municipality_id=department.municipality_id, path__startswith=old
+        ).exclude(pk=department.pk).update(
+            path=Concat(Value(expected), Substr("path", len(old) + 1))
+        )
 
 
 @transaction.atomic

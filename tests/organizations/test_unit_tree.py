@@ -447,7 +447,7 @@ def test_a_move_on_the_roster_is_recorded_and_shown_to_the_office(client, osaka,
         "総務局/人事部/人事課/研修係",
         "市民局/区政課",
     )
-    assert transfer.moved_on == dt.date.today() or transfer.moved_on
+    assert transfer.moved_on == tokyo_date()
     # Position and employment type stay as they were: the file has no such columns.
     moved = StaffMember.objects.get(pk=city["1001"].pk)
     assert (moved.position, moved.employment_type) == ("主事", "full_time")
@@ -456,6 +456,15 @@ def test_a_move_on_the_roster_is_recorded_and_shown_to_the_office(client, osaka,
     assert "研修 一郎" in history and "市民局/区政課" in history
     # Nobody adds or edits a transfer by hand.
     assert refused(client.get(reverse("staff_transfers:add")))
+    # The person sees their own history in their data export, and no one else's.
+    client.force_login(moved.learner.user)
+    entry = client.get(reverse("export-my-data")).json()["staff_roster"]
+    assert entry["department"] == "市民局/区政課" and entry["position"] == "主事"
+    assert [(t["from"], t["to"]) for t in entry["transfers"]] == [
+        ("総務局/人事部/人事課/研修係", "市民局/区政課")
+    ]
+    client.force_login(city["2001"].learner.user)
+    assert refused(client.get(reverse("staff_transfers:index")))
 
 
 def test_a_dry_run_records_no_move(osaka, city):
