@@ -35,7 +35,7 @@ class CertificatePermissionPolicy(ScopedModelPermissionPolicy):
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
 
-    # A department manager (管理監督者) reaches only the certificates of their department's staff.
+    # A department manager (管理監督者) reaches only the certificates of their unit's subtree.
     def user_has_any_permission_for_instance(self, user, actions, instance):
         if not super().user_has_any_permission_for_instance(user, actions, instance):
             return False
@@ -43,7 +43,7 @@ class CertificatePermissionPolicy(ScopedModelPermissionPolicy):
         if scope.department_id is None:
             return True
         learner = instance.completion.learner
-        return learner is not None and learner.department_id == scope.department_id
+        return learner is not None and scope.allows_department(learner.department_id)
 
     def instances_user_has_any_permission_for(self, user, actions):
         instances = super().instances_user_has_any_permission_for(user, actions)

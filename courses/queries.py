@@ -15,7 +15,8 @@ Definitions (README, "Mandatory staff training"):
 - 受講率 = completed / assigned, per department and in total.
 
 Scope: the caller's ``AreaScope`` is applied here — municipalities through ``scope.filter``,
-a department manager's single department through ``scope.filter_departments``.
+a department manager's unit and the units below it through ``scope.filter_departments``.
+Units are named by their path from the top (総務局/人事部/人事課), so two 庶務係 differ.
 """
 
 import datetime as dt
@@ -25,8 +26,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from base.dates import tokyo_date
-from organizations.models import StaffMember
+from organizations.models import Department, StaffMember
 from organizations.scopes import AreaScope
+from organizations.units import department_path_names
 
 from .records import Enrollment, StaffAssignee, StaffAssignment
 
@@ -167,11 +169,12 @@ def department_figures(
         .annotate(started=_started())
         .values("staff_member__department_id", "staff_member__department__name")
         .annotate(**_figure_aggregates(today))
-        .order_by("staff_member__department__name")
+        .order_by("staff_member__department__path")
     )
+    names = department_path_names([assignment.municipality_id])
     departments = [
         _figures(
-            row["staff_member__department__name"] or _("（所属なし）"),
+            names.get(row["staff_member__department_id"]) or _("（所属なし）"),
             row,
             department_id=row["staff_member__department_id"],
         )
@@ -214,20 +217,23 @@ def not_completed(
             "completed_at",
             "staff_member__staff_number",
             "staff_member__name",
-            "staff_member__department__name",
+            "staff_member__department_id",
             "started",
             "assigned_on",
         )
-        .order_by("staff_member__department__name", "staff_member__staff_number")
+        .order_by("staff_member__department__path", "staff_member__staff_number")
     )
     if department_id is not None:
-        rows = rows.filter(staff_member__department_id=department_id)
+        # A unit and everything below it (picking 総務局 lists its 課 and 係 too).
+        unit = Department.objects.filter(pk=department_id).first()
+        rows = rows.filter(staff_member__department__path__startswith=unit.path if unit else "-")
+    names = department_path_names([assignment.municipality_id])
     overdue = assignment.due_on < today
     return [
         PendingPerson(
             staff_number=row["staff_member__staff_number"],
             name=row["staff_member__name"],
-            department=row["staff_member__department__name"] or "",
+            department=names.get(row["staff_member__department_id"], ""),
             status=_("期限切れ")
             if row["completed_at"]
             else _("受講中")

@@ -281,6 +281,14 @@ class StaffAssignment(models.Model):
     staff_members = models.ManyToManyField(
         "organizations.StaffMember", blank=True, related_name="+", verbose_name=_("対象の職員")
     )
+    include_subunits = models.BooleanField(
+        _("下位の所属も対象にする"),
+        default=True,
+        help_text=_("入れると、選んだ所属の下にある課・係の職員も対象になります。"),
+    )
+    # Narrow the target above (empty: no narrowing). Positions as written on the roster (役職).
+    positions = models.JSONField(_("対象の役職"), default=list, blank=True)
+    employment_types = models.JSONField(_("対象の雇用形態"), default=list, blank=True)
     starts_on = models.DateField(_("開始日"))
     due_on = models.DateField(_("期限"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from base.dates import tokyo_date
-from organizations.models import AdminScope, StaffMember
+from organizations.models import AdminScope, Department, StaffMember
 from organizations.scopes import scope_for_user
 
 from .queries import assignments_in_scope, department_figures, not_completed
@@ -114,15 +114,24 @@ def _person_message(kind: str, row: StaffAssignee, today: dt.date) -> EmailMessa
 
 
 def _managers_by_department(department_ids) -> dict[int, list]:
-    managers = defaultdict(list)
+    """The managers who see each unit: those of the unit and of every unit above it."""
+    ancestors = {
+        pk: [int(part) for part in path.strip("/").split("/") if part]
+        for pk, path in Department.objects.filter(pk__in=department_ids).values_list("pk", "path")
+    }
+    by_unit = defaultdict(list)
     scopes = AdminScope.objects.filter(
         level=AdminScope.Level.DEPARTMENT,
-        department_id__in=department_ids,
+        department_id__in={a for ids in ancestors.values() for a in ids},
         user__is_active=True,
     ).select_related("user")
     for scope in scopes:
         if scope.user.email:
-            managers[scope.department_id].append(scope.user)
+            by_unit[scope.department_id].append(scope.user)
+    managers = defaultdict(list)
+    for pk, ids in ancestors.items():
+        for unit in ids:
+            managers[pk].extend(user for user in by_unit[unit] if user not in managers[pk])
     return managers
 
 

@@ -27,8 +27,9 @@ from organizations.admin_scoping import (
     ScopedModelViewSet,
     ScopedSnippetViewSet,
 )
-from organizations.models import Department, StaffMember
+from organizations.models import Department, EmploymentType, StaffMember
 from organizations.scopes import require_scope, scope_for_user
+from organizations.units import department_path_names
 
 from .models import (
     Audience,
@@ -134,6 +135,22 @@ class StaffAssignmentForm(ScopedAdminForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("「職員を指定」のとき、職員番号を改行またはカンマで区切って入れてください。"),
     )
+    positions = forms.CharField(
+        label=_("対象の役職"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "名簿の「役職」のとおりに、読点（、）か改行で区切って入れてください"
+            "（例：課長、係長）。空欄なら役職で絞りません。"
+        ),
+    )
+    employment_types = forms.MultipleChoiceField(
+        label=_("対象の雇用形態"),
+        required=False,
+        choices=EmploymentType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("選ばなければ、雇用形態で絞りません。"),
+    )
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -158,10 +175,20 @@ class StaffAssignmentForm(ScopedAdminForm):
         for name in ("validity", "renewal_window_months"):
             if name in self.fields:
                 self.fields[name].required = False
-        self.fields["departments"].queryset = departments.order_by("municipality__code", "name")
+        if self.instance.pk:
+            self.initial["positions"] = "、".join(self.instance.positions or [])
+        # Units by their path from the top: two 庶務係 of different 課 can be told apart.
+        names = department_path_names(departments.values_list("municipality_id", flat=True))
+        self.fields["departments"].label_from_instance = lambda unit: names.get(unit.pk, unit.name)
+        self.fields["departments"].queryset = departments.order_by("municipality__code", "path")
         self.fields["departments"].widget = forms.CheckboxSelectMultiple(
             choices=self.fields["departments"].choices
         )
+
+    def clean_positions(self):
+        return [
+            part for part in re.split(r"[\n,、，]+", self.cleaned_data["positions"]) if part.strip()
+        ]
 
     def clean(self):
         data = super().clean()
@@ -284,6 +311,9 @@ class StaffAssignmentViewSet(ScopedModelViewSet):
         "course",
         "target",
         "departments",
+        "include_subunits",
+        "positions",
+        "employment_types",
         "starts_on",
         "due_on",
         "fiscal_year",
@@ -305,7 +335,10 @@ class StaffAssignmentViewSet(ScopedModelViewSet):
             FieldPanel("course"),
             FieldPanel("target"),
             FieldPanel("departments"),
+            FieldPanel("include_subunits"),
             FieldPanel("staff_numbers"),
+            FieldPanel("positions"),
+            FieldPanel("employment_types"),
             FieldPanel("starts_on"),
             FieldPanel("due_on"),
             FieldPanel("retrain"),
@@ -471,8 +504,8 @@ def _departments_for(request):
     scope = require_scope(request.user)
     departments = scope.filter(Department.objects.all())
     if scope.department_id:
-        departments = departments.filter(pk=scope.department_id)
-    return departments.order_by("name")
+        departments = departments.filter(pk__in=scope.department_ids)
+    return departments.order_by("path")
 
 
 class AssignmentPendingReport(AssignmentReportBase):

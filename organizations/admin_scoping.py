@@ -171,7 +171,7 @@ class ScopedAdminForm(WagtailAdminModelForm):
             else:
                 queryset = scope.filter(department.queryset)
                 if scope.department_id:
-                    queryset = queryset.filter(pk=scope.department_id)
+                    queryset = queryset.filter(pk__in=scope.department_ids)
                 department.queryset = queryset
 
 

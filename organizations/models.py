@@ -88,8 +88,18 @@ class Municipality(index.Indexed, models.Model):
         return self.kind == self.Kind.WARD
 
 
+# 局 → 部 → 課 → 係 is four; offices with more levels still fit, runaway paths do not.
+DEPARTMENT_MAX_DEPTH = 10
+
+
 class Department(models.Model):
-    """A department (所属) of a municipality. Created by administrators or by roster imports."""
+    """A unit (所属) of a municipality: 局・部, 課, 係 … nested to any depth through ``parent``.
+
+    Each municipality has its own forest: roots have no parent, and a parent is always of the
+    same municipality. ``path`` is the materialised path of ids from the root ("/3/17/42/"),
+    kept by ``organizations.services.department_keep_path`` after every save (a receiver), so
+    a unit's whole subtree is one ``path__startswith`` query. Created by administrators or roster imports.
+    """
 
     municipality = models.ForeignKey(
         Municipality,
@@ -97,21 +107,84 @@ class Department(models.Model):
         related_name="departments",
         verbose_name=_("市区町村"),
     )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上位の所属"),
+        help_text=_("空欄なら最上位（局・部など）になります。"),
+    )
     name = models.CharField(_("所属名"), max_length=100)
     code = models.CharField(_("所属コード"), max_length=30, blank=True)
+    path = models.CharField(_("経路"), max_length=400, editable=False, default="", db_index=True)
 
     class Meta:
-        ordering = ["municipality__code", "name"]
+        ordering = ["municipality__code", "path", "name"]
         verbose_name = _("所属")
         verbose_name_plural = _("所属")
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "name"], name="department_unique_name_per_municipality"
-            )
+                fields=["municipality", "name"],
+                condition=Q(parent__isnull=True),
+                name="department_unique_root_name_per_municipality",
+                violation_error_message=_("同じ名前の最上位の所属がすでにあります。"),
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=Q(parent__isnull=False),
+                name="department_unique_name_per_parent",
+                violation_error_message=_("同じ上位の所属の下に、同じ名前の所属がすでにあります。"),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def depth(self) -> int:
+        """1 for a root, 2 for its children, and so on."""
+        return max(self.path.count("/") - 1, 1)
+
+    def ancestor_ids(self) -> list[int]:
+        """The ids from the root down to this unit (itself included)."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def tree_errors(self, parent) -> dict:
+        """Why ``parent`` cannot be this unit's parent (``{}`` when it can): another
+        municipality's unit, the unit itself or one below it (a cycle), or too deep."""
+        if parent is None:
+            return {}
+        if parent.municipality_id != self.municipality_id:
+            return {"parent": _("上位の所属には、同じ市区町村の所属を選んでください。")}
+        if self.pk and (parent.pk == self.pk or f"/{self.pk}/" in parent.path):
+            return {
+                "parent": _(
+                    "所属を、それ自身やその下の所属の下に移すことはできません（循環します）。"
+                )
+            }
+        if parent.depth >= DEPARTMENT_MAX_DEPTH:
+            return {
+                "parent": _("所属の階層は %(depth)s 段までです。") % {"depth": DEPARTMENT_MAX_DEPTH}
+            }
+        return {}
+
+    def subtree(self):
+        """This unit and every unit below it."""
+        return Department.objects.filter(
+            municipality_id=self.municipality_id, path__startswith=self.path
+        )
+
+
+class EmploymentType(models.TextChoices):
+    """雇用形態 on the roster (``organizations.resources``); assignments can target them."""
+
+    FULL_TIME = "full_time", _("常勤")
+    FISCAL_YEAR = "fiscal_year", _("会計年度任用職員")
+    REAPPOINTED = "reappointed", _("再任用")
+    FIXED_TERM = "fixed_term", _("任期付")
+    OTHER = "other", _("その他")
 
 
 class AttendeeType(models.TextChoices):
@@ -326,6 +399,10 @@ class StaffMember(models.Model):
         related_name="staff_members",
         verbose_name=_("所属"),
     )
+    position = models.CharField(_("役職"), max_length=60, blank=True)
+    employment_type = models.CharField(
+        _("雇用形態"), max_length=16, choices=EmploymentType.choices, blank=True
+    )
     email = models.EmailField(_("メールアドレス"), blank=True)
     status = models.CharField(
         _("在職区分"), max_length=16, choices=Status.choices, default=Status.ACTIVE
@@ -419,3 +496,105 @@ class RosterSyncRun(models.Model):
 
     def __str__(self):
         return f"{self.municipality} {self.file_name or '-'}（{self.get_status_display()}）"
+
+
+class StaffTransfer(models.Model):
+    """One move of a staff member between units (異動), as the roster or an administrator
+    made it. Their learning records stay theirs (they belong to the learner, not the unit);
+    this is the history of where they were. Names are copied so the history reads the same
+    after a unit is renamed or deleted. Written only by ``organizations.services``."""
+
+    class Source(models.TextChoices):
+        ROSTER = "roster", _("名簿の取り込み")
+        ADMIN = "admin", _("管理画面での修正")
+
+    staff_member = models.ForeignKey(
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="transfers",
+        verbose_name=_("職員"),
+    )
+    from_department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("異動前の所属"),
+    )
+    to_department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("異動後の所属"),
+    )
+    from_name = models.CharField(_("異動前の所属名"), max_length=400, blank=True)
+    to_name = models.CharField(_("異動後の所属名"), max_length=400, blank=True)
+    moved_on = models.DateField(_("異動日"))
+    source = models.CharField(_("記録元"), max_length=16, choices=Source.choices)
+    created_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-moved_on", "-pk"]
+        verbose_name = _("異動履歴")
+        verbose_name_plural = _("異動履歴")
+
+    def __str__(self):
+        return f"{self.staff_member} {self.from_name} → {self.to_name}（{self.moved_on}）"
+
+
+class ManagerDelegation(models.Model):
+    """A deputy (代理) who sees a unit's subtree as its manager (管理監督者) does, for a period.
+
+    In force from ``starts_on`` to ``ends_on`` (both included, Tokyo dates) and not after:
+    ``organizations.scopes`` reads only delegations in force, so it expires by itself.
+    ``delegated_by`` is who gave it. Written only by ``organizations.services``.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="manager_delegations",
+        verbose_name=_("市区町村"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        related_name="delegations",
+        verbose_name=_("所属"),
+        help_text=_("この所属と、その下のすべての所属が見えるようになります。"),
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="manager_delegations",
+        verbose_name=_("代理の人"),
+    )
+    starts_on = models.DateField(_("開始日"))
+    ends_on = models.DateField(_("終了日"))
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    delegated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("委任した人"),
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("管理監督者の代理")
+        verbose_name_plural = _("管理監督者の代理")
+        constraints = [
+            models.CheckConstraint(
+                name="manager_delegation_ends_after_start",
+                condition=Q(ends_on__gte=models.F("starts_on")),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.deputy} — {self.department}（{self.starts_on}〜{self.ends_on}）"

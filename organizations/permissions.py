@@ -64,7 +64,8 @@ class ScopedModelPermissionPolicy(AreaPermissionPolicy):
 
 class StaffPermissionPolicy(ScopedModelPermissionPolicy):
     """Staff rosters: municipal scope as above, and a department manager (管理監督者) reaches
-    only the staff of their own department. New people come from roster imports only."""
+    only the staff of their unit and the units below it. New people come from roster imports
+    only."""
 
     def user_has_permission(self, user, action):
         if action == "add":
@@ -79,7 +80,7 @@ class StaffPermissionPolicy(ScopedModelPermissionPolicy):
         if not super().user_has_any_permission_for_instance(user, actions, instance):
             return False
         scope = scope_for_user(user)
-        return scope.department_id is None or instance.department_id == scope.department_id
+        return scope.allows_department(instance.department_id)
 
     def instances_user_has_any_permission_for(self, user, actions):
         instances = super().instances_user_has_any_permission_for(user, actions)
@@ -116,3 +117,52 @@ class RecordPermissionPolicy(ScopedModelPermissionPolicy):
         if scope is None or scope.department_id is not None:
             return instances.none()
         return instances
+
+
+class DelegationPermissionPolicy(ScopedModelPermissionPolicy):
+    """Delegations (管理監督者の代理): the municipality's administrators keep all of theirs; a
+    manager those of the units they see; a deputy (whose view is itself lent) none — a
+    delegation is not delegated on."""
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not super().user_has_any_permission_for_instance(user, actions, instance):
+            return False
+        scope = scope_for_user(user)
+        if scope.delegated:
+            return False
+        return scope.allows_department(instance.department_id)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        instances = super().instances_user_has_any_permission_for(user, actions)
+        scope = scope_for_user(user)
+        if scope is None or scope.delegated:
+            return instances.none()
+        return scope.filter_departments(instances)
+
+
+class TransferPermissionPolicy(RecordPermissionPolicy):
+    """The transfer history (異動履歴), written by roster imports: read-only, in the area; a
+    manager sees the moves of the staff of their units."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, municipality_field="staff_member__municipality", **kwargs)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        actions = [action for action in actions if action in self.READ]
+        if not actions or not ScopedModelPermissionPolicy.user_has_any_permission_for_instance(
+            self, user, actions, instance
+        ):
+            return False
+        return scope_for_user(user).allows_department(instance.staff_member.department_id)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        actions = [action for action in actions if action in self.READ]
+        if not actions:
+            return self.model._default_manager.none()
+        instances = ScopedModelPermissionPolicy.instances_user_has_any_permission_for(
+            self, user, actions
+        )
+        scope = scope_for_user(user)
+        if scope is None:
+            return instances.none()
+        return scope.filter_departments(instances, field="staff_member__department")

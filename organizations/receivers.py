@@ -1,9 +1,18 @@
 """Receivers of the organizations app: they call its services."""
 
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from . import learners, services
+from .models import Department
+
+
+@receiver(post_save, sender=Department)
+def keep_department_path(sender, instance, raw=False, **kwargs):
+    """Every saved unit's path follows its parent (fixtures loaded raw are left as given)."""
+    if not raw:
+        services.department_keep_path(department=instance)
 
 
 @receiver(user_logged_in)

@@ -21,6 +21,7 @@ has that value); a new number of digits shorter than the municipality's establis
 to it. Each such match or padding is listed as a warning in the preview.
 """
 
+import re
 from collections import Counter
 
 from django.conf import settings
@@ -30,11 +31,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
-from base.imports import SpreadsheetResource, normalise_code, normalise_text, run_import
+from base.imports import RowError, SpreadsheetResource, normalise_code, normalise_text, run_import
 
 from . import services
-from .models import AdminScope, Municipality, StaffMember
+from .models import DEPARTMENT_MAX_DEPTH, AdminScope, EmploymentType, Municipality, StaffMember
 from .signals import roster_imported
+from .units import PATH_SEPARATOR
 
 STAFF_NUMBER = "職員番号"
 NAME = "氏名"
@@ -46,6 +48,46 @@ MUNICIPALITY_CODE = "団体コード"
 # An HR system's explicit leaving column (changes-only files list who left this way): a mark
 # means the person left; empty means nothing about leaving.
 RETIRED = "退職"
+POSITION = "役職"
+EMPLOYMENT_TYPE = "雇用形態"
+# The unit as separate columns, from the top (an alternative to a 所属 path).
+LEVELS = ["局", "部", "課", "係"]
+# Between the levels of a 所属 path: "/" or ">", half- or full-width (／, ＞). Spaces are not
+# separators: many offices' flat unit names contain them (「市民局　区政支援室」).
+PATH_SEPARATORS = re.compile(r"\s*[/／>＞]\s*")
+
+EMPLOYMENT_WORDS = {
+    EmploymentType.FULL_TIME: {"常勤", "常勤職員", "正職員", "正規", "正規職員", "一般職"},
+    EmploymentType.FISCAL_YEAR: {
+        "会計年度任用職員",
+        "会計年度任用",
+        "会計年度",
+        "会計年度職員",
+        "会計年度任用職員(パートタイム)",
+        "会計年度任用職員(フルタイム)",
+    },
+    EmploymentType.REAPPOINTED: {"再任用", "再任用職員", "再任用短時間", "再任用(短時間)"},
+    EmploymentType.FIXED_TERM: {"任期付", "任期付き", "任期付職員", "任期付き職員"},
+    EmploymentType.OTHER: {"その他"},
+}
+
+
+def _employment_type_from(text: str) -> str | None:
+    """The ``EmploymentType`` the roster wrote (empty: ""), ``None`` for an unknown word."""
+    key = normalise_text(text).replace(" ", "")
+    if not key:
+        return ""
+    for value, words in EMPLOYMENT_WORDS.items():
+        if key in words or key == value:
+            return value
+    return None
+
+
+def split_department_path(text: str) -> tuple[str, ...]:
+    """The levels of a 所属 path ("総務局/人事部/人事課", "総務局＞人事部"), empty ones left out."""
+    return tuple(part for part in PATH_SEPARATORS.split(normalise_text(text)) if part)
+
+
 RETIRED_WORDS = {"退職", "退職済", "済", "1", "○", "〇", "yes", "true", "はい"}
 NOT_RETIRED_WORDS = {"", "0", "×", "no", "false", "いいえ", "在職"}
 
@@ -99,8 +141,14 @@ class StaffRosterResource(SpreadsheetResource):
     department = Field(attribute="department", column_name=DEPARTMENT)
     email = Field(attribute="email", column_name=EMAIL)
     status = Field(attribute="status", column_name=STATUS)
+    position = Field(attribute="position", column_name=POSITION)
+    employment_type = Field(attribute="employment_type", column_name=EMPLOYMENT_TYPE)
     municipality_code = Field(column_name=MUNICIPALITY_CODE, readonly=True)
     retired = Field(column_name=RETIRED, readonly=True)
+    level_1 = Field(column_name=LEVELS[0], readonly=True)
+    level_2 = Field(column_name=LEVELS[1], readonly=True)
+    level_3 = Field(column_name=LEVELS[2], readonly=True)
+    level_4 = Field(column_name=LEVELS[3], readonly=True)
 
     header_aliases = {
         STAFF_NUMBER: ["職員コード", "職員No", "職員NO.", "職員ID"],
@@ -119,7 +167,13 @@ class StaffRosterResource(SpreadsheetResource):
             "氏名（よみがな）",
             "ふりがな（カナ）",
         ],
-        DEPARTMENT: ["所属名", "部署", "部署名", "所属課", "所属部署", "課名"],
+        DEPARTMENT: ["所属名", "部署", "部署名", "所属部署", "所属(階層)", "所属パス"],
+        LEVELS[0]: ["局名", "部局", "部局名"],
+        LEVELS[1]: ["部名"],
+        LEVELS[2]: ["課名", "所属課", "課・室", "課室"],
+        LEVELS[3]: ["係名", "係・担当", "担当", "グループ"],
+        POSITION: ["職名", "職位", "役職名"],
+        EMPLOYMENT_TYPE: ["任用形態", "雇用区分", "任用区分", "職員区分", "雇用形態区分"],
         EMAIL: [
             "メール",
             "E-mail",
@@ -134,10 +188,12 @@ class StaffRosterResource(SpreadsheetResource):
         MUNICIPALITY_CODE: ["市区町村コード", "全国地方公共団体コード", "自治体コード"],
         RETIRED: ["退職フラグ", "退職者", "退職区分", "退職者フラグ"],
     }
-    required_columns = [STAFF_NUMBER, NAME, DEPARTMENT]
+    # 所属, or the 局/部/課/係 columns (``normalise_headers``).
+    required_columns = [STAFF_NUMBER, NAME]
     extra_labels = {
         "leaving": gettext_lazy("退職・異動にする人"),
         "departments": gettext_lazy("新しい所属"),
+        "moved": gettext_lazy("所属が変わる人（異動）"),
     }
 
     class Meta:
@@ -149,8 +205,14 @@ class StaffRosterResource(SpreadsheetResource):
             "department",
             "email",
             "status",
+            "position",
+            "employment_type",
             "municipality_code",
             "retired",
+            "level_1",
+            "level_2",
+            "level_3",
+            "level_4",
         )
         import_id_fields = ("staff_number",)
         use_bulk = True
@@ -165,7 +227,24 @@ class StaffRosterResource(SpreadsheetResource):
 
     @classmethod
     def template_headers(cls) -> list[str]:
-        return [STAFF_NUMBER, NAME, NAME_KANA, DEPARTMENT, EMAIL, STATUS]
+        return [STAFF_NUMBER, NAME, NAME_KANA, DEPARTMENT, POSITION, EMPLOYMENT_TYPE, EMAIL, STATUS]
+
+    def normalise_headers(self, dataset):
+        errors = super().normalise_headers(dataset)
+        levels = [h for h in LEVELS if h in dataset.headers]
+        if DEPARTMENT in dataset.headers and levels:
+            errors.append(
+                RowError(
+                    1,
+                    DEPARTMENT,
+                    _("所属は「所属」の列か「局・部・課・係」の列のどちらか一方で書いてください。"),
+                )
+            )
+        elif DEPARTMENT not in dataset.headers and not levels:
+            errors.append(
+                RowError(1, DEPARTMENT, _("この列（または「局・部・課・係」の列）がありません。"))
+            )
+        return errors
 
     def get_queryset(self):
         return StaffMember.objects.filter(municipality=self.municipality)
@@ -176,7 +255,7 @@ class StaffRosterResource(SpreadsheetResource):
         # Staff numbers and departments of the whole file are needed up front (duplicates, new
         # departments); the other cells are normalised row by row in ``before_import_row``.
         self.numbers = self._match_numbers(_column(dataset, STAFF_NUMBER, normalise_code))
-        departments = _column(dataset, DEPARTMENT, normalise_text)
+        paths = _paths(dataset)
         self.normalisers = [
             (column, normalise)
             for column, normalise in (
@@ -186,6 +265,8 @@ class StaffRosterResource(SpreadsheetResource):
                 (EMAIL, normalise_text),
                 (STATUS, normalise_text),
                 (RETIRED, normalise_text),
+                (POSITION, normalise_text),
+                (EMPLOYMENT_TYPE, normalise_text),
             )
             if column in headers
         ]
@@ -198,15 +279,16 @@ class StaffRosterResource(SpreadsheetResource):
                 self.row_of.setdefault(staff_number, []).append(number)
         self.seen = set(counts)
 
-        # Departments: read once, the new ones created in one statement (rolled back with
-        # everything else when the file is invalid or this is a dry run).
-        self.departments = {d.name: d.pk for d in self.municipality.departments.all()}
-        new = sorted(set(departments) - {""} - set(self.departments))
-        if new:
-            services.departments_create(municipality=self.municipality, names=new)
-            self.departments = dict(self.municipality.departments.values_list("name", "pk"))
-        self.departments_of_rows = departments
-        self.extra["departments"] = len(new)
+        # Units: the file's paths, the missing units created under their parents (rolled
+        # back with everything else when the file is invalid or this is a dry run). Paths a
+        # row error refuses (``_path_error``) create nothing.
+        self.paths_of_rows = paths
+        self.department_ids, created = services.departments_ensure_paths(
+            municipality=self.municipality,
+            paths={path for path in paths if path and _path_error(path) is None},
+        )
+        self.extra["departments"] = created
+        self.moves = []
 
     def _match_numbers(self, numbers: list[str]) -> list[str]:
         """The file's staff numbers as the municipality writes them (the module's rule);
@@ -263,8 +345,9 @@ class StaffRosterResource(SpreadsheetResource):
         index = kwargs["row_number"] - 1
         if STAFF_NUMBER in row:
             row[STAFF_NUMBER] = self.numbers[index]
+        path = self.paths_of_rows[index]
         if DEPARTMENT in row:
-            row[DEPARTMENT] = self.departments_of_rows[index]
+            row[DEPARTMENT] = PATH_SEPARATOR.join(path)
         for column, normalise in self.normalisers:
             row[column] = normalise(row[column])
         errors = {}
@@ -289,10 +372,19 @@ class StaffRosterResource(SpreadsheetResource):
             errors["name"] = _("氏名は 60 文字以内にしてください。")
         if len(row.get(NAME_KANA) or "") > 80:
             errors["name_kana"] = _("ふりがなは 80 文字以内にしてください。")
-        if not row.get(DEPARTMENT):
+        if not path:
             errors["department"] = _("所属がありません。")
-        elif len(row[DEPARTMENT]) > 100:
-            errors["department"] = _("所属は 100 文字以内にしてください。")
+        elif _path_error(path):
+            errors["department"] = _path_error(path)
+        if len(row.get(POSITION) or "") > 60:
+            errors["position"] = _("役職は 60 文字以内にしてください。")
+        if _employment_type_from(row.get(EMPLOYMENT_TYPE) or "") is None:
+            errors["employment_type"] = _(
+                "雇用形態「%(value)s」は使えません。%(choices)s のどれかで書いてください。"
+            ) % {
+                "value": row.get(EMPLOYMENT_TYPE),
+                "choices": "、".join(str(label) for label in EmploymentType.labels),
+            }
         email = row.get(EMAIL) or ""
         if email:
             try:
@@ -329,15 +421,23 @@ class StaffRosterResource(SpreadsheetResource):
             raise ValidationError(errors)
 
     def import_instance(self, instance, row, **kwargs):
+        path = self.paths_of_rows[kwargs["row_number"] - 1]
         values = {
             "staff_number": row[STAFF_NUMBER],
             "name": row[NAME],
             "name_kana": row.get(NAME_KANA) or "",
             # Compared by id: reading ``instance.department`` would be one query per row.
-            "department_id": self.departments[row[DEPARTMENT]],
+            "department_id": self.department_ids[path],
             "email": (row.get(EMAIL) or "").lower(),
             "status": _row_status(row),
         }
+        # Columns the file does not have leave what the office keeps unchanged.
+        if POSITION in row:
+            values["position"] = row[POSITION]
+        if EMPLOYMENT_TYPE in row:
+            values["employment_type"] = _employment_type_from(row[EMPLOYMENT_TYPE])
+        if instance.pk is not None and instance.department_id != values["department_id"]:
+            self.moves.append((instance.pk, instance.department_id, values["department_id"]))
         changed = instance.pk is None
         for attribute, value in values.items():
             current = getattr(instance, attribute)
@@ -351,18 +451,30 @@ class StaffRosterResource(SpreadsheetResource):
         return bool(getattr(instance, "_unchanged", False)) and not import_validation_errors
 
     def get_bulk_update_fields(self):
-        return ["name", "name_kana", "department", "email", "status", "updated_at"]
+        return [
+            "name",
+            "name_kana",
+            "department",
+            "position",
+            "employment_type",
+            "email",
+            "status",
+            "updated_at",
+        ]
 
     def after_import(self, dataset, result, **kwargs):
         if result.has_errors() or result.has_validation_errors():
             return
         dry_run = bool(kwargs.get("dry_run"))
+        self.extra["moved"] = len(self.moves)
         if self.mode == RosterMode.WHOLE:
             self._mark_leavers(dry_run=dry_run)
         else:
             self.extra["leaving"] = 0
         if dry_run:
             return
+        # 異動: the history records the move; the learner (and their completions) stay.
+        services.staff_transfers_record(moves=self.moves, source="roster")
         services.roster_sync_accounts(municipality=self.municipality)
         roster_imported.send(sender=StaffMember, municipality=self.municipality)
 
@@ -420,6 +532,24 @@ def _pairs(pairs: list[tuple[str, str]]) -> str:
     if len(pairs) > 10:
         shown += _(" ほか %(count)s 件") % {"count": len(pairs) - 10}
     return shown
+
+
+def _path_error(path: tuple[str, ...]) -> str | None:
+    """Why a unit path cannot be imported, or ``None``."""
+    if len(path) > DEPARTMENT_MAX_DEPTH:
+        return _("所属の階層は %(depth)s 段までです。") % {"depth": DEPARTMENT_MAX_DEPTH}
+    if any(len(name) > 100 for name in path):
+        return _("所属名は 1 段につき 100 文字以内にしてください。")
+    return None
+
+
+def _paths(dataset) -> list[tuple[str, ...]]:
+    """Each row's unit as a path from the top: the 所属 column split at its separators, or
+    the 局/部/課/係 columns (empty ones left out)."""
+    if DEPARTMENT in dataset.headers:
+        return [split_department_path(value) for value in dataset[DEPARTMENT]]
+    columns = [_column(dataset, header, normalise_text) for header in LEVELS]
+    return [tuple(value for value in values if value) for values in zip(*columns, strict=True)]
 
 
 def _column(dataset, header: str, normalise) -> list[str]:

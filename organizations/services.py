@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
@@ -25,13 +25,16 @@ from .models import (
     AttendeeType,
     Department,
     Learner,
+    ManagerDelegation,
     Municipality,
     Prefecture,
     RosterSyncRun,
     StaffMember,
+    StaffTransfer,
     hash_learner_token,
 )
 from .signals import learner_deleting, learner_merging, roster_imported
+from .units import department_path_names
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -315,15 +318,20 @@ def staff_member_update(*, staff_member, fields: dict):
 
     The learner's department and the account's email follow; a move into a department with
     open training assignments assigns them (``roster_imported``)."""
-    allowed = {"name", "name_kana", "department", "email", "status"}
+    allowed = {"name", "name_kana", "department", "position", "employment_type", "email", "status"}
     if set(fields) - allowed:
         raise ValueError(f"cannot change {set(fields) - allowed}")
     department = fields.get("department", staff_member.department)
     if department is not None and department.municipality_id != staff_member.municipality_id:
         raise ValidationError({"department": _("別の市区町村の所属は選べません。")})
+    from_id = staff_member.department_id
     for name, value in fields.items():
         setattr(staff_member, name, value)
     staff_member.save()
+    staff_transfers_record(
+        moves=[(staff_member.pk, from_id, staff_member.department_id)],
+        source=StaffTransfer.Source.ADMIN,
+    )
     learner = staff_member.learner
     if learner is not None:
         Learner.objects.filter(pk=learner.pk).update(department=staff_member.department)
@@ -350,9 +358,19 @@ def staff_record_export(learner: Learner) -> dict:
             "staff_number": staff.staff_number,
             "name": staff.name,
             "name_kana": staff.name_kana,
-            "department": staff.department.name if staff.department_id else None,
+            "department": (
+                department_path_names([staff.municipality_id]).get(staff.department_id)
+                if staff.department_id
+                else None
+            ),
+            "position": staff.position,
+            "employment_type": staff.employment_type,
             "email": staff.email,
             "status": staff.status,
+            "transfers": [
+                {"moved_on": t.moved_on.isoformat(), "from": t.from_name, "to": t.to_name}
+                for t in staff.transfers.order_by("moved_on", "pk")
+            ],
         }
     }
 
@@ -435,11 +453,145 @@ def _pks_by(model, field: str, keys) -> dict:
 
 
 @transaction.atomic
-def departments_create(*, municipality: Municipality, names) -> None:
-    """Create the departments ``names`` (new to ``municipality``) in one statement."""
-    Department.objects.bulk_create(
-        [Department(municipality=municipality, name=name) for name in names]
+def departments_ensure_paths(*, municipality: Municipality, paths) -> tuple[dict[tuple, int], int]:
+    """The ids of the units named by ``paths`` (tuples of names from the top: ("総務局",
+    "人事部", "人事課")), creating the missing ones under the right parent. Returns
+    ``({path: id}, how many units were new)``.
+
+    A path is followed from the top. A single name that is no top-level unit but names
+    exactly one unit somewhere in the tree is that unit: a flat roster keeps working after
+    the office has arranged its units into a tree in the admin.
+    """
+    units = list(municipality.departments.values_list("pk", "parent_id", "name"))
+    by_parent_name = {(parent_id, name): pk for pk, parent_id, name in units}
+    by_name: dict[str, list[int]] = {}
+    for pk, _parent_id, name in units:
+        by_name.setdefault(name, []).append(pk)
+    found: dict[tuple, int] = {}
+    created = 0
+    for path in sorted(set(paths), key=len):
+        if len(path) == 1 and (None, path[0]) not in by_parent_name:
+            same_name = by_name.get(path[0], [])
+            if len(same_name) == 1:
+                found[path] = same_name[0]
+                continue
+        parent_id = None
+        for name in path:
+            pk = by_parent_name.get((parent_id, name))
+            if pk is None:
+                unit = Department.objects.create(
+                    municipality=municipality, parent_id=parent_id, name=name
+                )
+                pk = by_parent_name[(parent_id, name)] = unit.pk
+                created += 1
+            parent_id = pk
+        found[path] = parent_id
+    return found, created
+
+
+@transaction.atomic
+def department_save(*, department: Department) -> Department:
+    """Create or change one unit, its place in the tree included (its whole subtree moves
+    with it). Refuses another municipality's parent, a cycle and a changed municipality."""
+    errors = department.tree_errors(department.parent)
+    if department.pk:
+        before = Department.objects.select_for_update().get(pk=department.pk)
+        if before.municipality_id != department.municipality_id:
+            errors["municipality"] = _("所属の市区町村は変えられません。")
+    if errors:
+        raise ValidationError(errors)
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_keep_path(*, department: Department) -> None:
+    """Bring ``department.path`` in line with its parent after a save (``post_save``
+    receiver: whoever saved it — admin, import, seed, test); when the unit moved, its whole
+    subtree's paths move with it in one UPDATE of their prefix."""
+    parent_path = (
+        Department.objects.values_list("path", flat=True).get(pk=department.parent_id)
+        if department.parent_id
+        else "/"
     )
+    expected = f"{parent_path}{department.pk}/"
+    if department.path == expected:
+        return
+    old, department.path = department.path, expected
+    Department.objects.filter(pk=department.pk).update(path=expected)
+    if old:
+        Department.objects.filter(
+            municipality_id=department.municipality_id, path__startswith=old
+        ).exclude(pk=department.pk).update(
+            path=Concat(Value(expected), Substr("path", len(old) + 1))
+        )
+
+
+@transaction.atomic
+def department_delete(*, department: Department) -> None:
+    """Delete a unit that has no units below it (its staff keep their records, without a
+    unit until the next roster)."""
+    if department.children.exists():
+        raise ValidationError(
+            _("下位の所属がある所属は削除できません。先に下位の所属を移すか削除してください。")
+        )
+    department.delete()
+
+
+def staff_transfers_record(*, moves, source: str, moved_on=None) -> int:
+    """Record moves between units (異動): ``moves`` is ``[(staff id, from id, to id)]``.
+    Called inside the writing transaction (the roster import, ``staff_member_update``)."""
+    moves = [move for move in moves if move[1] != move[2]]
+    if not moves:
+        return 0
+    moved_on = moved_on or timezone.localdate()
+    municipality_ids = set(
+        Department.objects.filter(
+            pk__in={d for _s, a, b in moves for d in (a, b) if d}
+        ).values_list("municipality_id", flat=True)
+    )
+    names = department_path_names(municipality_ids)
+    StaffTransfer.objects.bulk_create(
+        [
+            StaffTransfer(
+                staff_member_id=staff_id,
+                from_department_id=from_id,
+                to_department_id=to_id,
+                from_name=names.get(from_id, ""),
+                to_name=names.get(to_id, ""),
+                moved_on=moved_on,
+                source=source,
+            )
+            for staff_id, from_id, to_id in moves
+        ],
+        batch_size=1000,
+    )
+    return len(moves)
+
+
+@transaction.atomic
+def manager_delegation_save(*, delegation: ManagerDelegation, user=None) -> ManagerDelegation:
+    """Give (or change) a deputy the view of a unit's subtree for a period; ``user`` is
+    recorded as who delegated it (on creation)."""
+    errors = {}
+    if delegation.ends_on < delegation.starts_on:
+        errors["ends_on"] = _("終了日は開始日以降にしてください。")
+    if delegation.department.municipality_id != delegation.municipality_id:
+        errors["department"] = _("選んだ市区町村の所属を選んでください。")
+    if user is not None and delegation.deputy_id == user.pk:
+        errors["deputy"] = _("自分自身には委任できません。")
+    if errors:
+        raise ValidationError(errors)
+    if delegation.pk is None and user is not None:
+        delegation.delegated_by = user
+    delegation.save()
+    return delegation
+
+
+@transaction.atomic
+def manager_delegation_delete(*, delegation: ManagerDelegation) -> None:
+    """End a delegation early (deleting it: nothing else refers to it)."""
+    delegation.delete()
 
 
 @transaction.atomic

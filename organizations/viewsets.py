@@ -5,11 +5,16 @@ views, scoped to the user's area when the viewset constructs them.
 """
 
 import django_filters
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -17,9 +22,25 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 
 from .admin_scoping import ScopedAdminForm, ScopedModelViewSet
-from .models import AdminScope, Department, Municipality, RosterSyncRun, StaffMember
+from .models import (
+    AdminScope,
+    Department,
+    ManagerDelegation,
+    Municipality,
+    RosterSyncRun,
+    StaffMember,
+    StaffTransfer,
+)
 from .scopes import scope_for_user
-from .services import staff_member_delete, staff_member_update
+from .services import (
+    department_delete,
+    department_save,
+    manager_delegation_delete,
+    manager_delegation_save,
+    staff_member_delete,
+    staff_member_update,
+)
+from .units import department_path_names
 
 
 class MunicipalityViewSet(ScopedModelViewSet):
@@ -38,16 +59,214 @@ class MunicipalityViewSet(ScopedModelViewSet):
     form_fields = ["name", "name_kana"]
 
 
+class DepartmentForm(ScopedAdminForm):
+    """A unit and its place in the tree: the parent is one of the same municipality's units
+    in the user's area, never the unit itself or one below it (a cycle)."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        scope = scope_for_user(for_user)
+        parent = self.fields["parent"]
+        units = Department.objects.none() if scope is None else scope.filter(parent.queryset)
+        if self.instance.pk:
+            self.fields["municipality"].disabled = True
+            units = units.filter(municipality_id=self.instance.municipality_id).exclude(
+                path__startswith=self.instance.path
+            )
+        names = department_path_names(units.values_list("municipality_id", flat=True))
+        parent.queryset = units.order_by("municipality__code", "path")
+        parent.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
+
+    def clean(self):
+        data = super().clean()
+        municipality = data.get("municipality") or getattr(self.instance, "municipality", None)
+        parent = data.get("parent")
+        if municipality is not None and parent is not None:
+            probe = Department(
+                pk=self.instance.pk, municipality=municipality, path=self.instance.path
+            )
+            for field, message in probe.tree_errors(parent).items():
+                self.add_error(field, message)
+        return data
+
+
+class DepartmentIndexView(IndexView):
+    """Units listed in tree order, each named by its path from the top."""
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("municipality", "parent")
+
+    def get_table(self, object_list):
+        names = department_path_names({unit.municipality_id for unit in object_list})
+        for unit in object_list:
+            unit.path_name = names.get(unit.pk, unit.name)
+        return super().get_table(object_list)
+
+
+class DepartmentSaveMixin:
+    def save_instance(self):
+        return department_save(department=self.form.save(commit=False))
+
+
+class DepartmentCreateView(DepartmentSaveMixin, generic.CreateView):
+    pass
+
+
+class DepartmentEditView(DepartmentSaveMixin, generic.EditView):
+    pass
+
+
+class DepartmentDeleteView(generic.DeleteView):
+    """Refuses a unit that still has units below it: Wagtail's usage check says so (the
+    parent is a protected reference); the service refuses too, with a message."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(self.index_url_name)
+
+    def delete_action(self):
+        department_delete(department=self.object)
+
+
 class DepartmentViewSet(ScopedModelViewSet):
+    """所属: each municipality's tree of units (局・部 → 課 → 係), also filled by rosters."""
+
     model = Department
     icon = "group"
     menu_label = _("所属")
-    list_display = ["name", "code", "municipality"]
+    list_display = [
+        Column("path_name", label=_("所属（上位から）"), accessor="path_name"),
+        "code",
+        "municipality",
+    ]
     search_fields = ["name", "code"]
+    list_per_page = 100
+    index_view_class = DepartmentIndexView
+    add_view_class = DepartmentCreateView
+    edit_view_class = DepartmentEditView
+    delete_view_class = DepartmentDeleteView
     edit_handler = ObjectList(
-        [FieldPanel("municipality"), FieldPanel("name"), FieldPanel("code")],
-        base_form_class=ScopedAdminForm,
+        [
+            FieldPanel("municipality"),
+            FieldPanel("parent"),
+            FieldPanel("name"),
+            FieldPanel("code"),
+        ],
+        base_form_class=DepartmentForm,
     )
+
+
+class ManagerDelegationForm(ScopedAdminForm):
+    """The unit (one the user sees) and the deputy: someone of the user's municipality — on
+    its roster or an administrator there — never a person of another municipality."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        scope = scope_for_user(for_user)
+        deputy = self.fields["deputy"]
+        if scope is None:
+            deputy.queryset = deputy.queryset.none()
+        else:
+            municipalities = scope.municipalities().values("pk")
+            deputy.queryset = (
+                deputy.queryset.filter(
+                    Q(learner__staff_member__municipality__in=municipalities)
+                    | Q(admin_scope__municipality__in=municipalities),
+                    is_active=True,
+                )
+                .exclude(pk=getattr(for_user, "pk", None))
+                .distinct()
+                .order_by("username")
+            )
+        department = self.fields["department"]
+        names = department_path_names(department.queryset.values_list("municipality_id", flat=True))
+        department.queryset = department.queryset.order_by("path")
+        department.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
+        if not self.instance.pk and scope is not None and scope.municipality_id:
+            self.fields["municipality"].initial = scope.municipality_id
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("終了日は開始日以降にしてください。"))
+        department, municipality = data.get("department"), data.get("municipality")
+        if department and municipality and department.municipality_id != municipality.pk:
+            self.add_error("department", _("選んだ市区町村の所属を選んでください。"))
+        return data
+
+
+class ManagerDelegationSaveMixin:
+    def save_instance(self):
+        return manager_delegation_save(
+            delegation=self.form.save(commit=False), user=self.request.user
+        )
+
+
+class ManagerDelegationCreateView(ManagerDelegationSaveMixin, generic.CreateView):
+    pass
+
+
+class ManagerDelegationEditView(ManagerDelegationSaveMixin, generic.EditView):
+    pass
+
+
+class ManagerDelegationDeleteView(generic.DeleteView):
+    def delete_action(self):
+        manager_delegation_delete(delegation=self.object)
+
+
+class ManagerDelegationViewSet(ScopedModelViewSet):
+    """管理監督者の代理: who sees a unit's subtree in the manager's place, from when to when."""
+
+    model = ManagerDelegation
+    name = "manager_delegations"
+    url_prefix = "manager-delegations"
+    icon = "user"
+    menu_label = _("管理監督者の代理")
+    list_display = ["deputy", "department", "starts_on", "ends_on", "delegated_by", "municipality"]
+    list_per_page = 50
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    add_view_class = ManagerDelegationCreateView
+    edit_view_class = ManagerDelegationEditView
+    delete_view_class = ManagerDelegationDeleteView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("municipality"),
+            FieldPanel("department"),
+            FieldPanel("deputy"),
+            FieldPanel("starts_on"),
+            FieldPanel("ends_on"),
+            FieldPanel("reason"),
+        ],
+        base_form_class=ManagerDelegationForm,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("deputy", "department", "delegated_by")
+
+
+class StaffTransferViewSet(ScopedModelViewSet):
+    """異動履歴: each move between units the roster (or a correction) made; read-only."""
+
+    model = StaffTransfer
+    name = "staff_transfers"
+    url_prefix = "staff-transfers"
+    icon = "history"
+    menu_label = _("異動履歴")
+    list_display = ["moved_on", "staff_member", "from_name", "to_name", "source"]
+    list_filter = ["source"]
+    list_per_page = 100
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    form_fields = ["moved_on"]  # never shown: nobody may add or edit a transfer
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("staff_member")
 
 
 class AdminScopeViewSet(ModelViewSet):
@@ -78,8 +297,8 @@ def _departments_in_scope(request):
         return Department.objects.none()
     departments = scope.filter(Department.objects.all())
     if scope.department_id:
-        departments = departments.filter(pk=scope.department_id)
-    return departments.order_by("name")
+        departments = departments.filter(pk__in=scope.department_ids)
+    return departments.order_by("path")
 
 
 class StaffMemberForm(ScopedAdminForm):
@@ -139,7 +358,16 @@ class StaffMemberViewSet(ScopedModelViewSet):
     url_prefix = "staff"
     icon = "group"
     menu_label = _("職員名簿")
-    list_display = ["staff_number", "name", "department", "status", "email", "municipality"]
+    list_display = [
+        "staff_number",
+        "name",
+        "department",
+        "position",
+        "employment_type",
+        "status",
+        "email",
+        "municipality",
+    ]
     filterset_class = StaffMemberFilterSet
     search_fields = ["staff_number", "name", "name_kana"]
     list_per_page = 100
@@ -150,6 +378,8 @@ class StaffMemberViewSet(ScopedModelViewSet):
         "name",
         "name_kana",
         "department",
+        "position",
+        "employment_type",
         "email",
         "status",
         "invited_at",
@@ -164,6 +394,8 @@ class StaffMemberViewSet(ScopedModelViewSet):
             FieldPanel("name"),
             FieldPanel("name_kana"),
             FieldPanel("department"),
+            FieldPanel("position"),
+            FieldPanel("employment_type"),
             FieldPanel("email"),
             FieldPanel("status"),
         ],
@@ -216,6 +448,8 @@ class OrganizationsViewSetGroup(ViewSetGroup):
         MunicipalityViewSet,
         DepartmentViewSet,
         StaffMemberViewSet,
+        StaffTransferViewSet,
+        ManagerDelegationViewSet,
         RosterSyncRunViewSet,
         AdminScopeViewSet,
     )

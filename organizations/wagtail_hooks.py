@@ -4,8 +4,21 @@ from wagtail.permissions import register_permission_policy
 
 from .admin_scoping import ScopedDeleteBulkAction
 from .admin_views import RosterImportView, invitations
-from .models import Department, Municipality, RosterSyncRun, StaffMember
-from .permissions import RecordPermissionPolicy, ScopedModelPermissionPolicy, StaffPermissionPolicy
+from .models import (
+    Department,
+    ManagerDelegation,
+    Municipality,
+    RosterSyncRun,
+    StaffMember,
+    StaffTransfer,
+)
+from .permissions import (
+    DelegationPermissionPolicy,
+    RecordPermissionPolicy,
+    ScopedModelPermissionPolicy,
+    StaffPermissionPolicy,
+    TransferPermissionPolicy,
+)
 from .services import staff_record_export
 from .viewsets import OrganizationsViewSetGroup
 
@@ -15,6 +28,8 @@ register_permission_policy(
 register_permission_policy(Department, ScopedModelPermissionPolicy(Department))
 register_permission_policy(StaffMember, StaffPermissionPolicy(StaffMember))
 register_permission_policy(RosterSyncRun, RecordPermissionPolicy(RosterSyncRun))
+register_permission_policy(StaffTransfer, TransferPermissionPolicy(StaffTransfer))
+register_permission_policy(ManagerDelegation, DelegationPermissionPolicy(ManagerDelegation))
 hooks.register("learner_data_export", staff_record_export)
 # After Wagtail's own bulk delete (order 0), so that this one replaces it for every snippet.
 hooks.register("register_bulk_action", ScopedDeleteBulkAction, order=100)

@@ -35,7 +35,15 @@ from certificates.models import Certificate, CertificateExport, CourseCertificat
 from courses.models import ConsultationWindow, StaffAssignee, StaffAssignment
 from events import services as event_services
 from events.models import Organiser, PaperAttendance, PlannedCourse
-from organizations.models import AdminScope, Department, Learner, RosterSyncRun, StaffMember
+from organizations.models import (
+    AdminScope,
+    Department,
+    Learner,
+    ManagerDelegation,
+    RosterSyncRun,
+    StaffMember,
+    StaffTransfer,
+)
 from organizations.scopes import scope_for_user
 from quizzes.models import QuestionnairePage
 from reports.models import KpiTarget, Population, TrainingSession
@@ -388,9 +396,28 @@ RULES = {
     "municipality:edit": (lambda w: reverse("municipality:edit", args=[w["osaka"].pk]), NATIONAL),
     **listing("department", ADMINS),
     **pk_routes("department", "department", ("edit", "history", "history_results"), AREA_A),
+    # The training office keeps its own unit tree (局・部 → 課 → 係).
     "department:delete": (
         lambda w: reverse("department:delete", args=[w["department"].pk]),
-        NATIONAL,
+        AREA_A,
+    ),
+    # 管理監督者の代理: kept by the area's administrators (and managers, not roles here).
+    **listing("manager_delegations", ADMINS),
+    **pk_routes(
+        "manager_delegations",
+        "delegation",
+        ("edit", "delete", "inspect", "history", "history_results", "usage"),
+        AREA_A,
+    ),
+    # 異動履歴: written by roster imports only; read in the area.
+    **listing("staff_transfers", ADMINS, add=False),
+    "staff_transfers:add": (lambda w: reverse("staff_transfers:add"), NOBODY),
+    **pk_routes("staff_transfers", "transfer", ("inspect",), AREA_A),
+    **pk_routes(
+        "staff_transfers",
+        "transfer",
+        ("edit", "delete", "history", "history_results", "usage"),
+        NOBODY,
     ),
     **listing("staff_members", ADMINS, add=False),
     # Staff are added by importing the roster: the add screen leads there.
@@ -683,6 +710,23 @@ def world(django_user_model):
         learner=staff_learner,
     )
     admin_a = account(ADMIN_A, perms=permissions, level="municipality", municipality=osaka)
+    # A deputy (not one of the roles) lent the view of 大阪市's unit, and a recorded move.
+    delegation = ManagerDelegation.objects.create(
+        municipality=osaka,
+        department=department,
+        deputy=account("deputy-a"),
+        starts_on=dt.date(2025, 4, 1),
+        ends_on=dt.date(2099, 3, 31),
+        reason=f"{DEPARTMENT_A}の代理",
+        delegated_by=admin_a,
+    )
+    transfer = StaffTransfer.objects.create(
+        staff_member=staff_member,
+        to_department=department,
+        to_name=DEPARTMENT_A,
+        moved_on=dt.date(2025, 4, 1),
+        source="roster",
+    )
     assignment = StaffAssignment.objects.create(
         municipality=osaka,
         course=staff_course,
@@ -833,6 +877,8 @@ def world(django_user_model):
         "code_status_list": certificate.status_list,
         "certificate": certificate,
         "department": department,
+        "delegation": delegation,
+        "transfer": transfer,
         "staff_member": staff_member,
         "sync_run": RosterSyncRun.objects.create(
             municipality=osaka,
@@ -1005,6 +1051,9 @@ WRITES = {
     "staff_members:edit": ("staff_member", {"name": "書き換え"}),
     "staff_members:delete": ("staff_member", {}),
     "roster_sync_runs:delete": ("sync_run", {}),
+    "manager_delegations:edit": ("delegation", {"reason": "書き換え"}),
+    "manager_delegations:delete": ("delegation", {}),
+    "staff_transfers:delete": ("transfer", {}),
     "staff_assignments:edit": ("assignment", {"note": "書き換え"}),
     "staff_assignments:delete": ("assignment", {}),
     "certificate:edit": ("certificate", {"name_printed": "書き換え"}),

@@ -3,8 +3,10 @@ people who join later), and recording completions against it. One transaction ea
 
 Rules (README, "Mandatory staff training"):
 
-- An assignment targets the active staff of its municipality: all of them, some departments,
-  or named people. Each person gets one ``StaffAssignee`` row.
+- An assignment targets the active staff of its municipality: all of them, some units (with
+  the units below them, unless ``include_subunits`` is off), or named people; narrowed, when
+  given, to some positions (役職) and employment types (雇用形態). Each person gets one
+  ``StaffAssignee`` row.
 - Until its due date, an assignment keeps expanding: people who join a targeted department
   (a roster import) are assigned on the day they appear.
 - A completion counts for an assignment when it falls inside the assignment's window: from the
@@ -24,7 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from base.dates import fiscal_year_of, tokyo_date
-from organizations.models import Municipality, StaffMember
+from organizations.models import EmploymentType, Municipality, StaffMember
 
 from ..audiences import Audience
 from ..records import Completion, Enrollment, StaffAssignee, StaffAssignment
@@ -40,9 +42,22 @@ def _targeted_staff(assignment: StaffAssignment):
         municipality_id=assignment.municipality_id, status=StaffMember.Status.ACTIVE
     )
     if assignment.target == StaffAssignment.Target.DEPARTMENTS:
-        staff = staff.filter(department__in=assignment.departments.all())
+        if assignment.include_subunits:
+            # The units chosen and every unit below them, as the tree is today: someone
+            # moved (異動) into a 係 under a chosen 課 is assigned on the next roster.
+            condition = Q()
+            for path in assignment.departments.values_list("path", flat=True):
+                condition |= Q(department__path__startswith=path)
+            staff = staff.filter(condition) if condition else staff.none()
+        else:
+            staff = staff.filter(department__in=assignment.departments.all())
     elif assignment.target == StaffAssignment.Target.PEOPLE:
         staff = staff.filter(pk__in=assignment.staff_members.all())
+    # Positions and employment types narrow the target (empty: everyone of it).
+    if assignment.positions:
+        staff = staff.filter(position__in=assignment.positions)
+    if assignment.employment_types:
+        staff = staff.filter(employment_type__in=assignment.employment_types)
     return staff
 
 
@@ -203,6 +218,10 @@ def assignment_save(
     rule_changed = assignment.pk is not None and ValidityRule.of(assignment) != ValidityRule.of(
         StaffAssignment.objects.get(pk=assignment.pk)
     )
+    unknown = set(assignment.employment_types or []) - set(EmploymentType.values)
+    if unknown:
+        raise AssignmentError(_("雇用形態の指定が正しくありません。"))
+    assignment.positions = sorted({p.strip() for p in assignment.positions or [] if p.strip()})
     assignment.fiscal_year = fiscal_year_of(assignment.starts_on)
     if assignment.pk is None and user is not None:
         assignment.created_by = user

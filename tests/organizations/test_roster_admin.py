@@ -105,7 +105,7 @@ def test_template_downloads(client, areas):
     client.force_login(administrator("municipality", municipality=areas["osaka"]))
     csv = client.get(reverse("staff_roster_import_template", args=["csv"]))
     assert csv.content.decode("utf-8-sig").splitlines()[0] == (
-        "職員番号,氏名,ふりがな,所属,メールアドレス,在職区分"
+        "職員番号,氏名,ふりがな,所属,役職,雇用形態,メールアドレス,在職区分"
     )
     xlsx = client.get(reverse("staff_roster_import_template", args=["xlsx"]))
     assert xlsx.content.startswith(b"PK")

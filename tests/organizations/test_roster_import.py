@@ -119,7 +119,9 @@ def test_duplicate_staff_numbers_are_errors_on_both_rows(osaka):
 
 def test_missing_required_column_is_reported_on_the_header_row(osaka):
     outcome = run(osaka, "職員番号,氏名\n1001,大阪 花子\n")
-    assert [str(e) for e in outcome.errors] == ["row 1, column 所属: この列がありません。"]
+    assert [str(e) for e in outcome.errors] == [
+        "row 1, column 所属: この列（または「局・部・課・係」の列）がありません。"
+    ]
 
 
 def test_dry_run_previews_without_writing(osaka):

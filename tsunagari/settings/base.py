@@ -383,6 +383,8 @@ ROSTER_SYNC_STALE_HOURS = float(os.environ.get("ROSTER_SYNC_STALE_HOURS", "6"))
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A deputy's permissions, while their delegation is in force (README, "Organisation").
+    "organizations.backends.DelegationBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
@@ -410,6 +412,7 @@ if OIDC_ENABLED:
         "axes.backends.AxesStandaloneBackend",
         "organizations.oidc.StaffOIDCBackend",
         "django.contrib.auth.backends.ModelBackend",
+        "organizations.backends.DelegationBackend",
     ]
     OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
     OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")

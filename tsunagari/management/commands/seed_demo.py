@@ -65,6 +65,12 @@ MUNICIPAL_ADMIN_PERMISSIONS = [
     ("organizations", "delete_staffmember"),
     ("organizations", "view_staffmember"),
     ("organizations", "view_rostersyncrun"),
+    ("organizations", "delete_department"),
+    ("organizations", "view_stafftransfer"),
+    ("organizations", "add_managerdelegation"),
+    ("organizations", "change_managerdelegation"),
+    ("organizations", "delete_managerdelegation"),
+    ("organizations", "view_managerdelegation"),
     ("courses", "add_staffassignment"),
     ("courses", "change_staffassignment"),
     ("courses", "delete_staffassignment"),
@@ -84,6 +90,11 @@ DEPARTMENT_MANAGER_GROUP = "管理監督者"
 DEPARTMENT_MANAGER_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
     ("organizations", "view_staffmember"),
+    # A manager lends their view to a deputy for a period (管理監督者の代理).
+    ("organizations", "add_managerdelegation"),
+    ("organizations", "change_managerdelegation"),
+    ("organizations", "delete_managerdelegation"),
+    ("organizations", "view_managerdelegation"),
 ]
 DEMO_DEPARTMENT = "福祉局 生活福祉部 地域福祉課"
 # Colleagues of staff01 on the demo roster: (staff number, name, kana, department).
