@@ -254,8 +254,9 @@ def test_a_large_roster_is_written_in_a_bounded_number_of_statements(
     osaka, django_assert_max_num_queries
 ):
     dataset = read_dataset(upload(HEADER + staff_rows(3000)), max_bytes=1_000_000)
-    # Row by row this would be five statements a row (15,000); here a few per 1,000 rows.
-    with django_assert_max_num_queries(60):
+    # Row by row this would be five statements a row (15,000); here a few per 1,000 rows, plus
+    # a few per new unit (its INSERT and the UPDATE of its path in the tree), whatever the rows.
+    with django_assert_max_num_queries(80):
         outcome = roster_import(
             municipality=osaka, dataset=dataset, dry_run=False, scope=NATION, mode="whole"
         )
