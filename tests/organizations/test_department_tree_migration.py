@@ -9,7 +9,9 @@ BEFORE = [("organizations", "0003_roster_sync_run")]
 AFTER = [("organizations", "0005_departments_into_tree")]
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback, like every transactional test here: its flush then leaves no
+# post-migrate rows behind for the next test's restore to collide with.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_flat_departments_become_roots_and_every_staff_member_keeps_theirs():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
