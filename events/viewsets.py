@@ -138,84 +138,79 @@ class ConfirmForm(forms.Form):
     """A POST with nothing to fill in (the CSRF token is the point)."""
 
 
-class OrganiserApproveView(
+class OrganiserActionView(
     PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, FormView
 ):
-    """Approve a self-registered organiser, or send an active one a fresh one-time link.
-    Outside the user's area: 403 (the viewset constructs it area-scoped)."""
+    """A confirmed action on one organiser (a POST with nothing to fill in), then back to the
+    listing. Outside the user's area: 403 (the viewset constructs it area-scoped)."""
 
     model = Organiser
     permission_required = "change"
     form_class = ConfirmForm
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            organiser=self.object,
+            cancel_url=reverse("organisers:inspect", args=[self.object.pk]),
+        )
+        return context
+
+    def act(self) -> str:
+        """Carry out the action through its service; the message to show."""
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            message = self.act()
+        except ValidationError as error:
+            _form_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect("organisers:index")
+
+
+class OrganiserApproveView(OrganiserActionView):
+    """Approve a self-registered organiser, or send an active one a fresh one-time link."""
+
     template_name = "events/admin/organiser_approve.html"
     page_title = _("主催者・講師の承認")
     header_icon = "tick"
 
-    def get_page_subtitle(self):
-        return str(self.object)
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(
-            organiser=self.object,
-            pending=self.object.status == Organiser.Status.PENDING,
-            cancel_url=reverse("organisers:inspect", args=[self.object.pk]),
-        )
+        context["pending"] = self.object.status == Organiser.Status.PENDING
         return context
 
-    def form_valid(self, form):
-        try:
-            if self.object.status == Organiser.Status.PENDING:
-                services.organiser_approve(organiser=self.object, approved_by=self.request.user)
-                message = _("承認しました。パスワードを設定するリンクをメールで送りました。")
-            else:
-                services.organiser_resend_invitation(organiser=self.object, user=self.request.user)
-                message = _("パスワードを設定するリンクをメールで送りました。")
-        except ValidationError as error:
-            _form_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, message)
-        return redirect("organisers:index")
+    def act(self) -> str:
+        if self.object.status == Organiser.Status.PENDING:
+            services.organiser_approve(organiser=self.object, approved_by=self.request.user)
+            return _("承認しました。パスワードを設定するリンクをメールで送りました。")
+        services.organiser_resend_invitation(organiser=self.object, user=self.request.user)
+        return _("パスワードを設定するリンクをメールで送りました。")
 
 
-class OrganiserSuspendView(
-    PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, FormView
-):
-    """Suspend an active organiser (they can no longer sign in), or reactivate a suspended
-    one. Outside the user's area: 403 (the viewset constructs it area-scoped)."""
+class OrganiserSuspendView(OrganiserActionView):
+    """Suspend an active organiser (they can no longer sign in), or reactivate a suspended one."""
 
-    model = Organiser
-    permission_required = "change"
-    form_class = ConfirmForm
     template_name = "events/admin/organiser_suspend.html"
     page_title = _("主催者・講師の停止・再開")
     header_icon = "lock"
 
-    def get_page_subtitle(self):
-        return str(self.object)
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(
-            organiser=self.object,
-            active=self.object.status == Organiser.Status.ACTIVE,
-            cancel_url=reverse("organisers:inspect", args=[self.object.pk]),
-        )
+        context["active"] = self.object.status == Organiser.Status.ACTIVE
         return context
 
-    def form_valid(self, form):
-        try:
-            if self.object.status == Organiser.Status.ACTIVE:
-                services.organiser_suspend(organiser=self.object, user=self.request.user)
-                message = _("停止しました。この主催者はログインできなくなりました。")
-            else:
-                services.organiser_reactivate(organiser=self.object, user=self.request.user)
-                message = _("再開しました。この主催者はまたログインして講座を計画できます。")
-        except ValidationError as error:
-            _form_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, message)
-        return redirect("organisers:index")
+    def act(self) -> str:
+        if self.object.status == Organiser.Status.ACTIVE:
+            services.organiser_suspend(organiser=self.object, user=self.request.user)
+            return _("停止しました。この主催者はログインできなくなりました。")
+        services.organiser_reactivate(organiser=self.object, user=self.request.user)
+        return _("再開しました。この主催者はまたログインして講座を計画できます。")
 
 
 class OrganiserViewSet(ScopedModelViewSet):
