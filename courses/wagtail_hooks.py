@@ -31,68 +31,39 @@ def register_staff_assignment_viewset():
     return StaffAssignmentViewSet()
 
 
+def report_paths(route: str, view, name: str) -> list:
+    """A report's page and its ``results/`` twin (what Wagtail's report views refresh with
+    when a filter changes), named ``name`` and ``name_results``."""
+    return [
+        path(route, view.as_view(), name=name),
+        path(f"{route}results/", view.as_view(results_only=True), name=f"{name}_results"),
+    ]
+
+
 @hooks.register("register_admin_urls")
 def register_staff_training_reports():
     return [
-        path(
-            "reports/staff-training/",
-            TrainingOverviewReport.as_view(),
-            name="staff_training_report",
-        ),
-        path(
-            "reports/staff-training/results/",
-            TrainingOverviewReport.as_view(results_only=True),
-            name="staff_training_report_results",
-        ),
-        path(
+        *report_paths("reports/staff-training/", TrainingOverviewReport, "staff_training_report"),
+        *report_paths(
             "reports/staff-training/<id:assignment_id>/",
-            AssignmentDepartmentReport.as_view(),
-            name="staff_training_assignment",
+            AssignmentDepartmentReport,
+            "staff_training_assignment",
         ),
-        path(
-            "reports/staff-training/<id:assignment_id>/results/",
-            AssignmentDepartmentReport.as_view(results_only=True),
-            name="staff_training_assignment_results",
-        ),
-        path(
+        *report_paths(
             "reports/staff-training/<id:assignment_id>/not-completed/",
-            AssignmentPendingReport.as_view(),
-            name="staff_training_pending",
+            AssignmentPendingReport,
+            "staff_training_pending",
         ),
-        path(
-            "reports/staff-training/<id:assignment_id>/not-completed/results/",
-            AssignmentPendingReport.as_view(results_only=True),
-            name="staff_training_pending_results",
+        *report_paths(
+            "reports/staff-training/expiring/", ExpiringReport, "staff_training_expiring"
         ),
-        path(
-            "reports/staff-training/expiring/",
-            ExpiringReport.as_view(),
-            name="staff_training_expiring",
+        *report_paths(
+            "reports/staff-training/history/", StaffHistoryLookup, "staff_training_history_index"
         ),
-        path(
-            "reports/staff-training/expiring/results/",
-            ExpiringReport.as_view(results_only=True),
-            name="staff_training_expiring_results",
-        ),
-        path(
-            "reports/staff-training/history/",
-            StaffHistoryLookup.as_view(),
-            name="staff_training_history_index",
-        ),
-        path(
-            "reports/staff-training/history/results/",
-            StaffHistoryLookup.as_view(results_only=True),
-            name="staff_training_history_index_results",
-        ),
-        path(
+        *report_paths(
             "reports/staff-training/history/<id:staff_member_id>/",
-            StaffHistoryReport.as_view(),
-            name="staff_training_history",
-        ),
-        path(
-            "reports/staff-training/history/<id:staff_member_id>/results/",
-            StaffHistoryReport.as_view(results_only=True),
-            name="staff_training_history_results",
+            StaffHistoryReport,
+            "staff_training_history",
         ),
     ]
 
