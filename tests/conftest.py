@@ -2,6 +2,19 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from tests.isolation import unserialized_transactional_tests
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse to run a transactional test that would flush the migrations' rows
+    (tests/isolation.py says why)."""
+    offenders = unserialized_transactional_tests(items)
+    if offenders:
+        raise pytest.UsageError(
+            "transactional tests must use django_db(transaction=True, serialized_rollback=True): "
+            + ", ".join(offenders)
+        )
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
