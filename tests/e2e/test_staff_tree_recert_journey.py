@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.utils import timezone
 
-from base.dates import TOKYO, tokyo_date
+from base.dates import TOKYO, fiscal_year_of, tokyo_date
 from courses.models import Completion, StaffAssignee, StaffAssignment
 from organizations.models import AdminScope, Department, Municipality, StaffMember
 from tsunagari.management.commands.seed_demo import (
@@ -312,8 +312,11 @@ def test_tree_deputies_and_renewal_as_office_manager_deputy_and_staff_see_them(
         StaffAssignee.objects.filter(pk=assignee.pk).update(
             completed_at=completed, valid_until=expires
         )
+        completed_on = completed.astimezone(TOKYO).date()
         Completion.objects.filter(pk=assignee.completion_id).update(
-            completed_at=completed, completed_on=completed.astimezone(TOKYO).date()
+            completed_at=completed,
+            completed_on=completed_on,
+            fiscal_year=fiscal_year_of(completed_on),
         )
         call_command("recertify_staff", verbosity=0)
         renewal = StaffAssignment.objects.get(renewal_of=assignment)
@@ -332,7 +335,7 @@ def test_tree_deputies_and_renewal_as_office_manager_deputy_and_staff_see_them(
         phone.goto(url + "/my/")
         card = phone.locator("section.assignments li.course-card").first.inner_text()
         expires_text = f"{expires.year}年{expires.month}月{expires.day}日"
-        assert expires_text in card and "期限まであと 20 日" in card
+        assert f"更新・期限：{expires_text}" in card and "期限まであと 20 日" in card
         history = phone.locator("section.training-history").inner_text()
         assert "更新待ち" in history and "更新の研修を受講してください" in history
         shot(phone, "6-my")
