@@ -131,11 +131,11 @@ def submit(page) -> None:
 
 
 def edit_unit(page, url: str, name: str) -> None:
+    """Open unit ``name``'s edit screen from the 所属 list (units are listed by their path)."""
     page.goto(url + "/admin/department/")
-    row = page.locator("main table tbody tr").filter(
-        has_text=re.compile(re.escape(name) + r"\s*$|" + re.escape(name) + r"\s")
-    )
-    row.first.get_by_role("link").first.click()
+    links = page.locator("main table tbody a[href*='/department/edit/']")
+    texts = links.all_inner_texts()
+    links.nth(next(i for i, text in enumerate(texts) if unit_name(text) == name)).click()
     page.locator("#id_parent").wait_for()
 
 
