@@ -261,6 +261,8 @@ class MyAssignment:
     days_left: int
     valid_until: dt.date | None = None
     expired: bool = False
+    # A renewal (更新) of an earlier completion: the same course again, so /my/ says why.
+    is_renewal: bool = False
 
     @property
     def is_completed(self) -> bool:
@@ -298,6 +300,7 @@ def assignments_for_learner(learner, *, today: dt.date | None = None) -> list[My
             expired=row.completed_at is not None
             and row.valid_until is not None
             and row.valid_until < today,
+            is_renewal=row.assignment.renewal_of_id is not None,
         )
         for row in rows
     ]

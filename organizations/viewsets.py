@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -76,6 +76,15 @@ class DepartmentForm(ScopedAdminForm):
         names = department_path_names(units.values_list("municipality_id", flat=True))
         parent.queryset = units.order_by("municipality__code", "path")
         parent.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
+        # A unit not offered (the unit itself or one below it, as a page opened before a move
+        # may still name) is refused before ``clean``: say why, not Django's "not a choice".
+        parent.error_messages = {
+            **parent.error_messages,
+            "invalid_choice": _(
+                "この所属は上位の所属に選べません。所属を、それ自身やその下の所属の下に"
+                "移すことはできません（循環します）。一覧から選び直してください。"
+            ),
+        }
 
     def clean(self):
         data = super().clean()
@@ -91,7 +100,8 @@ class DepartmentForm(ScopedAdminForm):
 
 
 class DepartmentIndexView(IndexView):
-    """Units listed in tree order, each named by its path from the top."""
+    """Units listed in tree order, each named by its path from the top and linked to its
+    edit screen (where 「上位の所属」 moves it in the tree)."""
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("municipality", "parent")
@@ -100,6 +110,9 @@ class DepartmentIndexView(IndexView):
         names = department_path_names({unit.municipality_id for unit in object_list})
         for unit in object_list:
             unit.path_name = names.get(unit.pk, unit.name)
+            # The path is computed per page, so the column is a TitleColumn of our own, not
+            # Wagtail's (which links a model field): without a link no unit could be edited.
+            unit.edit_url = self.get_edit_url(unit)
         return super().get_table(object_list)
 
 
@@ -138,7 +151,12 @@ class DepartmentViewSet(ScopedModelViewSet):
     icon = "group"
     menu_label = _("所属")
     list_display = [
-        Column("path_name", label=_("所属（上位から）"), accessor="path_name"),
+        TitleColumn(
+            "path_name",
+            label=_("所属（上位から）"),
+            accessor="path_name",
+            get_url=lambda unit: unit.edit_url,
+        ),
         "code",
         "municipality",
     ]

@@ -405,8 +405,9 @@ def test_a_staff_member_sees_their_own_history_on_my_page(client, world):
     assert "職員研修の受講履歴" in page
     assert "2026年6月9日まで" in page and "更新待ち" in page
     assert Certificate.objects.get(completion__learner=member.learner).serial in page
-    # The renewal is among the training they must take, due on the last valid day.
-    assert "期限：2026年6月9日" in page
+    # The renewal is among the training they must take, due on the last valid day, and
+    # says it is the renewal (the same course again).
+    assert "更新・期限：2026年6月9日" in page
     with on_day(dt.date(2026, 6, 10)):
         page = client.get("/my/").content.decode()
     # Renewed: the renewal stands for the course (now overdue); the old one is history.
@@ -417,6 +418,7 @@ def test_a_staff_member_sees_their_own_history_on_my_page(client, world):
     with on_day(dt.date(2026, 6, 25)):
         page = client.get("/my/").content.decode()
     assert "修了の有効期限（2026年6月19日）が切れています" in page
+    assert "更新・" not in page  # their card is the first assignment, not a renewal
     # Someone else sees none of it.
     client.force_login(world["staff"]["2001"].learner.user)
     with on_day(dt.date(2026, 4, 15)):

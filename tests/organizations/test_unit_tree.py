@@ -290,13 +290,21 @@ def test_the_admin_refuses_a_cycle_with_a_japanese_message(client, osaka, city):
         reverse("department:edit", args=[bureau.pk]),
         {"parent": training.pk, "name": "総務局", "code": ""},
     )
-    # The unit's own subtree is not even offered; a forged choice is refused, not saved.
+    # The unit's own subtree is not even offered; a forged or stale choice is refused, not
+    # saved, and the message says why.
     assert response.status_code == 200
-    assert "正しく選択してください" in response.content.decode() or "循環" in (
-        response.content.decode()
-    )
+    assert "循環します" in response.content.decode()
+    assert "正しく選択してください" not in response.content.decode()
     bureau.refresh_from_db()
     assert bureau.parent is None
+
+
+def test_each_unit_in_the_list_links_to_its_edit_screen(client, osaka, city):
+    client.force_login(office(osaka))
+    listing = client.get(reverse("department:index")).content.decode()
+    for path in ("総務局/人事部/人事課/研修係", "市民局/区政課"):
+        edit_url = reverse("department:edit", args=[unit(osaka, path).pk])
+        assert f'href="{edit_url}"' in listing, path
 
 
 def test_a_unit_with_units_below_it_is_not_deleted(client, osaka, city):
