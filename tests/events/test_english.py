@@ -190,6 +190,29 @@ def test_signing_up_and_the_attendees_own_page_are_in_english(english, organiser
     )
 
 
+def test_the_sign_up_email_of_an_english_visitor_is_in_english(
+    english, organiser, make_plan, mailoutbox, django_capture_on_commit_callbacks
+):
+    plan = make_plan(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = english.post(
+            reverse("course-event-signup", args=[plan.pk]),
+            {"nickname": "sakura", "wants_reminder": "on", "email": "sakura@example.jp"},
+        )
+    assert response.status_code == 302
+    [message] = mailoutbox
+    assert message.subject.endswith(f"Sign-up received: {plan.course.plain_title}")
+    assert "Dear sakura," in message.body
+    assert "Your sign-up for the following course has been received." in message.body
+    with translation.override("en"):
+        assert f"Date and time: {plan.held_on:%a %-d %B %Y}" in message.body
+    # The site's name is a setting, the same in every language (as in the other mails).
+    text = f"{message.subject}\n{message.body}".replace(settings.WAGTAIL_SITE_NAME, " ")
+    for name in data_names(plan, titles=True):
+        text = text.replace(name, " ")
+    assert JAPANESE.findall(text) == []
+
+
 @pytest.mark.parametrize("audience", ["citizen", "children"])
 def test_check_in_and_the_supporter_card_are_in_english(english, organiser, make_plan, audience):
     """In a children's course the check-in pages speak to children in Japanese; in English they
