@@ -132,6 +132,8 @@ def test_the_finder_and_a_courses_page_are_in_english(english, organiser, make_p
         "Search",
         "For organisations that want to run courses",
     )
+    # The site's header links to the finder in English too.
+    assert "Courses near you" in visible_text(finder.content.decode(), within="header")
     # The date is written the English way ("Mon 7 Dec"), not 12月7日（月）.
     with translation.override("en"):
         assert plan.held_on.strftime("%a %-d %b") in text
@@ -334,7 +336,7 @@ def test_the_organisers_check_in_slide_is_in_english(client, english_organiser, 
         [plan],
         "Check-in number",
         "Scan the QR code, or enter this number on the check-in page.",
-        "Checked in: 0 (places: 20)",
+        "Checked in: 0 (capacity: 20)",
         "Poster to put up (A4, PDF)",
         within="body",
         titles=True,
