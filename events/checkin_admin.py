@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.generic import TemplateView
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
@@ -102,7 +102,7 @@ class CheckInSlideView(CourseObjectView, TemplateView):
         context.update(
             course=course,
             title=strip_ruby(course.course.title),
-            when=date_format(course.held_on, "Y年n月j日（D）"),
+            when=date_format(course.held_on, pgettext("date format", "Y年n月j日（D）")),
             code=code,
             qr=qr_svg(check_in_url(course, code), label=_("受付のページへの QR コード")),
             check_ins=CheckIn.objects.filter(course=course).count(),
@@ -144,7 +144,7 @@ def poster_pdf(course: PlannedCourse) -> bytes:
     title = strip_ruby(course.course.title)
     _centred(canvas, title[:28], GOTHIC_BOLD, 20, height - 56 * mm)
     when = (
-        date_format(course.held_on, "Y年n月j日（D）")
+        date_format(course.held_on, pgettext("date format", "Y年n月j日（D）"))
         + f" {course.start_time:%H:%M}〜{course.end_time:%H:%M}"
     )
     _centred(canvas, when, GOTHIC, 16, height - 66 * mm)

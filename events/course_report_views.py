@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -137,7 +138,7 @@ class CourseAttendanceView(CourseObjectView, FormView):
         labels = dict(AttendeeType.choices)
         context.update(
             course=course,
-            when=date_format(course.held_on, "Y年n月j日（D）"),
+            when=date_format(course.held_on, pgettext("date format", "Y年n月j日（D）")),
             attendance=attendance,
             rows=rows,
             remaining=[(labels[kind], kind, n) for kind, n in remaining.items()],
@@ -278,7 +279,7 @@ class CourseReportView(CourseObjectView, FormView):
         form = context["form"]
         context.update(
             course=self.object,
-            when=date_format(self.object.held_on, "Y年n月j日（D）"),
+            when=date_format(self.object.held_on, pgettext("date format", "Y年n月j日（D）")),
             # A corrected report starts from what was submitted: the count is shown beside it.
             counted=course_attendance(self.object).total,
             report=self.object.report,

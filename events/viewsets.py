@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django.views.generic import FormView
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
@@ -388,7 +389,7 @@ class PlannedCourseInspectView(CheckInButtonMixin, generic.InspectView):
         confirmed = [s for s in signups if s.status == CourseSignup.Status.CONFIRMED]
         context.update(
             course=course,
-            when=date_format(course.held_on, "Y年n月j日（D）"),
+            when=date_format(course.held_on, pgettext("date format", "Y年n月j日（D）")),
             confirmed=confirmed,
             waiting=[s for s in signups if s.status == CourseSignup.Status.WAITING],
             public_url=course.get_absolute_url() if course.is_public else "",
