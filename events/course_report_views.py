@@ -7,6 +7,7 @@ area-scoped: another organiser's course (or another area's, for an administrator
 """
 
 import uuid
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
@@ -97,8 +98,10 @@ class CourseObjectView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemp
     def attendance_url(self):
         return reverse("plannedcourse:attendance", args=[self.object.pk])
 
+    @cached_property
     def questionnaire(self):
-        """The course's questionnaire summary, with the comments for those who may read them."""
+        """The course's questionnaire summary, with the comments for those who may read them
+        (read once per request: the form's initial values and the page show the same)."""
         return course_questionnaire_summary(
             self.object, with_comments=may_read_comments(self.request.user, self.object)
         )
@@ -164,7 +167,7 @@ class CourseAttendanceView(CourseObjectView, FormView):
             report_url=reverse("plannedcourse:report", args=[course.pk]),
             cards_url=reverse("plannedcourse:paper_cards", args=[course.pk]),
             paper_locked=services.report_is_final(course),
-            questionnaire=self.questionnaire(),
+            questionnaire=self.questionnaire,
         )
         return context
 
@@ -280,7 +283,7 @@ class CourseReportView(CourseObjectView, FormView):
             kwargs["instance"] = self.object.report
         else:
             initial = report_initial(self.object, course_attendance(self.object))
-            initial.update(self.questionnaire().report_initial())
+            initial.update(self.questionnaire.report_initial())
             kwargs["initial"] = initial
         return kwargs
 
@@ -293,7 +296,7 @@ class CourseReportView(CourseObjectView, FormView):
             # A corrected report starts from what was submitted: the count is shown beside it.
             counted=course_attendance(self.object).total,
             report=self.object.report,
-            questionnaire=self.questionnaire(),
+            questionnaire=self.questionnaire,
             cancel_url=self.attendance_url(),
             general_fields=[form[name] for name in services.REPORT_FIELDS[:5]],
             count_fields=[form[name] for name in services.REPORT_COUNT_FIELDS],
