@@ -287,6 +287,38 @@ CHILDREN = {
         "この ページは、受付《うけつけ》した この ブラウザでだけ 開《ひら》けます。"
         "カードの PDFを 保存《ほぞん》しておいてね。"
     ),
+    # The held course's questionnaire (events: the attendee's own page after check-in)
+    "questionnaire_title": "講座《こうざ》の アンケート",
+    "questionnaire_lead": (
+        "講座《こうざ》の 感想《かんそう》を 教《おし》えてね。名前《なまえ》は 聞《き》きません。"
+        "答《こた》えは 一回《いっかい》だけ 送《おく》れます。"
+    ),
+    "questionnaire_understanding_legend": "講座《こうざ》の お話《はなし》は 分《わ》かりましたか",
+    "questionnaire_satisfaction_legend": "講座《こうざ》は よかったですか",
+    "questionnaire_reach_out_legend": (
+        "こまっている 人《ひと》が いたら、声《こえ》を かけてみようと 思《おも》いますか"
+    ),
+    "questionnaire_choice_understanding_well": "よく 分《わ》かった",
+    "questionnaire_choice_understanding_mostly": "だいたい 分《わ》かった",
+    "questionnaire_choice_understanding_little": "あまり 分《わ》からなかった",
+    "questionnaire_choice_understanding_not": "分《わ》からなかった",
+    "questionnaire_choice_satisfaction_very": "とても よかった",
+    "questionnaire_choice_satisfaction_satisfied": "よかった",
+    "questionnaire_choice_satisfaction_little": "あまり よくなかった",
+    "questionnaire_choice_satisfaction_not": "よくなかった",
+    "questionnaire_choice_reach_out_yes": "声《こえ》を かけてみたい",
+    "questionnaire_choice_reach_out_maybe": "できそうなら かけてみたい",
+    "questionnaire_choice_reach_out_not_yet": "まだ ちょっと むずかしい",
+    "questionnaire_comment_label": "感想《かんそう》（書《か》かなくても いいです）",
+    "questionnaire_comment_help": (
+        "だれかの 名前《なまえ》は 書《か》かないでね。{max}文字《もじ》まで 書《か》けます。"
+    ),
+    "questionnaire_submit": "送《おく》る",
+    "questionnaire_thanks": "答《こた》えてくれて ありがとう。",
+    "questionnaire_already": "この アンケートには もう 答《こた》えています。",
+    "questionnaire_closed": "この 講座《こうざ》の アンケートは もう 終《お》わりました。",
+    "questionnaire_back": "受付《うけつけ》の ページに もどる",
+    "checkin_questionnaire_answered": "アンケートに 答《こた》えました。ありがとう。",
     # The check-in form's choices (attendee types, age bands, genders), by value
     "checkin_choice_general": "一般《いっぱん》",
     "checkin_choice_workplace": "会社《かいしゃ》・職場《しょくば》",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import AttendeeType
 from reports.models import AGE_BAND_FIELDS, GENDER_FIELDS
 
+from .models import QUESTIONNAIRE_COMMENT_MAX_LENGTH, QuestionnaireAnswer
 from .services import CARD_NAME_MAX_LENGTH
 
 NO_ANSWER = ("", _("答えない"))
@@ -80,3 +81,65 @@ class CardForm(forms.Form):
             "max_length": _("名前は %(limit_value)s 文字以内にしてください。"),
         },
     )
+
+
+class QuestionnaireForm(forms.Form):
+    """The held course's short questionnaire: three choices (radio buttons, large targets)
+    and an optional comment. No name is asked; ``services.questionnaire_answer`` checks it
+    all again."""
+
+    understanding = forms.ChoiceField(
+        label=_("講座の内容は分かりましたか"),
+        choices=QuestionnaireAnswer.Understanding.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("分かりやすさを選んでください。"),
+            "invalid_choice": _("分かりやすさは一覧から選んでください。"),
+        },
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("講座に満足しましたか"),
+        choices=QuestionnaireAnswer.Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("満足度を選んでください。"),
+            "invalid_choice": _("満足度は一覧から選んでください。"),
+        },
+    )
+    reach_out = forms.ChoiceField(
+        label=_("つながりサポーターとして、困っている人に声をかけてみようと思いますか"),
+        choices=QuestionnaireAnswer.ReachOut.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("声をかけてみようと思うかを選んでください。"),
+            "invalid_choice": _("声をかけてみようと思うかは一覧から選んでください。"),
+        },
+    )
+    comment = forms.CharField(
+        label=_("感想・ご意見（任意）"),
+        required=False,
+        strip=True,
+        # The browser stops at the limit; the server counts again with line breaks as one
+        # character (browsers send them as two), as the attendee saw them counted.
+        widget=forms.Textarea(
+            attrs={"rows": 4, "autocomplete": "off", "maxlength": QUESTIONNAIRE_COMMENT_MAX_LENGTH}
+        ),
+    )
+
+    CHOICE_FIELDS = ("understanding", "satisfaction", "reach_out")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].help_text = _(
+            "個人が特定されることは書かないでください。%(max)s 文字まで書けます。"
+            "主催者と市区町村の担当者だけが読みます。"
+        ) % {"max": QUESTIONNAIRE_COMMENT_MAX_LENGTH}
+
+    def clean_comment(self):
+        comment = self.cleaned_data["comment"].replace("\r\n", "\n").replace("\r", "\n")
+        if len(comment) > QUESTIONNAIRE_COMMENT_MAX_LENGTH:
+            raise forms.ValidationError(
+                _("感想は %(max)s 文字以内にしてください（いま %(n)s 文字）。")
+                % {"max": QUESTIONNAIRE_COMMENT_MAX_LENGTH, "n": len(comment)}
+            )
+        return comment

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -23,11 +24,10 @@ from django.views.decorators.http import require_http_methods
 from base.cache import cache_available, count_in_window
 from base.client_address import budget_key, client_address
 from courses.wording import children_html, is_children
-from quizzes.models import QuestionnairePage
 
 from . import checkin_codes, services
-from .checkin_forms import CardForm, CheckInCodeForm, CheckInForm
-from .models import CheckIn, PlannedCourse
+from .checkin_forms import CardForm, CheckInCodeForm, CheckInForm, QuestionnaireForm
+from .models import QUESTIONNAIRE_COMMENT_MAX_LENGTH, CheckIn, PlannedCourse, QuestionnaireAnswer
 
 COOKIE_NAME = "tsunagari_checkin"
 # The cookie lives as long as the browser hash it matches (purged after the report window).
@@ -84,7 +84,11 @@ def _check_in_from_token(token: str) -> CheckIn | None:
         return None
     return (
         CheckIn.objects.select_related(
-            "course__course", "course__municipality", "course__organiser", "completion"
+            "course__course",
+            "course__municipality",
+            "course__organiser",
+            "completion",
+            "questionnaire_answer",
         )
         .filter(pk=int(value))
         .first()
@@ -280,12 +284,9 @@ def _check_in_post(request, pk: int, token: str | None):
     return response
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def check_in_done(request, token: str):
-    """The attendee's own page: 「受付しました」, and the supporter card (with or without a
-    typed name). Only the browser that checked in opens it: the signed address alone is not
-    enough, its cookie must match the check-in."""
+def _own_check_in(request, token: str) -> CheckIn:
+    """The check-in ``token`` names, if this browser made it (its cookie matches): the signed
+    address alone is not enough. Anything else is a 404, as for an address that never was."""
     found = _check_in_from_token(token)
     browser = _browser_token(request)
     if (
@@ -294,6 +295,23 @@ def check_in_done(request, token: str):
         or services.browser_hash(found.course_id, browser) != found.browser
     ):
         raise Http404
+    return found
+
+
+def _has_answered(check_in: CheckIn) -> bool:
+    try:
+        return check_in.questionnaire_answer is not None
+    except QuestionnaireAnswer.DoesNotExist:
+        return False
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check_in_done(request, token: str):
+    """The attendee's own page: 「受付しました」, the supporter card (with or without a typed
+    name) and the way to the course's questionnaire. Only the browser that checked in opens
+    it."""
+    found = _own_check_in(request, token)
     course = found.course
     form = CardForm(request.POST or None)
     if is_children(course.course.audience):
@@ -318,5 +336,90 @@ def check_in_done(request, token: str):
         check_in=found,
         form=form,
         certificate=certificate,
-        questionnaire=QuestionnairePage.of_course(course.course),
+        questionnaire_answered=_has_answered(found),
+        questionnaire_open=services.questionnaire_is_open(course),
+        questionnaire_url=reverse("course-check-in-questionnaire", args=[token]),
+    )
+
+
+def _children_questionnaire(form: QuestionnaireForm) -> None:
+    """In a children's course the questions and choices come with readings."""
+    for name in QuestionnaireForm.CHOICE_FIELDS:
+        field = form.fields[name]
+        field.label = children_html(f"questionnaire_{name}_legend")
+        field.choices = [
+            (value, children_html(f"questionnaire_choice_{name}_{value}"))
+            for value, _label in field.choices
+        ]
+    comment = form.fields["comment"]
+    comment.label = children_html("questionnaire_comment_label")
+    comment.help_text = children_html(
+        "questionnaire_comment_help", max=QUESTIONNAIRE_COMMENT_MAX_LENGTH
+    )
+
+
+def _questionnaire_form(course: PlannedCourse, data=None) -> QuestionnaireForm:
+    form = QuestionnaireForm(data)
+    if is_children(course.course.audience):
+        _children_questionnaire(form)
+    return form
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check_in_questionnaire(request, token: str):
+    """The questionnaire of the course the attendee checked in to: only in the browser that
+    checked in, once per check-in (a second answer is refused, 409), until
+    ``services.questionnaire_closes_at`` (then 410). Answers go through
+    ``services.questionnaire_answer``; then the same address thanks the attendee."""
+    found = _own_check_in(request, token)
+    course = found.course
+    back_url = reverse("course-check-in-done", args=[token])
+    if _has_answered(found):
+        status = 409 if request.method == "POST" else 200
+        return _render(
+            request,
+            "questionnaire_done.html",
+            course,
+            status=status,
+            state="already" if request.method == "POST" else "thanks",
+            back_url=back_url,
+        )
+    if not services.questionnaire_is_open(course):
+        return _render(
+            request,
+            "questionnaire_done.html",
+            course,
+            status=410,
+            state="closed",
+            back_url=back_url,
+        )
+    form = _questionnaire_form(course, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.questionnaire_answer(check_in=found, **form.cleaned_data)
+        except ValidationError as refusal:
+            code = getattr(refusal, "code", None)
+            if code in ("answered", "closed"):
+                return _render(
+                    request,
+                    "questionnaire_done.html",
+                    course,
+                    status=409 if code == "answered" else 410,
+                    state="already" if code == "answered" else "closed",
+                    back_url=back_url,
+                )
+            for field, errors in refusal.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("course-check-in-questionnaire", token=token)
+    status = 400 if request.method == "POST" else 200
+    return _render(
+        request,
+        "questionnaire.html",
+        course,
+        status=status,
+        form=form,
+        back_url=back_url,
+        questionnaire_closes_at=timezone.localtime(services.questionnaire_closes_at(course)),
     )

@@ -7,12 +7,14 @@ area-scoped: another organiser's course (or another area's, for an administrator
 """
 
 import uuid
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,7 @@ from reports.models import TrainingSession
 from . import services
 from .attendance import course_attendance, report_initial
 from .models import MAX_CAPACITY, PaperAttendance, PaperCard, PlannedCourse
+from .questionnaire_summary import course_questionnaire_summary, may_read_comments
 
 
 def form_error(form, error: ValidationError) -> None:
@@ -96,6 +99,14 @@ class CourseObjectView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemp
     def attendance_url(self):
         return reverse("plannedcourse:attendance", args=[self.object.pk])
 
+    @cached_property
+    def questionnaire(self):
+        """The course's questionnaire summary, with the comments for those who may read them
+        (read once per request: the form's initial values and the page show the same)."""
+        return course_questionnaire_summary(
+            self.object, with_comments=may_read_comments(self.request.user, self.object)
+        )
+
 
 class CourseAttendanceView(CourseObjectView, FormView):
     """当日の受付・実施報告: the count, the paper counts, paper cards and the report's state."""
@@ -157,6 +168,7 @@ class CourseAttendanceView(CourseObjectView, FormView):
             report_url=reverse("plannedcourse:report", args=[course.pk]),
             cards_url=reverse("plannedcourse:paper_cards", args=[course.pk]),
             paper_locked=services.report_is_final(course),
+            questionnaire=self.questionnaire,
         )
         return context
 
@@ -271,7 +283,9 @@ class CourseReportView(CourseObjectView, FormView):
         if self.object.report is not None:
             kwargs["instance"] = self.object.report
         else:
-            kwargs["initial"] = report_initial(self.object, course_attendance(self.object))
+            initial = report_initial(self.object, course_attendance(self.object))
+            initial.update(self.questionnaire.report_initial())
+            kwargs["initial"] = initial
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -283,6 +297,7 @@ class CourseReportView(CourseObjectView, FormView):
             # A corrected report starts from what was submitted: the count is shown beside it.
             counted=course_attendance(self.object).total,
             report=self.object.report,
+            questionnaire=self.questionnaire,
             cancel_url=self.attendance_url(),
             general_fields=[form[name] for name in services.REPORT_FIELDS[:5]],
             count_fields=[form[name] for name in services.REPORT_COUNT_FIELDS],
@@ -313,3 +328,22 @@ class CourseReportView(CourseObjectView, FormView):
             message = _("実施報告を提出しました。市区町村の担当者の承認を待っています（申請中）。")
         messages.success(self.request, message)
         return redirect(self.attendance_url())
+
+
+def session_review_questionnaire(request, session: TrainingSession) -> str | None:
+    """On the approver's screen of a 実施報告 filed from a held course: that course's
+    questionnaire summary (the comments for the course's municipality's administrators), or
+    ``None`` for a report of no held course. The review view has already checked the area."""
+    course = (
+        PlannedCourse.objects.select_related("municipality").filter(report_id=session.pk).first()
+    )
+    if course is None:
+        return None
+    summary = course_questionnaire_summary(
+        course, with_comments=may_read_comments(request.user, course)
+    )
+    return render_to_string(
+        "events/admin/questionnaire_summary.html",
+        {"summary": summary, "heading_id": "review"},
+        request=request,
+    )

@@ -498,3 +498,70 @@ class PaperCard(models.Model):
 
     def __str__(self):
         return f"{self.course_id}: {self.get_attendee_type_display()}"
+
+
+# The free-text comment of a course questionnaire: a few sentences on a phone, not an essay
+# (and the less room, the less an attendee writes about someone by name).
+QUESTIONNAIRE_COMMENT_MAX_LENGTH = 400
+
+
+class QuestionnaireAnswer(models.Model):
+    """An attendee's answer to the short questionnaire of the course they checked in to
+    (アンケート): three choices and an optional comment, one per check-in, no name.
+
+    Answered on the attendee's own page (only in the browser that checked in), through
+    ``services.questionnaire_answer``; read only through ``events.questionnaire_summary``.
+    The comment is blanked by ``purge_course_signups`` after the report window
+    (docs/data-protection.md); the choices stay, as counts of the course.
+    """
+
+    class Understanding(models.TextChoices):
+        WELL = "well", _("よく分かった")
+        MOSTLY = "mostly", _("だいたい分かった")
+        LITTLE = "little", _("あまり分からなかった")
+        NOT = "not", _("分からなかった")
+
+    class Satisfaction(models.TextChoices):
+        VERY = "very", _("とても満足")
+        SATISFIED = "satisfied", _("満足")
+        LITTLE = "little", _("あまり満足していない")
+        NOT = "not", _("満足していない")
+
+    class ReachOut(models.TextChoices):
+        YES = "yes", _("声をかけてみようと思う")
+        MAYBE = "maybe", _("機会があれば声をかけたい")
+        NOT_YET = "not_yet", _("まだ自信がない")
+
+    check_in = models.OneToOneField(
+        CheckIn,
+        on_delete=models.CASCADE,
+        related_name="questionnaire_answer",
+        editable=False,
+        verbose_name=_("受付"),
+    )
+    # The check-in's course, copied: the summary and the purge filter on it without a join.
+    course = models.ForeignKey(
+        PlannedCourse,
+        on_delete=models.CASCADE,
+        related_name="questionnaire_answers",
+        editable=False,
+        verbose_name=_("講座"),
+    )
+    understanding = models.CharField(_("理解度"), max_length=16, choices=Understanding.choices)
+    satisfaction = models.CharField(_("満足度"), max_length=16, choices=Satisfaction.choices)
+    reach_out = models.CharField(
+        _("つながりサポーターとして声をかけてみようと思うか"),
+        max_length=16,
+        choices=ReachOut.choices,
+    )
+    comment = models.TextField(
+        _("感想・意見（任意）"), max_length=QUESTIONNAIRE_COMMENT_MAX_LENGTH, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("講座のアンケートの回答")
+        verbose_name_plural = _("講座のアンケートの回答")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.course_id}: {self.get_understanding_display()}"

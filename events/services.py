@@ -39,12 +39,14 @@ from reports.models import (
 from .cards import issue_card
 from .models import (
     MAX_CAPACITY,
+    QUESTIONNAIRE_COMMENT_MAX_LENGTH,
     CheckIn,
     CourseSignup,
     Organiser,
     PaperAttendance,
     PaperCard,
     PlannedCourse,
+    QuestionnaireAnswer,
 )
 
 ORGANISER_GROUP = "主催者・講師"
@@ -619,6 +621,101 @@ def check_in_browsers_purge(
         CheckIn.objects.filter(course__ends_at__lte=now - dt.timedelta(days=retention_days))
         .exclude(browser__startswith=PURGED_BROWSER_PREFIX)
         .update(browser=Concat(Value(PURGED_BROWSER_PREFIX), Cast("pk", CharField())))
+    )
+
+
+# --- The course's questionnaire (アンケート) ----------------------------------------------------
+
+# The questionnaire of a held course opens with the attendee's check-in and closes this long
+# after the course ends: people answer on the way home or in the next days, and a week still
+# leaves the organiser a week of the two they have for the 実施報告 with a summary that no
+# longer moves (docs/checkin.md).
+QUESTIONNAIRE_CLOSES_AFTER = dt.timedelta(days=7)
+
+
+def questionnaire_closes_at(course: PlannedCourse) -> dt.datetime:
+    """When the questionnaire of ``course`` stops taking answers."""
+    return course.ends_at + QUESTIONNAIRE_CLOSES_AFTER
+
+
+def questionnaire_is_open(course: PlannedCourse, now: dt.datetime | None = None) -> bool:
+    """Whether an attendee who checked in to ``course`` may still answer its questionnaire
+    (the check-in itself is the opening: nobody answers without one)."""
+    if course.is_cancelled:
+        return False
+    return (now or timezone.now()) <= questionnaire_closes_at(course)
+
+
+def _clean_answer(understanding: str, satisfaction: str, reach_out: str, comment: str) -> str:
+    """The comment as stored (trimmed, one kind of line break); refuses bad choices and a
+    comment that is too long, each with its Japanese message."""
+    errors = {}
+    if understanding not in QuestionnaireAnswer.Understanding.values:
+        errors["understanding"] = _("分かりやすさを選んでください。")
+    if satisfaction not in QuestionnaireAnswer.Satisfaction.values:
+        errors["satisfaction"] = _("満足度を選んでください。")
+    if reach_out not in QuestionnaireAnswer.ReachOut.values:
+        errors["reach_out"] = _("声をかけてみようと思うかを選んでください。")
+    comment = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(comment) > QUESTIONNAIRE_COMMENT_MAX_LENGTH:
+        errors["comment"] = _("感想は %(max)s 文字以内にしてください（いま %(n)s 文字）。") % {
+            "max": QUESTIONNAIRE_COMMENT_MAX_LENGTH,
+            "n": len(comment),
+        }
+    if errors:
+        raise ValidationError(errors)
+    return comment
+
+
+@transaction.atomic
+def questionnaire_answer(
+    *,
+    check_in: CheckIn,
+    understanding: str,
+    satisfaction: str,
+    reach_out: str,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> QuestionnaireAnswer:
+    """Record the questionnaire answer of one check-in (its attendee, on their own page).
+
+    Once per check-in: a second answer is refused (code ``answered``) rather than replacing
+    the first, so the summary the organiser copies into the 実施報告 never changes under an
+    answer already counted. Refused too once the questionnaire has closed (code ``closed``).
+    The check-in's row is locked, so two sends at once (a double tap) record one answer.
+    """
+    comment = _clean_answer(understanding, satisfaction, reach_out, comment)
+    check_in = (
+        CheckIn.objects.select_for_update(of=("self",)).select_related("course").get(pk=check_in.pk)
+    )
+    if not questionnaire_is_open(check_in.course, now):
+        raise ValidationError(_("この講座のアンケートは締め切りました。"), code="closed")
+    if QuestionnaireAnswer.objects.filter(check_in=check_in).exists():
+        raise ValidationError(_("このアンケートには、もう回答しています。"), code="answered")
+    return QuestionnaireAnswer.objects.create(
+        check_in=check_in,
+        course_id=check_in.course_id,
+        understanding=understanding,
+        satisfaction=satisfaction,
+        reach_out=reach_out,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def questionnaire_comments_purge(
+    *, now: dt.datetime | None = None, retention_days: int = SIGNUP_RETENTION_DAYS
+) -> int:
+    """Blank the free-text comments of questionnaires ``retention_days`` after their course
+    (the 実施報告 is in by then; a comment may name someone). The choices stay, as counts of
+    the course. Returns the number of comments deleted."""
+    now = now or timezone.now()
+    return (
+        QuestionnaireAnswer.objects.filter(
+            course__ends_at__lte=now - dt.timedelta(days=retention_days)
+        )
+        .exclude(comment="")
+        .update(comment="")
     )
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("signup/<str:token>/", views.signup_manage, name="course-signup"),
     path("<int:pk>/check-in/", checkin_views.check_in, name="course-check-in"),
     path("check-in/<str:token>/", checkin_views.check_in_done, name="course-check-in-done"),
+    path(
+        "check-in/<str:token>/questionnaire/",
+        checkin_views.check_in_questionnaire,
+        name="course-check-in-questionnaire",
+    ),
     path("organisers/register/", views.organiser_register, name="organiser-register"),
     path(
         "organisers/set-password/<uidb64>/<token>/",

@@ -2,7 +2,9 @@
 
 An approver sees the report, any other report of the same course, municipality and day
 (``session_duplicates``), and either approves it — ticking that it is not a duplicate when
-there are such reports — or returns it with a reason the organiser will read.
+there are such reports — or returns it with a reason the organiser will read. Apps above
+reports add what they know of the report through the ``session_review_sections`` hook
+(``hook(request, session)`` → HTML or ``None``): events shows the held course's questionnaire.
 """
 
 from django import forms
@@ -14,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
+from wagtail import hooks
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
@@ -119,6 +122,11 @@ class TrainingSessionReviewView(
             summary=session_summary(session),
             duplicates=duplicates,
             can_approve=session.status == TrainingSession.Status.SUBMITTED,
+            extra_sections=[
+                section
+                for hook in hooks.get_hooks("session_review_sections")
+                if (section := hook(self.request, session))
+            ],
             cancel_url=reverse(self.inspect_url_name, args=[session.pk]),
         )
         return context

@@ -107,6 +107,10 @@ COURSE_A_INSTRUCTOR = "講師 一郎"
 ORGANISATION_A = "北区つながりの会"
 MARKERS_COURSE_A = (COURSE_A_VENUE, COURSE_A_INSTRUCTOR, ORGANISATION_A)
 OUTSIDE_COURSE_A = OUTSIDE_A | {"organiser_a2"}
+# A comment an attendee of course A' left in its questionnaire: for course A's organiser and
+# 大阪市's administrator only — not the prefecture's or the nation's either (they see counts).
+COMMENT_A = "アンケートの感想Aです"
+COMMENT_READERS = {"organiser_a", "admin_a"}
 
 
 def our_routes():
@@ -258,6 +262,12 @@ RULES = {
     "course-check-in": (lambda w: reverse("course-check-in", args=[w["planned"].pk]), NOBODY),
     "course-check-in-done": (
         lambda w: reverse("course-check-in-done", args=["1:not-a-signature"]),
+        NOBODY,
+    ),
+    # The held course's questionnaire: as the attendee's own page, only for the browser that
+    # checked in (tests/events/test_questionnaire.py).
+    "course-check-in-questionnaire": (
+        lambda w: reverse("course-check-in-questionnaire", args=["1:not-a-signature"]),
         NOBODY,
     ),
     "organiser-register": (lambda w: reverse("organiser-register"), EVERYONE),
@@ -836,6 +846,17 @@ def world(django_user_model):
         user=organiser_a.user,
     )
     held.refresh_from_db()
+    # One attendee of course A' checked in on their phone and answered its questionnaire.
+    attendee, _new = event_services.check_in_create(
+        course=held, browser_token="b" * 43, attendee_type="general", now=held.starts_at
+    )
+    event_services.questionnaire_answer(
+        check_in=attendee,
+        understanding="well",
+        satisfaction="very",
+        reach_out="yes",
+        comment=COMMENT_A,
+    )
     log(planned, "wagtail.edit", user=organiser_a.user)
     users = {
         "anonymous": None,
@@ -1001,8 +1022,10 @@ def test_each_role_gets_exactly_the_access_it_should(client, world, route):
         if not ok:
             wrong.append(f"{role}: {status}")
         elif status == 200 and url.startswith("/admin/"):
-            markers = (MARKERS_A if role in OUTSIDE_A else ()) + (
-                MARKERS_COURSE_A if role in OUTSIDE_COURSE_A else ()
+            markers = (
+                (MARKERS_A if role in OUTSIDE_A else ())
+                + (MARKERS_COURSE_A if role in OUTSIDE_COURSE_A else ())
+                + ((COMMENT_A,) if role not in COMMENT_READERS else ())
             )
             text = page_text(response) if markers else ""
             wrong += [f"{role} sees {m}" for m in markers if m in text]
@@ -1132,3 +1155,35 @@ def test_another_organiser_changes_nothing_of_course_a_by_post(client, world, ro
     assert TrainingSession.objects.count() >= 1
     assert list(PaperAttendance.objects.values_list("course", "attendee_type", "count")) == counts
     assert Certificate.objects.count() == cards
+
+
+# The questionnaire's comments of course A', on every screen that summarises it: its
+# 当日の受付・実施報告, its report form and the approval screen of its report. Whoever opens the
+# screen sees the counts; only its organiser and 大阪市's administrator the comment.
+QUESTIONNAIRE_SCREENS = {
+    "attendance": lambda w: reverse("plannedcourse:attendance", args=[w["held"].pk]),
+    "report": lambda w: reverse("plannedcourse:report", args=[w["held"].pk]),
+    "review": lambda w: reverse("trainingsession:review", args=[w["held"].report_id]),
+}
+
+
+@pytest.mark.parametrize("screen", sorted(QUESTIONNAIRE_SCREENS))
+def test_questionnaire_comments_only_for_the_organiser_and_the_municipality(client, world, screen):
+    url = QUESTIONNAIRE_SCREENS[screen](world)
+    seen, opened = set(), set()
+    for role in ROLES:
+        client.logout()
+        if world["users"][role] is not None:
+            client.force_login(world["users"][role])
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        text = response.content.decode()
+        opened.add(role)
+        assert "講座のアンケート：1 人が回答" in text, role
+        if COMMENT_A in text:
+            seen.add(role)
+    readers = COMMENT_READERS if screen != "review" else {"admin_a"}
+    assert seen == readers
+    assert opened >= readers
+    assert not opened & {"admin_b", "organiser_a2", "organiser_b", "anonymous", "citizen"}

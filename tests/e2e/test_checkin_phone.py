@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from base.dates import tokyo_date
 from events import checkin_codes, services
-from events.models import CheckIn, PlannedCourse
+from events.models import CheckIn, PlannedCourse, QuestionnaireAnswer
 from tests import factories
 from tests.events.conftest import areas, make_admin, make_organiser  # noqa: F401 - fixtures
 
@@ -105,3 +105,64 @@ def test_the_organisers_slide_on_a_projector(browser, live_server, open_course):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "checkin-slide.png"))
     context.close()
+
+
+def test_answer_the_questionnaire_with_the_keyboard_on_a_phone(browser, live_server, open_course):
+    """After checking in, the attendee answers the course's questionnaire on a 360 px phone
+    without JavaScript, keyboard only; the form's targets are large and it passes axe."""
+    course, _organiser = open_course
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="ja-JP", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/courses/{course.pk}/check-in/")
+    page.focus("input[name=code]")
+    page.keyboard.type(checkin_codes.current_code(course.pk))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=この講座に受付します")
+    page.focus("input[name=attendee_type][value=general]")
+    page.keyboard.press("Space")
+    page.focus("button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=受付しました")
+    page.focus("a:has-text('アンケートに答える')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=講座のアンケート")
+    assert fits_the_phone(page)
+    for choice in (
+        "understanding][value=mostly",
+        "satisfaction][value=very",
+        "reach_out][value=yes",
+    ):
+        page.focus(f"input[name={choice}]")
+        page.keyboard.press("Space")
+    for label in page.query_selector_all("main .choice"):
+        assert label.bounding_box()["height"] >= 44, label.inner_text()
+    page.focus("textarea[name=comment]")
+    page.keyboard.type("声のかけ方がよく分かりました")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "checkin-questionnaire.png"), full_page=True)
+    page.focus("main button[type=submit]")
+    assert page.query_selector("main button[type=submit]").bounding_box()["height"] >= 44
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=回答ありがとうございました")
+    assert fits_the_phone(page)
+    answer = QuestionnaireAnswer.objects.get(course=course)
+    assert (answer.understanding, answer.satisfaction, answer.reach_out) == (
+        "mostly",
+        "very",
+        "yes",
+    )
+    assert answer.comment == "声のかけ方がよく分かりました"
+    questionnaire_url = page.url
+    cookies = context.cookies()
+    context.close()
+    # axe needs JavaScript: the same browser's cookie in a context that runs it.
+    with_js = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
+    with_js.add_cookies(cookies)
+    axe_page = with_js.new_page()
+    QuestionnaireAnswer.objects.all().delete()  # to see the form itself again
+    axe_page.goto(questionnaire_url)
+    assert axe_page.query_selector("textarea[name=comment]") is not None
+    assert axe_violations(axe_page) == []
+    with_js.close()
