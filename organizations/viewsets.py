@@ -107,6 +107,15 @@ class DepartmentSaveMixin:
     def save_instance(self):
         return department_save(department=self.form.save(commit=False))
 
+    def form_valid(self, form):
+        # The service re-checks under the municipality's lock (a roster import may have just
+        # created the same unit): its refusal is shown on the form, not as a server error.
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+
 
 class DepartmentCreateView(DepartmentSaveMixin, generic.CreateView):
     pass
