@@ -24,14 +24,14 @@ HOLD_SECONDS = 1.5
 WAIT_SECONDS = 20
 
 
-def edit_rule(world):
-    assignment = StaffAssignment.objects.get(pk=world["assignment"].pk)
+def edit_rule(data):
+    assignment = StaffAssignment.objects.get(pk=data["assignment"].pk)
     assignment.validity, assignment.annual_month, assignment.annual_day = "annual", 4, 1
     assignment_save(assignment=assignment, today=dt.date(2025, 6, 25))
 
 
-def complete_hanako(world):
-    complete(world["staff"]["2001"], world["course"], at=at(2025, 6, 25))
+def complete_hanako(data):
+    complete(data["staff"]["2001"], data["course"], at=at(2025, 6, 25))
 
 
 def run_both(first, second):
