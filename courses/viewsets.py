@@ -29,7 +29,7 @@ from organizations.admin_scoping import (
 )
 from organizations.models import Department, EmploymentType, StaffMember
 from organizations.scopes import require_scope, scope_for_user
-from organizations.units import department_path_names
+from organizations.unit_choices import UnitPathFilter, show_unit_paths
 
 from .models import (
     Audience,
@@ -177,13 +177,10 @@ class StaffAssignmentForm(ScopedAdminForm):
                 self.fields[name].required = False
         if self.instance.pk:
             self.initial["positions"] = "、".join(self.instance.positions or [])
-        # Units by their path from the top: two 庶務係 of different 課 can be told apart.
-        names = department_path_names(departments.values_list("municipality_id", flat=True))
-        self.fields["departments"].label_from_instance = lambda unit: names.get(unit.pk, unit.name)
-        self.fields["departments"].queryset = departments.order_by("municipality__code", "path")
-        self.fields["departments"].widget = forms.CheckboxSelectMultiple(
-            choices=self.fields["departments"].choices
-        )
+        # Units by their path from the top, in tree order: two 庶務係 of different 課 can be
+        # told apart (``organizations.unit_choices``).
+        self.fields["departments"].widget = forms.CheckboxSelectMultiple()
+        show_unit_paths(self.fields["departments"], departments)
 
     def clean_positions(self):
         return [
@@ -488,7 +485,7 @@ class AssignmentDepartmentReport(AssignmentReportBase):
 
 
 class PendingFilterSet(WagtailFilterSet):
-    department = django_filters.ModelChoiceFilter(
+    department = UnitPathFilter(
         label=_("所属"), queryset=lambda request: _departments_for(request), method="noop"
     )
 

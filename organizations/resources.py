@@ -250,6 +250,11 @@ class StaffRosterResource(SpreadsheetResource):
         return StaffMember.objects.filter(municipality=self.municipality)
 
     def before_import(self, dataset, **kwargs):
+        # First thing in the import's transaction: another import of the municipality (the
+        # admin screen, ``import_roster``, the folder sync) or a unit saved in the admin
+        # finishes before this one reads its staff and units, so both never create the same
+        # unit or person (the lock is held until this import commits or rolls back).
+        services.municipality_units_lock(municipality=self.municipality)
         headers = dataset.headers
         self.active_before = self.get_queryset().filter(status=StaffMember.Status.ACTIVE).count()
         # Staff numbers and departments of the whole file are needed up front (duplicates, new

@@ -452,6 +452,26 @@ def _pks_by(model, field: str, keys) -> dict:
     }
 
 
+def municipality_units_lock(*, municipality: Municipality) -> None:
+    """Take ``municipality``'s lock on its roster and units until the end of the caller's
+    transaction (call it inside one): whoever creates units or imports staff of the
+    municipality — the admin screen's roster import, ``import_roster`` (file or folder sync),
+    a unit saved in the admin — waits here for the others, so two of them never create the
+    same unit or staff number at once (a unique-constraint error, a half-done import).
+
+    The municipality's row, locked ``FOR NO KEY UPDATE`` (no-op on SQLite, which writes one
+    transaction at a time anyway): it does not block rows that merely refer to the
+    municipality (learners choosing it, completions, …), only another holder of this lock.
+    """
+    # Re-read under the lock by whoever takes it next: the units and staff numbers the
+    # first holder committed are then visible (READ COMMITTED reads per statement).
+    list(
+        Municipality.objects.select_for_update(no_key=True)
+        .filter(pk=municipality.pk)
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def departments_ensure_paths(*, municipality: Municipality, paths) -> tuple[dict[tuple, int], int]:
     """The ids of the units named by ``paths`` (tuples of names from the top: ("総務局",
@@ -462,6 +482,9 @@ def departments_ensure_paths(*, municipality: Municipality, paths) -> tuple[dict
     exactly one unit somewhere in the tree is that unit: a flat roster keeps working after
     the office has arranged its units into a tree in the admin.
     """
+    # The units are read under the municipality's lock: another import creating the same
+    # new unit commits (or rolls back) first, and its unit is then found, not duplicated.
+    municipality_units_lock(municipality=municipality)
     units = list(municipality.departments.values_list("pk", "parent_id", "name"))
     by_parent_name = {(parent_id, name): pk for pk, parent_id, name in units}
     by_name: dict[str, list[int]] = {}
@@ -493,6 +516,9 @@ def departments_ensure_paths(*, municipality: Municipality, paths) -> tuple[dict
 def department_save(*, department: Department) -> Department:
     """Create or change one unit, its place in the tree included (its whole subtree moves
     with it). Refuses another municipality's parent, a cycle and a changed municipality."""
+    # A unit created or renamed while a roster import creates units of the same
+    # municipality waits for it, so the two never collide on a unit's name.
+    municipality_units_lock(municipality=department.municipality)
     errors = department.tree_errors(department.parent)
     if department.pk:
         before = Department.objects.select_for_update().get(pk=department.pk)
@@ -500,6 +526,9 @@ def department_save(*, department: Department) -> Department:
             errors["municipality"] = _("所属の市区町村は変えられません。")
     if errors:
         raise ValidationError(errors)
+    # Checked under the lock: a unit of the same name that an import just committed is a
+    # Japanese message on the form, not an IntegrityError.
+    department.validate_constraints()
     department.save()
     return department
 

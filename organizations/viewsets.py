@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views import generic
@@ -40,6 +41,7 @@ from .services import (
     staff_member_delete,
     staff_member_update,
 )
+from .unit_choices import UnitPathFilter, show_unit_paths
 from .units import department_path_names
 
 
@@ -73,9 +75,8 @@ class DepartmentForm(ScopedAdminForm):
             units = units.filter(municipality_id=self.instance.municipality_id).exclude(
                 path__startswith=self.instance.path
             )
-        names = department_path_names(units.values_list("municipality_id", flat=True))
-        parent.queryset = units.order_by("municipality__code", "path")
-        parent.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
+        # Units by their path from the top, in tree order (``organizations.unit_choices``).
+        show_unit_paths(parent, units)
         # A unit not offered (the unit itself or one below it, as a page opened before a move
         # may still name) is refused before ``clean``: say why, not Django's "not a choice".
         parent.error_messages = {
@@ -119,6 +120,15 @@ class DepartmentIndexView(IndexView):
 class DepartmentSaveMixin:
     def save_instance(self):
         return department_save(department=self.form.save(commit=False))
+
+    def form_valid(self, form):
+        # The service re-checks under the municipality's lock (a roster import may have just
+        # created the same unit): its refusal is shown on the form, not as a server error.
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
 
 
 class DepartmentCreateView(DepartmentSaveMixin, generic.CreateView):
@@ -199,10 +209,7 @@ class ManagerDelegationForm(ScopedAdminForm):
                 .distinct()
                 .order_by("username")
             )
-        department = self.fields["department"]
-        names = department_path_names(department.queryset.values_list("municipality_id", flat=True))
-        department.queryset = department.queryset.order_by("path")
-        department.label_from_instance = lambda unit: names.get(unit.pk, unit.name)
+        show_unit_paths(self.fields["department"])
         if not self.instance.pk and scope is not None and scope.municipality_id:
             self.fields["municipality"].initial = scope.municipality_id
 
@@ -287,6 +294,20 @@ class StaffTransferViewSet(ScopedModelViewSet):
         return super().get_queryset(request).select_related("staff_member")
 
 
+class AdminScopeForm(WagtailAdminModelForm):
+    """A scope's unit (for a manager, 管理監督者) named by its path: the units of the editing
+    user's own area, every municipality's for the national administrator."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        scope = scope_for_user(for_user)
+        department = self.fields["department"]
+        show_unit_paths(
+            department,
+            department.queryset.none() if scope is None else scope.filter(department.queryset),
+        )
+
+
 class AdminScopeViewSet(ModelViewSet):
     model = AdminScope
     icon = "lock"
@@ -294,12 +315,15 @@ class AdminScopeViewSet(ModelViewSet):
     list_display = ["user", "level", "prefecture", "municipality", "department"]
     list_filter = ["level"]
     form_fields = ["user", "level", "prefecture", "municipality", "department"]
+    edit_handler = ObjectList(
+        [FieldPanel(name) for name in form_fields], base_form_class=AdminScopeForm
+    )
 
 
 class StaffMemberFilterSet(WagtailFilterSet):
     """Filters offering only the departments of the user's area."""
 
-    department = django_filters.ModelChoiceFilter(
+    department = UnitPathFilter(
         label=_("所属"), queryset=lambda request: _departments_in_scope(request)
     )
     status = django_filters.ChoiceFilter(label=_("在職区分"), choices=StaffMember.Status.choices)
@@ -325,10 +349,12 @@ class StaffMemberForm(ScopedAdminForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         department = self.fields.get("department")
-        if department is not None and self.instance.municipality_id:
-            department.queryset = department.queryset.filter(
-                municipality_id=self.instance.municipality_id
-            )
+        if department is not None:
+            # The person's own municipality's units (of the user's area), by path.
+            units = department.queryset
+            if self.instance.municipality_id:
+                units = units.filter(municipality_id=self.instance.municipality_id)
+            show_unit_paths(department, units)
 
 
 class StaffMemberIndexView(IndexView):

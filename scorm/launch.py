@@ -23,8 +23,12 @@ def _student_name(learner) -> str:
 
 
 @never_cache
-def launch(request, page, course):
-    """Show the package of ``page`` (a ``ScormPage`` of ``course``) to the learner."""
+def launch(request, page, course, *, preview: bool = False):
+    """Show the package of ``page`` (a ``ScormPage`` of ``course``) to the learner.
+
+    ``preview``: an editor's preview (``ScormPage.serve_preview``) runs the package from the
+    start and records nothing — no learner, no enrollment, no attempt — and the API in the
+    page sends no commits (as a lesson's preview records no progress)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not may_open(request.user, [course]):
@@ -32,21 +36,29 @@ def launch(request, page, course):
             request, "scorm/not_assigned.html", {"page": page, "course": course}, status=403
         )
     package = page.package
-    learner = learner_for_update(request)
-    attempt = services.attempt_start(learner=learner, package=package, course=course)
-    session_key = services.new_session_key()
     launch_url = package.content_prefix() + package.launch_path
     if package.launch_query:
         launch_url += "?" + package.launch_query
+    if preview:
+        attempt = None
+        commit_url = ""
+        student_id, student_name = "preview", request.user.get_full_name()
+    else:
+        learner = learner_for_update(request)
+        attempt = services.attempt_start(learner=learner, package=package, course=course)
+        commit_url = reverse("scorm-commit", args=[page.pk, package.pk]) + (
+            f"?session={services.new_session_key()}"
+        )
+        student_id, student_name = str(learner.public_id), _student_name(learner)
     data = {
-        "commitUrl": reverse("scorm-commit", args=[page.pk, package.pk])
-        + f"?session={session_key}",
+        "commitUrl": commit_url,
+        "preview": preview,
         "csrfToken": get_token(request),
         "launchUrl": launch_url,
         "cmi": resume_data(
             attempt,
-            student_id=str(learner.public_id),
-            student_name=_student_name(learner),
+            student_id=student_id,
+            student_name=student_name,
             launch_data=package.launch_data,
         ),
         "masteryScore": "" if package.mastery_score is None else str(package.mastery_score),
@@ -57,7 +69,8 @@ def launch(request, page, course):
             "course": course,
             "package": package,
             "attempt": attempt,
-            "done": attempt.completed_at is not None,
+            "done": attempt is not None and attempt.completed_at is not None,
+            "preview": preview,
             "launch_data": data,
         }
     )

@@ -82,3 +82,7 @@ class ScormPage(Page):
 
     def serve(self, request, *args, **kwargs):
         return launch(request, self, self.course)
+
+    def serve_preview(self, request, mode_name):
+        """The editor's preview: the launch page with the package, recording nothing."""
+        return launch(request, self, self.course, preview=True)

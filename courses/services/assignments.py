@@ -179,6 +179,8 @@ def _recompute_validity(assignment: StaffAssignment) -> int:
 def assignment_recompute_validity(*, assignment: StaffAssignment) -> int:
     """Recompute the validity of every completion of ``assignment`` after its rule changed
     (``assignment_save`` calls it); returns how many people's 有効期限 changed."""
+    # Under the assignment's lock, as in ``assignment_save``: no completion slips in between.
+    assignment = StaffAssignment.objects.select_for_update(no_key=True).get(pk=assignment.pk)
     return _recompute_validity(assignment)
 
 
@@ -215,8 +217,11 @@ def assignment_save(
     if errors:
         raise AssignmentError(next(iter(errors.values())))
     _clear_unused_rule_fields(assignment)
+    # The assignment's row is locked until this edit commits: a completion recorded meanwhile
+    # (``assignees_record_completion`` locks it too) waits and reads the new rule, and one
+    # recorded just before is committed and seen by the recomputation below.
     rule_changed = assignment.pk is not None and ValidityRule.of(assignment) != ValidityRule.of(
-        StaffAssignment.objects.get(pk=assignment.pk)
+        StaffAssignment.objects.select_for_update(no_key=True).get(pk=assignment.pk)
     )
     unknown = set(assignment.employment_types or []) - set(EmploymentType.values)
     if unknown:
@@ -265,23 +270,34 @@ def assignees_record_completion(*, completion: Completion) -> int:
         return 0
     day = completion.completed_on
     year = fiscal_year_of(day)
-    rows = list(
-        StaffAssignee.objects.filter(
-            staff_member__learner_id=completion.learner_id,
-            assignment__course_id=completion.course_id,
-            completed_at__isnull=True,
-        )
-        .filter(
-            Q(assignment__retrain=True, assignment__starts_on__lte=day)
-            | Q(assignment__retrain=False, assignment__fiscal_year__lte=year),
-            Q(assignment__fiscal_year__gte=year) | Q(assignment__due_on__gte=day),
-        )
-        .select_related("assignment")
+    open_rows = StaffAssignee.objects.filter(
+        staff_member__learner_id=completion.learner_id,
+        assignment__course_id=completion.course_id,
+        completed_at__isnull=True,
+    ).filter(
+        Q(assignment__retrain=True, assignment__starts_on__lte=day)
+        | Q(assignment__retrain=False, assignment__fiscal_year__lte=year),
+        Q(assignment__fiscal_year__gte=year) | Q(assignment__due_on__gte=day),
     )
+    assignment_ids = sorted(set(open_rows.values_list("assignment_id", flat=True)))
+    if not assignment_ids:
+        return 0
+    # The rules are read under the assignments' locks (in id order, as every completer takes
+    # them): an edit of a rule under way commits first and its new rule is the one used; an
+    # edit that comes after waits for this transaction and then recomputes this row too.
+    # Without the lock, a completion racing an edit kept the old rule's 有効期限.
+    rules = {
+        assignment.pk: ValidityRule.of(assignment)
+        for assignment in StaffAssignment.objects.select_for_update(no_key=True)
+        .filter(pk__in=assignment_ids)
+        .order_by("pk")
+    }
+    # Read again after the lock: the edit may have moved an assignment's window.
+    rows = list(open_rows.filter(assignment_id__in=list(rules)))
     for row in rows:
         row.completed_at = completion.completed_at
         row.completion = completion
-        row.valid_until = ValidityRule.of(row.assignment).valid_until(day)
+        row.valid_until = rules[row.assignment_id].valid_until(day)
     StaffAssignee.objects.bulk_update(rows, ["completed_at", "completion", "valid_until"])
     return len(rows)
 

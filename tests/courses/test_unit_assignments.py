@@ -173,7 +173,7 @@ def test_the_office_assigns_a_subtree_and_positions_in_the_admin(client, world):
     osaka = world["osaka"]
     client.force_login(administrator("municipality", municipality=osaka))
     form = client.get(reverse("staff_assignments:add")).content.decode()
-    assert "総務局/人事部/人事課/研修係" in form and "会計年度任用職員" in form
+    assert "総務局 / 人事部 / 人事課 / 研修係" in form and "会計年度任用職員" in form
     response = client.post(
         reverse("staff_assignments:add"),
         {

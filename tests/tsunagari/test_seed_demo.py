@@ -1,11 +1,13 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 from wagtail.models import Page
 
 from courses.models import Audience, ConsultationWindow, CoursePage, LessonPage
 from events.models import PlannedCourse
-from organizations.models import AdminScope
+from organizations.models import AdminScope, Department
+from organizations.units import department_path_names
 from quizzes.models import Question, QuizPage
 from website.models import StandardPage
 
@@ -101,3 +103,35 @@ def test_demo_staff_member_has_one_overdue_and_one_later_assignment(settings, cl
     client.force_login(staff)
     page = client.get("/my/").content.decode()
     assert page.index("ふりかえり研修") < page.index("職員向け 孤独・孤立対策研修")
+
+
+@pytest.mark.django_db
+def test_demo_units_are_a_tree_and_the_manager_of_a_bureau_sees_its_subtree(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    units = Department.objects.filter(municipality__code="271004")
+    first = sorted(department_path_names({units.first().municipality_id}).values())
+    call_command("seed_demo", verbosity=0)
+    # Idempotent: the same units, none doubled.
+    assert sorted(department_path_names({units.first().municipality_id}).values()) == first
+    assert first == [
+        "市民局",
+        "市民局/区政支援室",
+        "市民局/区政支援室/区政係",
+        "福祉局",
+        "福祉局/地域福祉課",
+        "福祉局/地域福祉課/地域支援係",
+        "福祉局/地域福祉課/庶務係",
+        "福祉局/生活福祉課",
+    ]
+    staff01 = get_user_model().objects.get(username="staff01").learner.staff_member
+    assert staff01.department.name == "地域支援係"
+    assert staff01.department.parent.parent.name == "福祉局"
+    scope = AdminScope.objects.get(user__username="osaka-manager")
+    assert (scope.department.name, scope.department.parent) == ("福祉局", None)
+
+    client.force_login(get_user_model().objects.get(username="osaka-manager"))
+    html = client.get(reverse("staff_members:index")).content.decode()
+    # The 局's 係 and 課 below it, not another 局.
+    assert "大阪 花子" in html and "難波 さくら" in html
+    assert "梅田 健" not in html and "天王寺 みどり" not in html

@@ -7,7 +7,9 @@
   var data = JSON.parse(document.getElementById("scorm-launch-data").textContent);
   var Api = window.Scorm12API && window.Scorm12API.Scorm12API ? window.Scorm12API.Scorm12API : window.Scorm12API;
   var api = new Api({
-    lmsCommitUrl: data.commitUrl,
+    // An editor's preview has no commit URL: scorm-again then keeps the values in the page
+    // and sends nothing, so a preview records nothing.
+    lmsCommitUrl: data.preview ? false : data.commitUrl,
     autocommit: false,
     sendFullCommit: true,
     dataCommitFormat: "json",

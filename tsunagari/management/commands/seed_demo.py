@@ -27,7 +27,11 @@ from organizations.models import (
     Municipality,
     StaffMember,
 )
-from organizations.services import municipalities_import, roster_sync_accounts
+from organizations.services import (
+    departments_ensure_paths,
+    municipalities_import,
+    roster_sync_accounts,
+)
 from quizzes.models import Choice, Question, QuestionnaireField, QuestionnairePage, QuizPage
 from reports.demo.seed import install_demo_activity
 from website.models import HomePage, SiteHelpSettings, StandardPage
@@ -96,13 +100,21 @@ DEPARTMENT_MANAGER_PERMISSIONS = [
     ("organizations", "delete_managerdelegation"),
     ("organizations", "view_managerdelegation"),
 ]
-DEMO_DEPARTMENT = "福祉局 生活福祉部 地域福祉課"
-# Colleagues of staff01 on the demo roster: (staff number, name, kana, department).
+# 大阪市's demo units, a small tree (局 → 課 → 係) as a roster's 所属 paths make it.
+DEMO_BUREAU = ("福祉局",)
+DEMO_DEPARTMENT = ("福祉局", "地域福祉課", "地域支援係")  # staff01's unit
+DEMO_UNITS = [
+    DEMO_DEPARTMENT,
+    ("福祉局", "地域福祉課", "庶務係"),
+    ("福祉局", "生活福祉課"),
+    ("市民局", "区政支援室", "区政係"),
+]
+# Colleagues of staff01 on the demo roster: (staff number, name, kana, unit path).
 DEMO_STAFF = [
     ("100002", "大阪 一郎", "おおさか いちろう", DEMO_DEPARTMENT),
-    ("100003", "難波 さくら", "なんば さくら", DEMO_DEPARTMENT),
-    ("200001", "梅田 健", "うめだ けん", "市民局 区政支援室"),
-    ("200002", "天王寺 みどり", "てんのうじ みどり", "市民局 区政支援室"),
+    ("100003", "難波 さくら", "なんば さくら", ("福祉局", "生活福祉課")),
+    ("200001", "梅田 健", "うめだ けん", ("市民局", "区政支援室", "区政係")),
+    ("200002", "天王寺 みどり", "てんのうじ みどり", ("市民局", "区政支援室", "区政係")),
 ]
 
 
@@ -374,9 +386,12 @@ class Command(BaseCommand):
             defaults={"level": AdminScope.Level.MUNICIPALITY, "municipality": osaka},
         )
 
-        department, _created = Department.objects.get_or_create(
-            municipality=osaka, name=DEMO_DEPARTMENT
+        # The tree is made as a roster import makes it, idempotently: units found by their
+        # path are reused, missing ones created under their parent.
+        units, _created = departments_ensure_paths(
+            municipality=osaka, paths=[DEMO_BUREAU, *DEMO_UNITS]
         )
+        department = Department.objects.get(pk=units[DEMO_DEPARTMENT])
         staff, created = user_model.objects.get_or_create(
             username="staff01",
             defaults={"first_name": "花子", "last_name": "大阪", "email": "staff01@example.jp"},
@@ -393,12 +408,14 @@ class Command(BaseCommand):
                 "attendee_type": AttendeeType.GOVERNMENT,
             },
         )
-        self.install_demo_staff_training(osaka, department, staff)
+        self.install_demo_staff_training(osaka, units, staff)
         self.install_demo_organiser(osaka)
 
-    def install_demo_staff_training(self, osaka, department, staff_user) -> None:
-        """staff01 and colleagues on 大阪市's roster, a department manager, and two assigned
-        staff courses: the refresher overdue, the main module due in a month."""
+    def install_demo_staff_training(self, osaka, units, staff_user) -> None:
+        """staff01 and colleagues on 大阪市's roster, a manager of 福祉局 (who sees its 課 and
+        係 too), and two assigned staff courses: the refresher overdue, the main module due
+        in a month. ``units``: the demo tree's ``{path: unit id}``."""
+        department = Department.objects.get(pk=units[DEMO_DEPARTMENT])
 
         user_model = get_user_model()
         StaffMember.objects.get_or_create(
@@ -412,18 +429,11 @@ class Command(BaseCommand):
                 "learner": staff_user.learner,
             },
         )
-        for number, name, kana, department_name in DEMO_STAFF:
-            colleague_department, _created = Department.objects.get_or_create(
-                municipality=osaka, name=department_name
-            )
+        for number, name, kana, path in DEMO_STAFF:
             StaffMember.objects.get_or_create(
                 municipality=osaka,
                 staff_number=number,
-                defaults={
-                    "name": name,
-                    "name_kana": kana,
-                    "department": colleague_department,
-                },
+                defaults={"name": name, "name_kana": kana, "department_id": units[path]},
             )
         roster_sync_accounts(municipality=osaka)
 
@@ -433,8 +443,8 @@ class Command(BaseCommand):
         manager, created = user_model.objects.get_or_create(
             username="osaka-manager",
             defaults={
-                "first_name": "課長",
-                "last_name": "地域福祉課",
+                "first_name": "局長",
+                "last_name": "福祉局",
                 "email": "osaka-manager@example.jp",
             },
         )
@@ -445,10 +455,11 @@ class Command(BaseCommand):
         manager.groups.add(group)
         AdminScope.objects.get_or_create(
             user=manager,
+            # A manager of the 局: their scope is its whole subtree (課 and 係 below it).
             defaults={
                 "level": AdminScope.Level.DEPARTMENT,
                 "municipality": osaka,
-                "department": department,
+                "department_id": units[DEMO_BUREAU],
             },
         )
 
