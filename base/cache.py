@@ -159,6 +159,23 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         return self._guarded(_false, super().clear)
 
+    # -- counters -----------------------------------------------------------------------
+
+    def count_in_window(self, key, window_seconds, version=None):
+        """``count_in_window`` (below) in one round trip: ``SET key 0 EX window NX`` and
+        ``INCR key`` in one MULTI/EXEC, so the window opens and the event counts atomically
+        (the key can never be left without its expiry). The count, or None when Redis
+        cannot be reached (the caller fails open or closed)."""
+
+        def count():
+            full_key = self.make_key(key, version=version)
+            pipeline = self._cache.get_client(full_key, write=True).pipeline(transaction=True)
+            pipeline.set(full_key, 0, ex=window_seconds, nx=True)
+            pipeline.incr(full_key)
+            return int(pipeline.execute()[1])
+
+        return self._guarded(_none, count)
+
 
 def cache_available() -> bool:
     """False while the default cache is a Redis this process cannot reach."""
@@ -177,7 +194,12 @@ def count_in_window(key: str, window_seconds: int) -> int | None:
     """Count one event under ``key`` in a window that opens with the first event and closes
     ``window_seconds`` later; the count so far, or None when the cache cannot count.
 
-    Rate limiters decide themselves what None means (fail open or closed)."""
+    Rate limiters decide themselves what None means (fail open or closed). On Redis this is
+    one round trip (``ResilientRedisCache.count_in_window``); other caches (local memory and
+    files in development and tests) take the add()/incr() path below."""
+    counter = getattr(cache, "count_in_window", None)
+    if counter is not None:
+        return counter(key, window_seconds)
     # add() opens the window only if none is open; incr() is atomic in Redis and locmem.
     cache.add(key, 0, window_seconds)
     try:
