@@ -53,6 +53,7 @@ class ResilientRedisCache(RedisCache):
         self._failed = False  # a call failed and Redis has not answered since
         self._epoch = None
         self._epoch_read_at = 0.0
+        self._counter_client = None  # see count_in_window
 
     # -- state ------------------------------------------------------------------------
 
@@ -169,7 +170,12 @@ class ResilientRedisCache(RedisCache):
 
         def count():
             full_key = self.make_key(key, version=version)
-            pipeline = self._cache.get_client(full_key, write=True).pipeline(transaction=True)
+            if self._counter_client is None:
+                # Django makes a new client per call (building its ~170 response callbacks
+                # each time, the largest part of a counted request's cache cost); one client
+                # on the same connection pool serves every count of this cache object.
+                self._counter_client = self._cache.get_client(full_key, write=True)
+            pipeline = self._counter_client.pipeline(transaction=True)
             pipeline.set(full_key, 0, ex=window_seconds, nx=True)
             pipeline.incr(full_key)
             return int(pipeline.execute()[1])
