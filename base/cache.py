@@ -53,6 +53,7 @@ class ResilientRedisCache(RedisCache):
         self._failed = False  # a call failed and Redis has not answered since
         self._epoch = None
         self._epoch_read_at = 0.0
+        self._counter_client = None  # see count_in_window
 
     # -- state ------------------------------------------------------------------------
 
@@ -159,6 +160,28 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         return self._guarded(_false, super().clear)
 
+    # -- counters -----------------------------------------------------------------------
+
+    def count_in_window(self, key, window_seconds, version=None):
+        """``count_in_window`` (below) in one round trip: ``SET key 0 EX window NX`` and
+        ``INCR key`` in one MULTI/EXEC, so the window opens and the event counts atomically
+        (the key can never be left without its expiry). The count, or None when Redis
+        cannot be reached (the caller fails open or closed)."""
+
+        def count():
+            full_key = self.make_key(key, version=version)
+            if self._counter_client is None:
+                # Django makes a new client per call (building its ~170 response callbacks
+                # each time, the largest part of a counted request's cache cost); one client
+                # on the same connection pool serves every count of this cache object.
+                self._counter_client = self._cache.get_client(full_key, write=True)
+            pipeline = self._counter_client.pipeline(transaction=True)
+            pipeline.set(full_key, 0, ex=window_seconds, nx=True)
+            pipeline.incr(full_key)
+            return int(pipeline.execute()[1])
+
+        return self._guarded(_none, count)
+
 
 def cache_available() -> bool:
     """False while the default cache is a Redis this process cannot reach."""
@@ -177,7 +200,12 @@ def count_in_window(key: str, window_seconds: int) -> int | None:
     """Count one event under ``key`` in a window that opens with the first event and closes
     ``window_seconds`` later; the count so far, or None when the cache cannot count.
 
-    Rate limiters decide themselves what None means (fail open or closed)."""
+    Rate limiters decide themselves what None means (fail open or closed). On Redis this is
+    one round trip (``ResilientRedisCache.count_in_window``); other caches (local memory and
+    files in development and tests) take the add()/incr() path below."""
+    counter = getattr(cache, "count_in_window", None)
+    if counter is not None:
+        return counter(key, window_seconds)
     # add() opens the window only if none is open; incr() is atomic in Redis and locmem.
     cache.add(key, 0, window_seconds)
     try:

@@ -11,8 +11,9 @@ capacity no run reaches) and 40 upcoming public courses for the finder; then gun
 - ``POST /__bench__/write``: one INSERT in a transaction, through the same server, middleware
   and CSRF check as every form;
 - ``POST /courses/<id>/check-in/``: the attendee's check-in form with a valid signed pass and
-  no browser cookie, so every request is a new attendee: pass check, rate limit, the course's
-  row lock, count and insert, then the redirect to the attendee's page. Requests come from
+  no browser cookie, so every request is a new attendee: pass check, rate limit (one Redis
+  round trip), the per-course lock with the count and insert (one statement after the lock),
+  then the redirect to the attendee's page. Requests come from
   256 client addresses (``X-Forwarded-For`` behind one trusted proxy: a header, no traffic
   leaves 127.0.0.1), as many venues at once, so the per-address limit is not what is measured;
 - ``GET /__bench__/baseline`` (a fixed 10 KB page) and ``GET /courses/find/`` for visitors

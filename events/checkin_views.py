@@ -4,8 +4,9 @@ and the attendee's own page with their supporter card. No account, no JavaScript
 The guards, and why, are in docs/checkin.md: the rotating code on the organiser's screen
 (``events.checkin_codes``), a signed pass that gives the attendee 15 minutes to fill in the
 form once they have a valid code, the course's check-in window, one check-in per browser
-(a random token in a cookie, stored hashed), the capacity (under the course's row lock in
-``services.check_in_create``) and two rate limits per client address.
+(a random token in a cookie, stored hashed), the capacity (counted in the one conditional
+INSERT of ``services.check_in_create``, serialised per course) and two rate limits per client
+address.
 """
 
 import secrets
@@ -50,6 +51,13 @@ WRONG_CODE_WINDOW = 600
 # address, so the limit is far above any course (the capacity bounds a course anyway); it
 # stops a script, not an audience. It fails open: refusing a hall for a cache outage is worse.
 CHECK_INS_PER_HOUR = 300
+# What each choice of the check-in form accepts: a valid POST is taken without building the
+# form (its fields are deep-copied per instance); anything else goes through the form, for
+# its messages.
+_CHOICES = {
+    name: frozenset(str(value) for value, _label in CheckInForm.base_fields[name].choices)
+    for name in ("attendee_type", "age_band", "gender")
+}
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -234,9 +242,21 @@ def _check_in_get(request, course: PlannedCourse, token: str | None):
     return _render(request, "code.html", course, status=400, form=form, wrong=True)
 
 
+def _valid_answers(data) -> dict | None:
+    """The attendee's answers when each is one of the form's choices (what the form's
+    ``cleaned_data`` would be), else None."""
+    answers = {name: data.get(name, "") for name in _CHOICES}
+    if answers["attendee_type"] == "":
+        return None  # required
+    if all(value in _CHOICES[name] for name, value in answers.items()):
+        return answers
+    return None
+
+
 def _check_in_post(request, pk: int, token: str | None):
-    # The hot path reads no course: the service locks its row and checks the window and the
-    # capacity; the course is read only to render a refusal (docs/checkin.md, query budget).
+    # The hot path reads no course and builds no form: the service's one INSERT checks the
+    # course, its window and its capacity; the course is read and the form built only to
+    # render a refusal (docs/checkin.md, query budget).
     if _too_many_check_ins(request):
         response = _render(request, "closed.html", _course(pk), status=429, state="too_many")
         response["Retry-After"] = "3600"
@@ -249,8 +269,8 @@ def _check_in_post(request, pk: int, token: str | None):
         return _render(
             request, "code.html", course, status=400, form=CheckInCodeForm(), expired=True
         )
-    form = CheckInForm(request.POST)
-    if not form.is_valid():
+    answers = _valid_answers(request.POST)
+    if answers is None:
         course = _course(pk)
         form = _check_in_form(course, request.POST)
         form.is_valid()
@@ -260,9 +280,9 @@ def _check_in_post(request, pk: int, token: str | None):
         found, _created = services.check_in_create(
             course=pk,
             browser_token=new_token,
-            attendee_type=form.cleaned_data["attendee_type"],
-            age_band=form.cleaned_data["age_band"],
-            gender=form.cleaned_data["gender"],
+            attendee_type=answers["attendee_type"],
+            age_band=answers["age_band"],
+            gender=answers["gender"],
             new_browser=token is None,
         )
     except PlannedCourse.DoesNotExist as missing:

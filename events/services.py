@@ -3,8 +3,9 @@ and cards, and the 実施報告 filed from a course.
 
 Each function is one transaction; mail leaves after the commit (``transaction.on_commit``), so
 nobody is told of a change that was rolled back. Sign-ups for one course serialise on the
-course's row (``select_for_update``): the last place cannot be given twice. Check-ins do the
-same, so a course never counts more check-ins than its capacity (docs/checkin.md).
+course's row (``select_for_update``): the last place cannot be given twice. Check-ins to one
+course serialise too (an advisory lock on PostgreSQL, the write lock on SQLite), so a course
+never counts more check-ins than its capacity (docs/checkin.md).
 """
 
 import datetime as dt
@@ -493,29 +494,90 @@ def _clean_check_in(attendee_type: str, age_band: str, gender: str) -> None:
         raise ValidationError(errors)
 
 
-def _insert_within_capacity(row: dict, capacity: int) -> int | None:
-    """Insert the check-in ``row`` unless the course already has ``capacity`` check-ins: the
-    count and the insert in one statement (the caller holds the course's row lock, and each
-    statement sees every check-in committed before it). The new row's id, or None when full."""
+# Namespace of the check-in advisory locks (the first key of ``pg_advisory_xact_lock(int,
+# int)``, the course the second): any fixed number no other lock of the product uses.
+CHECK_IN_LOCK_NAMESPACE = 1_701_170_001
+
+
+def _check_in_insert_sql(columns: list[str]) -> str:
+    """The one statement of a check-in: insert the row unless the course does not exist, is
+    cancelled, is outside its check-in window, already has this browser's check-in, or
+    already has ``capacity`` check-ins. Parameters: the row's values, then course, cancelled
+    status, window bounds, course and browser, course."""
     quote = connection.ops.quote_name
     table = quote(CheckIn._meta.db_table)
-    columns = list(row)
     names = ", ".join(quote(CheckIn._meta.get_field(name).column) for name in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     course_column = quote(CheckIn._meta.get_field("course").column)
-    # Identifiers come from the model, never from input; values are parameters.
-    sql = (
-        f"INSERT INTO {table} ({names}) SELECT {placeholders} "  # noqa: S608
-        f"WHERE (SELECT COUNT(*) FROM {table} WHERE {course_column} = %s) < %s "
+    browser_column = quote(CheckIn._meta.get_field("browser").column)
+    planned = PlannedCourse._meta
+    course_table = quote(planned.db_table)
+
+    def field(name: str) -> str:
+        return f"{course_table}.{quote(planned.get_field(name).column)}"
+
+    # Identifiers come from the models, never from input; values are parameters.
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {placeholders} FROM {course_table} "  # noqa: S608
+        f"WHERE {field('id')} = %s AND {field('status')} <> %s "
+        f"AND {field('starts_at')} <= %s AND {field('ends_at')} >= %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} "
+        f"WHERE {course_column} = %s AND {browser_column} = %s) "
+        f"AND (SELECT COUNT(*) FROM {table} WHERE {course_column} = %s) < {field('capacity')} "
         f"RETURNING {quote(CheckIn._meta.pk.column)}"
     )
+
+
+def _insert_check_in(row: dict, now: dt.datetime) -> int | None:
+    """Insert the check-in ``row`` if every condition of ``_check_in_insert_sql`` holds, as
+    one transaction; the new row's id, or None.
+
+    The count in the statement is exact only if check-ins to one course run one at a time
+    and the statement's snapshot is taken after the previous one committed
+    (docs/checkin.md, "The capacity"). SQLite: ``BEGIN IMMEDIATE`` takes the database's
+    write lock before the statement. PostgreSQL: ``pg_advisory_xact_lock`` on the course,
+    sent with the INSERT as one batch of two statements (one round trip, one transaction:
+    the batch is committed at its end, which releases the lock); the INSERT, a statement of
+    its own, takes its snapshot after the lock is held. Nothing locks the course's row, so
+    an organiser's edit of the course is not held up either."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        *row.values(),
+        row["course_id"],
+        PlannedCourse.Status.CANCELLED,
+        adapt(now + CHECK_IN_OPENS_BEFORE),
+        adapt(now - CHECK_IN_CLOSES_AFTER),
+        row["course_id"],
+        row["browser"],
+        row["course_id"],
+    ]
+    insert = _check_in_insert_sql(list(row))
+    if connection.vendor != "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(insert, params)
+            found = cursor.fetchone()
+        return found[0] if found else None
+    # Collisions of the 31-bit key only make two courses wait for each other.
+    lock = [CHECK_IN_LOCK_NAMESPACE, row["course_id"] & 0x7FFFFFFF]
+    lock_sql = "SELECT pg_advisory_xact_lock(%s, %s)"
+    server_side = connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    if server_side is True or connection.in_atomic_block:
+        # Prepared statements take one statement each; inside a caller's transaction the
+        # lock is held until that transaction ends.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(lock_sql, lock)
+            cursor.execute(insert, params)
+            found = cursor.fetchone()
+        return found[0] if found else None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*row.values(), row["course_id"], capacity])
+        # Client-side binding sends both as one simple query, which PostgreSQL runs as one
+        # implicit transaction (autocommit is on: no atomic block is open).
+        cursor.execute(f"{lock_sql}; {insert}", [*lock, *params])
+        cursor.nextset()
         found = cursor.fetchone()
     return found[0] if found else None
 
 
-@transaction.atomic
 def check_in_create(
     *,
     course: PlannedCourse | int,
@@ -527,37 +589,22 @@ def check_in_create(
     now: dt.datetime | None = None,
 ) -> tuple[CheckIn, bool]:
     """Count one attendee at ``course`` (or the course of that id) from their browser:
-    (the check-in, whether it is new).
+    (the check-in, whether it is new). One transaction.
 
     The caller (the public check-in page) has checked the rotating code and the pass; this
-    checks what must hold under the course's row lock: the course exists, is not cancelled
-    and is inside its check-in window, this browser has not checked in yet (then its existing
-    check-in is returned, counted once), and the check-ins stay within the capacity.
-    ``new_browser``: the token was made for this request (no cookie came), so it cannot have
-    checked in before and is not looked up. Two or three queries.
+    checks, in the one conditional INSERT that counts (``_insert_check_in``), what must hold
+    at the moment of counting: the course exists, is not cancelled and is inside its check-in
+    window, this browser has not checked in yet, and the check-ins stay within the capacity.
+    Only when nothing was inserted is the course read, to say why: the course does not
+    exist (``PlannedCourse.DoesNotExist``), check-in is closed or the course is full
+    (``ValidationError`` with code ``closed`` or ``full``), or this browser's existing
+    check-in is returned, counted once. ``new_browser`` (the token was made for this
+    request) is accepted for callers; the statement checks the browser either way.
     """
     _clean_check_in(attendee_type, age_band, gender)
     now = now or timezone.now()
     pk = course.pk if isinstance(course, PlannedCourse) else int(course)
-    # Check-ins to one course serialise here, so the count in the insert is exact; other
-    # courses are not held up.
-    locked = (
-        PlannedCourse.objects.select_for_update()
-        .only("pk", "capacity", "status", "starts_at", "ends_at")
-        .filter(pk=pk)
-        .first()
-    )
-    if locked is None:
-        raise PlannedCourse.DoesNotExist
-    if not check_in_is_open(locked, now):
-        raise ValidationError(_("この講座の受付は、いまは行っていません。"), code="closed")
     browser = browser_hash(pk, browser_token)
-    if not new_browser:
-        # Under the lock no other transaction can insert this browser's row between the
-        # look-up and the insert; the unique constraint (course, browser) is the backstop.
-        existing = CheckIn.objects.filter(course_id=pk, browser=browser).first()
-        if existing is not None:
-            return existing, False
     row = {
         "course_id": pk,
         "attendee_type": attendee_type,
@@ -566,17 +613,27 @@ def check_in_create(
         "browser": browser,
         "checked_in_at": connection.ops.adapt_datetimefield_value(now),
     }
-    new_pk = _insert_within_capacity(row, locked.capacity)
-    if new_pk is None:
-        raise ValidationError(
-            _(
-                "定員に達したため、スマートフォンでの受付はここまでです。主催者に声をかけてください"
-                "（主催者が紙での参加者として数えるか、定員を増やします）。"
-            ),
-            code="full",
-        )
-    row["checked_in_at"] = now
-    return CheckIn(pk=new_pk, **row), True
+    new_pk = _insert_check_in(row, now)
+    if new_pk is not None:
+        row["checked_in_at"] = now
+        return CheckIn(pk=new_pk, **row), True
+    # Nothing was counted: read why (reads only, after the transaction).
+    found = PlannedCourse.objects.only("pk", "capacity", "status", "starts_at", "ends_at")
+    found = found.filter(pk=pk).first()
+    if found is None:
+        raise PlannedCourse.DoesNotExist
+    if not check_in_is_open(found, now):
+        raise ValidationError(_("この講座の受付は、いまは行っていません。"), code="closed")
+    existing = CheckIn.objects.filter(course_id=pk, browser=browser).first()
+    if existing is not None:
+        return existing, False
+    raise ValidationError(
+        _(
+            "定員に達したため、スマートフォンでの受付はここまでです。主催者に声をかけてください"
+            "（主催者が紙での参加者として数えるか、定員を増やします）。"
+        ),
+        code="full",
+    )
 
 
 @transaction.atomic

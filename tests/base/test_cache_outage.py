@@ -274,3 +274,36 @@ def test_cache_calls_answer_as_an_empty_cache_while_redis_is_down(own_redis):
         cache.incr("k")
     cache.delete("k")
     assert resilient.cache_state() == "unavailable"
+
+
+def test_rate_limit_counts_in_one_round_trip_with_its_window_and_not_during_the_outage(
+    own_redis,
+):
+    cache.get("warm-up")  # the cache's epoch is read (and made) before counting
+
+    def calls(command):
+        stats = own_redis.client().info("commandstats")
+        return stats.get(f"cmdstat_{command}", {"calls": 0})["calls"]
+
+    before = {command: calls(command) for command in ("exec", "incrby", "set")}
+    assert [resilient.count_in_window("limit:a", 60) for _ in range(3)] == [1, 2, 3]
+    # Per event one MULTI/EXEC holding SET NX EX and INCR: one round trip, no EXISTS.
+    assert {command: calls(command) - before[command] for command in before} == {
+        "exec": 3,
+        "incrby": 3,
+        "set": 3,
+    }
+    assert calls("exists") == 0
+    # The window is the key's expiry, set by the first event and not moved by the others.
+    [key] = own_redis.keys("*limit:a")
+    assert 0 < own_redis.client().ttl(key) <= 60
+    assert cache.get("limit:a") == 3
+
+    own_redis.stop()
+    # Nothing can count: callers decide (fail open or closed).
+    assert resilient.count_in_window("limit:a", 60) is None
+
+    own_redis.start()
+    wait_for_retry()
+    # A new epoch: counting starts again in a new window.
+    assert resilient.count_in_window("limit:a", 60) == 1

@@ -287,10 +287,13 @@ def test_check_ins_stop_at_the_capacity(client, organiser, make_plan):
     assert course_attendance(plan).total == 2
 
 
-def test_a_check_in_post_takes_at_most_8_queries(client, course, django_assert_max_num_queries):
+def test_a_check_in_post_takes_at_most_4_queries(client, course, django_assert_max_num_queries):
     page = client.get(url(course, checkin_codes.current_code(course.pk)))
     data = {"pass_token": pass_of(page), "attendee_type": "general", "gender": "gender_female"}
-    with django_assert_max_num_queries(8):
+    # The one conditional INSERT (on PostgreSQL sent with its advisory lock) in a savepoint
+    # of the test's transaction; in production BEGIN/INSERT/COMMIT on SQLite, one batch on
+    # PostgreSQL (bench/checkin.py counts those).
+    with django_assert_max_num_queries(4):
         response = client.post(url(course), data)
     assert response.status_code == 302
     assert CheckIn.objects.count() == 1

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Certificate
-from events import checkin_codes
+from events import checkin_codes, services
 from events.attendance import course_attendance
 from events.models import CheckIn, PlannedCourse
 
@@ -104,3 +104,42 @@ def test_simultaneous_check_ins_never_exceed_the_capacity(postgres_only, organis
     assert errors == []
     assert len([r for r in results if r]) == 25
     assert CheckIn.objects.filter(course=plan).count() == course_attendance(plan).total == 25
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_check_in_is_one_round_trip_and_leaves_the_course_unlocked(
+    postgres_only, organiser, make_plan, django_assert_num_queries
+):
+    plan = _open(make_plan(organiser, capacity=5))
+    # Outside any transaction (as in a request): the advisory lock and the INSERT are one
+    # batch, its own transaction.
+    with django_assert_num_queries(1):
+        check_in, created = services.check_in_create(
+            course=plan.pk, browser_token="b" * 43, attendee_type="general", new_browser=True
+        )
+    assert created
+
+    seen = {}
+
+    def elsewhere():
+        # Another connection: the check-in is committed and the course's lock released.
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                    [services.CHECK_IN_LOCK_NAMESPACE, plan.pk],
+                )
+                seen["lock"] = cursor.fetchone()[0]
+            seen["rows"] = CheckIn.objects.filter(course=plan).count()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen == {"lock": True, "rows": 1}
+    # The same browser again: counted once, its check-in returned.
+    again, created = services.check_in_create(
+        course=plan.pk, browser_token="b" * 43, attendee_type="general"
+    )
+    assert (again.pk, created) == (check_in.pk, False)
