@@ -237,8 +237,12 @@ def _record_grade(
     # attempt is open and still this learner's (an account merge may have moved it since it
     # was read). A concurrent submission of the same attempt waits for the lock, then finds
     # it submitted and changes nothing (the answers below are written by the winner).
+    locked = None
     if connection.vendor == "postgresql":
-        graded = _grade_in_one_statement(learner, attempt, answers, picks)
+        # A pass also locks the learner's enrollment in the course, which the completion
+        # check would lock next (one round trip less).
+        course = attempt.quiz.course if attempt.passed else None
+        graded, locked = _grade_in_one_statement(learner, attempt, answers, picks, course)
     else:
         graded = Attempt.objects.filter(
             pk=attempt.pk, learner=learner, submitted_at__isnull=True
@@ -262,6 +266,7 @@ def _record_grade(
             learner=learner,
             course=attempt.quiz.course,
             met=("quiz",) if attempt.quiz.live else (),
+            locked=locked,
         )
     return attempt, True
 
@@ -288,13 +293,19 @@ def _grade_in_one_statement(
     attempt: Attempt,
     answers: list[AttemptAnswer],
     picks: list[SelectedChoice],
-) -> int:
+    course,
+) -> tuple[int, Enrollment | None]:
     """PostgreSQL: the attempt's grade, its answers' scores and the chosen choices in one
-    statement (one round trip instead of three); returns 1 when this call graded it.
+    statement (one round trip instead of four); returns 1 when this call graded it, and the
+    learner's enrollment in ``course`` (when given), locked, if this call graded it.
 
     The answers and choices are written only when the attempt's ``UPDATE`` matched (they read
     its ``RETURNING``), so a submission that finds the attempt already graded, or moved to
-    another learner, writes nothing, as the three statements did.
+    another learner, writes nothing, as the separate statements did. The enrollment is locked
+    after the attempt (the ``LATERAL`` reads the grade first), the order of the separate
+    statements and of an account merge, and the completion check that follows reads the
+    lessons in a statement of its own, so it sees what a transaction that held the
+    enrollment's lock before committed.
     """
     quote = connection.ops.quote_name
     attempt_table = quote(Attempt._meta.db_table)
@@ -331,10 +342,20 @@ def _grade_in_one_statement(
             f"unnest(%s::bigint[], %s::bigint[]) AS p(answer_id, choice_id))"
         )
         params += [[p.answer.pk for p in picks], [p.choice_id for p in picks]]
-    sql += " SELECT count(*) FROM graded"
+    enrollment_fields = [f.attname for f in Enrollment._meta.concrete_fields]
+    enrollment_columns = ", ".join(quote(f.column) for f in Enrollment._meta.concrete_fields)
+    sql += (
+        f" SELECT g.n, e.* FROM (SELECT count(*) AS n FROM graded) AS g LEFT JOIN LATERAL "  # noqa: S608
+        f"(SELECT {enrollment_columns} FROM {quote(Enrollment._meta.db_table)} "
+        f"WHERE learner_id = %s AND course_id = %s AND g.n > 0 FOR UPDATE) AS e ON true"
+    )
+    params += [learner.pk, course.pk if course is not None else None]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        graded, *enrollment = cursor.fetchone()
+    if enrollment[0] is None:
+        return graded, None
+    return graded, Enrollment.from_db(connection.alias, enrollment_fields, enrollment)
 
 
 def _save_grades(answers: list[AttemptAnswer]) -> None:

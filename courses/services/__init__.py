@@ -134,7 +134,11 @@ def enrollment_try_complete(*, enrollment: Enrollment) -> tuple[Completion | Non
 
 @transaction.atomic(savepoint=False)
 def enrollment_try_complete_course(
-    *, learner: Learner, course: CoursePage, met: tuple[str, ...] = ()
+    *,
+    learner: Learner,
+    course: CoursePage,
+    met: tuple[str, ...] = (),
+    locked: Enrollment | None = None,
 ) -> tuple[Completion | None, bool]:
     """Complete ``learner``'s enrollment in ``course`` if nothing is missing, starting the
     enrollment if there is none (a quiz passed before opening the course).
@@ -142,9 +146,14 @@ def enrollment_try_complete_course(
     ``met`` names requirements the caller has just met in this transaction (the quizzes app:
     ``"quiz"`` after a pass), so that their hooks need not look them up again. Returns the
     completion (or None) and whether it was created by this call.
+
+    ``locked``: that enrollment, already locked (``SELECT … FOR UPDATE``) in this transaction
+    by the caller (the quizzes app locks it with the grade); it is not read again.
     """
-    enrollment = Enrollment.objects.select_for_update().filter(learner=learner, course=course)
-    enrollment = enrollment.first()
+    enrollment = locked
+    if enrollment is None:
+        enrollment = Enrollment.objects.select_for_update().filter(learner=learner, course=course)
+        enrollment = enrollment.first()
     if enrollment is None:
         enrollment = Enrollment.objects.select_for_update().get(
             pk=enrollment_start(learner=learner, course=course).pk
