@@ -17,7 +17,9 @@ from tests.quizzes.test_quiz_flow import answers_for, finish_lessons, open_attem
 # savepoint in the test; the grading and completion write the rest: the certificate is
 # numbered and placed in the status list by its INSERT (on PostgreSQL the serial counter is
 # taken in that same statement), its 履歴 entry is one INSERT (no read-back of the content
-# type), and on PostgreSQL the three tallies are one statement (reports.tallies).
+# type), and on PostgreSQL the three tallies are one statement (reports.tallies), as are the
+# grading (attempt, answers, choices and the enrollment's lock), the completion with its
+# enrollment, and the certificate with its issued event (docs/benchmarks.md §8).
 PASSING_SUBMIT_QUERIES = {"sqlite": 27, "postgresql": 19}
 FAILED_SUBMIT_QUERIES = 15
 
