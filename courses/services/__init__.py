@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from wagtail import hooks
 
@@ -133,7 +134,11 @@ def enrollment_try_complete(*, enrollment: Enrollment) -> tuple[Completion | Non
 
 @transaction.atomic(savepoint=False)
 def enrollment_try_complete_course(
-    *, learner: Learner, course: CoursePage, met: tuple[str, ...] = ()
+    *,
+    learner: Learner,
+    course: CoursePage,
+    met: tuple[str, ...] = (),
+    locked: Enrollment | None = None,
 ) -> tuple[Completion | None, bool]:
     """Complete ``learner``'s enrollment in ``course`` if nothing is missing, starting the
     enrollment if there is none (a quiz passed before opening the course).
@@ -141,9 +146,14 @@ def enrollment_try_complete_course(
     ``met`` names requirements the caller has just met in this transaction (the quizzes app:
     ``"quiz"`` after a pass), so that their hooks need not look them up again. Returns the
     completion (or None) and whether it was created by this call.
+
+    ``locked``: that enrollment, already locked (``SELECT … FOR UPDATE``) in this transaction
+    by the caller (the quizzes app locks it with the grade); it is not read again.
     """
-    enrollment = Enrollment.objects.select_for_update().filter(learner=learner, course=course)
-    enrollment = enrollment.first()
+    enrollment = locked
+    if enrollment is None:
+        enrollment = Enrollment.objects.select_for_update().filter(learner=learner, course=course)
+        enrollment = enrollment.first()
     if enrollment is None:
         enrollment = Enrollment.objects.select_for_update().get(
             pk=enrollment_start(learner=learner, course=course).pk
@@ -185,11 +195,49 @@ def _complete_if_done(
     # The unique enrollment column still guards against a second completion: should it ever
     # fire, the whole completing transaction fails and nothing is half-written. It cannot
     # under the lock and the rule above, so no savepoint is spent on catching it.
-    completion.save(force_insert=True)
     enrollment.completed_at = now
-    enrollment.save(update_fields=["completed_at"])
+    if connection.vendor == "postgresql":
+        _insert_completion_closing(completion, enrollment)
+    else:
+        completion.save(force_insert=True)
+        enrollment.save(update_fields=["completed_at"])
     course_completed.send(sender=Completion, completion=completion)
     return completion, True
+
+
+def _insert_completion_closing(completion: Completion, enrollment: Enrollment) -> None:
+    """PostgreSQL: INSERT ``completion`` and set its enrollment's ``completed_at`` in one
+    statement (a data-modifying ``WITH``), one round trip instead of two.
+
+    The INSERT is the ORM's own (fields, defaults and types as ``save()`` writes them); the
+    enrollment is locked by the caller. Neither model has ``post_save`` receivers.
+    """
+    opts = Completion._meta
+    query = InsertQuery(Completion)
+    query.insert_values([f for f in opts.local_concrete_fields if not f.primary_key], [completion])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [opts.pk]
+    ((insert_sql, params),) = compiler.as_sql()
+    quote = connection.ops.quote_name
+    # Identifiers come from the model, never from input; values are parameters.
+    closing = (
+        f"WITH closed AS (UPDATE {quote(Enrollment._meta.db_table)} "  # noqa: S608
+        f"SET {quote('completed_at')} = %s WHERE {quote('id')} = %s) "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            closing + insert_sql,
+            [
+                Enrollment._meta.get_field("completed_at").get_db_prep_save(
+                    enrollment.completed_at, connection
+                ),
+                enrollment.pk,
+                *params,
+            ],
+        )
+        completion.pk = cursor.fetchone()[0]
+    completion._state.adding = False
+    completion._state.db = connection.alias
 
 
 @transaction.atomic

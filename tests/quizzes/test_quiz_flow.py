@@ -3,9 +3,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from courses import services as course_services
 from courses.models import Completion
 from organizations.models import Learner
 from quizzes import services
@@ -275,3 +276,57 @@ def test_concurrent_submits_of_one_attempt_grade_it_once(postgres_only):
     assert SelectedChoice.objects.count() == 2
     assert AttemptAnswer.objects.filter(score__isnull=False).count() == 2
     assert Completion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_pass_while_the_last_lesson_is_being_completed_completes_the_course(postgres_only):
+    """The last lesson's transaction holds the enrollment when the quiz is passed in another
+    tab: the pass waits for it and then sees the lesson, so the course completes (once)."""
+    course = factories.course(lessons=2)
+    quiz = factories.quiz(course, pass_mark=50)
+    learner = Learner.objects.create()
+    first, last = factories.lessons_of(course)
+    course_services.enrollment_complete_lesson(learner=learner, lesson=first)
+    attempt = services.attempt_start(learner=learner, quiz=quiz)
+    selections = {
+        a.question_id: [a.question.choices.filter(is_correct=True).first().pk]
+        for a in attempt.answers.select_related("question")
+    }
+    lesson_done, release = threading.Event(), threading.Event()
+    errors = []
+
+    def last_lesson():
+        try:
+            with transaction.atomic():
+                course_services.enrollment_complete_lesson(learner=learner, lesson=last)
+                lesson_done.set()  # the enrollment is locked until this commits
+                release.wait(10)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            lesson_done.set()
+            connection.close()
+
+    def pass_quiz():
+        try:
+            services.attempt_submit(
+                learner=learner, attempt_id=attempt.public_id, selections=selections
+            )
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    lesson = threading.Thread(target=last_lesson)
+    lesson.start()
+    lesson_done.wait(10)
+    submit = threading.Thread(target=pass_quiz)
+    submit.start()
+    submit.join(1)
+    assert submit.is_alive()  # waiting for the enrollment's lock
+    release.set()
+    lesson.join()
+    submit.join()
+    assert errors == []
+    assert Completion.objects.filter(learner=learner).count() == 1
+    assert Attempt.objects.get(pk=attempt.pk).passed is True
