@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from base.dates import tokyo_date
 from organizations.models import StaffMember
 from organizations.scopes import AreaScope
+from organizations.units import department_path_names
 
 from .audiences import Audience
 from .queries import assignees_in_scope
@@ -71,7 +72,8 @@ def expiring_within(
     scope: AreaScope, *, days: int, today: dt.date | None = None
 ) -> list[ExpiringPerson]:
     """People in scope whose valid completion expires within ``days`` days from today, the
-    soonest first (one query)."""
+    soonest first, each unit named by its path from the top as in the other staff reports
+    (two queries: the people, then their units' paths)."""
     today = today or tokyo_date()
     rows = (
         assignees_in_scope(scope)
@@ -90,12 +92,16 @@ def expiring_within(
         )
         .order_by("valid_until", "staff_member__department__name", "staff_member__staff_number")
     )
+    rows = list(rows)
+    unit_paths = department_path_names({row.staff_member.municipality_id for row in rows})
     return [
         ExpiringPerson(
             staff_member_id=row.staff_member_id,
             staff_number=row.staff_member.staff_number,
             name=row.staff_member.name,
-            department=row.staff_member.department.name if row.staff_member.department else "",
+            department=unit_paths.get(row.staff_member.department_id, "")
+            if row.staff_member.department_id
+            else "",
             municipality=row.assignment.municipality.name,
             course=strip_ruby(row.assignment.course.title),
             completed_on=row.completion.completed_on if row.completion else None,

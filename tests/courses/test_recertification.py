@@ -28,6 +28,7 @@ from courses.validity import ValidityRule, add_months, validity_status
 from courses.validity_reports import expiring_within, history_for_learner
 from organizations.models import Department
 from organizations.scopes import NATION, scope_for_user
+from organizations.services import department_save
 from tests import factories
 
 from .staff_helpers import complete, roster, scoped_user, staff_course
@@ -260,6 +261,20 @@ def test_the_expiring_list_names_who_expires_soon_and_whether_renewed(world):
     complete(world["staff"]["1001"], world["course"], at=at(2026, 5, 1))
     rows = expiring_within(NATION, days=70, today=dt.date(2026, 5, 2))
     assert [r.staff_number for r in rows] == ["9001", "1002"]
+
+
+def test_the_expiring_list_names_a_nested_unit_by_its_path(world):
+    # As the roster and the other staff reports do: 「健康局/福祉局」, not a bare 「福祉局」
+    # that another branch of the tree may also have.
+    osaka = world["osaka"]
+    health = department_save(department=Department(municipality=osaka, name="健康局"))
+    welfare = Department.objects.get(municipality=osaka, name="福祉局")
+    welfare.parent = health
+    department_save(department=welfare)
+    rows = expiring_within(NATION, days=70, today=dt.date(2026, 4, 15))
+    units = {r.staff_number: r.department for r in rows}
+    assert units["1001"] == "健康局/福祉局"
+    assert units["9001"] == "健康福祉局"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
