@@ -30,6 +30,7 @@ from organizations.admin_scoping import (
 from organizations.models import Department, EmploymentType, StaffMember
 from organizations.scopes import require_scope, scope_for_user
 from organizations.unit_choices import UnitPathFilter, show_unit_paths
+from organizations.units import department_path_names
 
 from .models import (
     Audience,
@@ -686,11 +687,19 @@ class StaffHistoryReport(TrainingReportBase):
     def get_filename(self):
         return f"{self.export_filename}-{self.staff_member.staff_number}"
 
+    @cached_property
+    def unit_path(self) -> str:
+        """The person's unit by its path from the top (「総務局/人事部/研修課」), as the roster
+        and the other staff reports name it."""
+        member = self.staff_member
+        if member.department_id is None:
+            return ""
+        return department_path_names([member.municipality_id]).get(member.department_id, "")
+
     def get_export_details(self):
-        department = self.staff_member.department
         return [
             (_("市区町村"), self.staff_member.municipality.name),
-            (_("所属"), department.name if department else ""),
+            (_("所属"), self.unit_path),
         ]
 
     @cached_property
@@ -711,6 +720,7 @@ class StaffHistoryReport(TrainingReportBase):
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
         context["staff_member"] = self.staff_member
+        context["unit_path"] = self.unit_path
         return context
 
     def get_filtered_queryset(self):

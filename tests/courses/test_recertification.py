@@ -263,7 +263,7 @@ def test_the_expiring_list_names_who_expires_soon_and_whether_renewed(world):
     assert [r.staff_number for r in rows] == ["9001", "1002"]
 
 
-def test_the_expiring_list_names_a_nested_unit_by_its_path(world):
+def test_the_expiring_list_and_the_history_name_a_nested_unit_by_its_path(client, world):
     # As the roster and the other staff reports do: 「健康局/福祉局」, not a bare 「福祉局」
     # that another branch of the tree may also have.
     osaka = world["osaka"]
@@ -275,6 +275,9 @@ def test_the_expiring_list_names_a_nested_unit_by_its_path(world):
     units = {r.staff_number: r.department for r in rows}
     assert units["1001"] == "健康局/福祉局"
     assert units["9001"] == "健康福祉局"
+    client.force_login(administrator("municipality", municipality=osaka))
+    url = reverse("staff_training_history", args=[world["staff"]["1001"].pk])
+    assert "<dd>健康局/福祉局</dd>" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
