@@ -16,8 +16,7 @@ def pytest_collection_modifyitems(config, items):
         )
     # A PostgreSQL-only test is skipped before its fixtures are set up: skipped from inside
     # the ``postgres_only`` fixture, a transactional test on SQLite would still restore and
-    # flush the database, and the next live-server test then failed to write (a foreign key
-    # error creating 大阪市, seen after tests/events/test_questionnaire.py on SQLite).
+    # flush the whole database for nothing.
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL: real concurrent transactions")
         for item in items:
