@@ -12,7 +12,6 @@ import time
 import pytest
 from bs4 import BeautifulSoup
 from django.core import signing
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -28,13 +27,6 @@ from organizations.scopes import NATION
 from reports.figures import kpi_report
 from reports.tallies import raw_counts
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation.template import templatize
@@ -48,13 +47,6 @@ JAPANESE = re.compile(
 EVENTS_TEMPLATES = Path(settings.BASE_DIR) / "templates" / "events"
 EVENTS_CODE = Path(settings.BASE_DIR) / "events"
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -11,12 +11,10 @@ import threading
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from events import checkin_codes, services
 from events.models import CheckIn, PlannedCourse, QuestionnaireAnswer
@@ -26,18 +24,11 @@ from reports.models import TrainingSession
 from tests import factories
 from tsunagari.management.commands.seed_demo import MUNICIPAL_ADMIN_PERMISSIONS
 
-from .test_checkin import kanji_outside_ruby
+from .test_checkin import kanji_outside_ruby, open_now
 
 pytestmark = pytest.mark.django_db
 
 COMMENT = "事例の話がとても分かりやすかったです"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -63,19 +54,9 @@ def prefecture_admin(areas, django_user_model):
     return user
 
 
-def move(plan, *, started_minutes_ago=10, minutes=90):
-    """Move ``plan`` so that it started ``started_minutes_ago`` minutes ago."""
-    starts = timezone.now() - dt.timedelta(minutes=started_minutes_ago)
-    PlannedCourse.objects.filter(pk=plan.pk).update(
-        starts_at=starts, ends_at=starts + dt.timedelta(minutes=minutes)
-    )
-    plan.refresh_from_db()
-    return plan
-
-
 @pytest.fixture
 def course(organiser, make_plan):
-    return move(make_plan(organiser, days=0, capacity=20))
+    return open_now(make_plan(organiser, days=0, capacity=20))
 
 
 def check_in(client, plan, attendee_type="general") -> str:
@@ -228,10 +209,10 @@ def test_bad_answers_get_a_japanese_error_and_write_nothing(client, course):
 def test_it_closes_a_week_after_the_course(client, course):
     done = check_in(client, course)
     # Six days after the end: still open.
-    move(course, started_minutes_ago=6 * 24 * 60 + 120)
+    open_now(course, started_minutes_ago=6 * 24 * 60 + 120)
     assert client.get(questionnaire_url(done)).status_code == 200
     # Eight days after: closed, said so, nothing written; the attendee's page drops the link.
-    move(course, started_minutes_ago=8 * 24 * 60)
+    open_now(course, started_minutes_ago=8 * 24 * 60)
     closed = client.get(questionnaire_url(done))
     assert closed.status_code == 410
     assert "締め切りました" in closed.content.decode()
@@ -258,7 +239,7 @@ def test_the_service_refuses_a_closed_questionnaire_and_a_cancelled_course(cours
 
 def test_the_childrens_course_asks_in_childrens_words(client, organiser, make_plan):
     children = factories.course(title="こどもの講座《こうざ》", audience="children", lessons=1)
-    plan = move(make_plan(organiser, course=children))
+    plan = open_now(make_plan(organiser, course=children))
     done = check_in(client, plan, attendee_type="child")
     page = client.get(questionnaire_url(done))
     html = page.content.decode()
@@ -276,7 +257,7 @@ def test_the_childrens_course_asks_in_childrens_words(client, organiser, make_pl
 
 def test_the_report_is_prefilled_with_the_summary_and_keeps_it(client, course, organiser):
     answered_course(course)
-    move(course, started_minutes_ago=180)  # over, the questionnaire still open
+    open_now(course, started_minutes_ago=180)  # over, the questionnaire still open
     client.force_login(organiser.user)
     url = reverse("plannedcourse:report", args=[course.pk])
     form = client.get(url).context["form"]
@@ -305,7 +286,7 @@ def test_the_approver_sees_the_summary_and_only_the_municipality_the_comments(
     client, course, organiser, admin_osaka, prefecture_admin, admin_sakai
 ):
     answered_course(course)
-    move(course, started_minutes_ago=180)
+    open_now(course, started_minutes_ago=180)
     report = services.course_report_submit(
         course=course,
         values={
@@ -385,7 +366,7 @@ def test_comments_are_deleted_30_days_after_the_course_and_the_counts_stay(cours
 
 def test_the_purge_command_deletes_the_comments(course):
     answered_course(course)
-    move(course, started_minutes_ago=(services.SIGNUP_RETENTION_DAYS + 1) * 24 * 60)
+    open_now(course, started_minutes_ago=(services.SIGNUP_RETENTION_DAYS + 1) * 24 * 60)
     out = io.StringIO()
     call_command("purge_course_signups", stdout=out)
     assert "アンケートの感想を削除：2 件" in out.getvalue()
@@ -398,7 +379,7 @@ def test_the_purge_command_deletes_the_comments(course):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sends_at_once_record_one_answer(postgres_only, organiser, make_plan):
-    plan = move(make_plan(organiser, capacity=20))
+    plan = open_now(make_plan(organiser, capacity=20))
     client = Client()
     done = check_in(client, plan)
     barrier = threading.Barrier(8)
