@@ -8,8 +8,10 @@ starts ``wrk`` bounded in time, and parses the JSON line the script's ``done`` p
 
 Requests are shared round-robin between wrk's threads (thread *t* of *T* takes requests
 t, t+T, t+2T, …). With ``single_use=True`` (a quiz submit can be sent once) a thread stops when
-its share is used up, and ``exhausted`` says so: then the run measured fewer seconds than
-asked, and more prepared requests are needed for a full-length run.
+its share is used up, and ``exhausted`` says so. wrk itself still counts the whole ``-d``
+duration then (its main thread sleeps it out), which capped every exhausted run's throughput at
+requests ÷ duration; so the script clocks its first request and last response, and the
+throughput of an exhausted run is taken over that time.
 """
 
 import http.client
@@ -34,6 +36,18 @@ class Request:
 
 
 SCRIPT = r"""
+-- A monotonic clock (LuaJIT's FFI): when single-use requests run out, wrk still counts the
+-- whole -d duration, so the script measures from its first request to its last response.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local now_ts = ffi.new("bench_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, now_ts)
+  return tonumber(now_ts.tv_sec) * 1000000 + tonumber(now_ts.tv_nsec) / 1000
+end
 local requests = {%(requests)s}
 local expected = {%(expected)s}
 local single_use = %(single_use)s
@@ -51,6 +65,8 @@ function init(args)
   index = id
   bad = 0
   exhausted = 0
+  first_us = 0
+  last_us = 0
   formatted = {}
   for i, r in ipairs(requests) do
     formatted[i] = wrk.format(r[1], r[2], r[3], r[4])
@@ -58,6 +74,7 @@ function init(args)
 end
 
 function request()
+  if first_us == 0 then first_us = now_us() end
   if index >= #formatted then
     if single_use then
       exhausted = 1
@@ -71,24 +88,29 @@ function request()
 end
 
 function response(status, headers, body)
+  last_us = now_us()
   if not expected[status] then bad = bad + 1 end
 end
 
 function done(summary, latency, requests)
-  local bad_total, exhausted_any = 0, 0
+  local bad_total, exhausted_any, first, last = 0, 0, nil, 0
   for _, t in ipairs(threads) do
     bad_total = bad_total + t:get("bad")
     exhausted_any = math.max(exhausted_any, t:get("exhausted"))
+    local f = t:get("first_us")
+    if f > 0 and (first == nil or f < first) then first = f end
+    last = math.max(last, t:get("last_us"))
   end
+  local active_us = first and (last - first) or 0
   local e = summary.errors
   io.write(string.format(
     '\nWRKJSON {"requests":%%d,"duration_us":%%d,"unexpected_status":%%d,' ..
     '"socket_errors":%%d,"exhausted":%%d,"p50_us":%%d,"p95_us":%%d,"p99_us":%%d,' ..
-    '"max_us":%%d,"bytes":%%d}\n',
+    '"max_us":%%d,"bytes":%%d,"active_us":%%d}\n',
     summary.requests, summary.duration, bad_total,
     e.connect + e.read + e.write + e.timeout, exhausted_any,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, summary.bytes))
+    latency.max, summary.bytes, active_us))
 end
 """
 
@@ -181,8 +203,12 @@ def run(
         Path(handle.name).unlink(missing_ok=True)
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     raw = json.loads(line.removeprefix("WRKJSON "))
-    seconds = raw["duration_us"] / 1e6
     count = raw["requests"]
+    seconds = raw["duration_us"] / 1e6
+    if raw["exhausted"] and raw["active_us"] > 0:
+        # The requests ran out before -d was over: wrk's own duration would count the idle
+        # rest of it, so the throughput is taken over the time the requests were answered.
+        seconds = raw["active_us"] / 1e6
     return {
         "generator": "wrk",
         "requests": count,
