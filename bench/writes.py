@@ -21,7 +21,10 @@ the (shared) machine falls on both alike.
 Prints one JSON line per database: p95 and throughput of both, their ratios, and the rows
 written (completions = certificates = submits answered 302; the tallies add up to the
 completions). Goals (issue #18.8): submit p95 ≤ 3 × the write's p95 and throughput ≥ 0.3 × its
-throughput.
+throughput. A last run re-sends graded submits (``quiz_resubmit``: the request path without the
+writes), the floor under the submit's figures. Each round also reports the CPU milliseconds per request of the gunicorn workers
+and (PostgreSQL on this machine) of the database's backends (``bench/support/cpu.py``): on a
+shared machine they move far less than throughput, and say which side a change saved.
 
 ``--profile DIR`` runs the submits once more under a gunicorn whose workers profile every quiz
 submit with cProfile (``bench/support/profiled_wsgi.py``) and writes ``DIR/<database>.txt``,
@@ -41,7 +44,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import web  # noqa: E402
-from bench.support import wrk  # noqa: E402
+from bench.support import cpu, wrk  # noqa: E402
 from bench.support.common import (  # noqa: E402
     HOST,
     PG_BASE,
@@ -67,9 +70,29 @@ def _median(runs: list[dict]) -> dict:
         middle = len(values) // 2
         value = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
         figures[key] = round(value, 1)
+    for group in runs[0].get("cpu_ms_per_request", {}):
+        values = sorted(
+            r["cpu_ms_per_request"][group]
+            for r in runs
+            if r["cpu_ms_per_request"][group] is not None
+        )
+        figures.setdefault("cpu_ms_per_request", {})[group] = (
+            values[len(values) // 2] if values else None
+        )
     figures["requests"] = sum(r["requests"] for r in runs)
     figures["errors"] = sum(r["errors"] for r in runs)
     return figures
+
+
+def _cpu_ratio(insert: dict, submit: dict) -> float | None:
+    """The submit's CPU per request (web workers and database together) ÷ the write's."""
+
+    def total(figures):
+        values = [v for v in figures.get("cpu_ms_per_request", {}).values() if v is not None]
+        return sum(values) if values else None
+
+    write, quiz = total(insert), total(submit)
+    return round(quiz / write, 1) if write and quiz else None
 
 
 # --- in-process part (Django loaded) ------------------------------------------------------
@@ -194,22 +217,34 @@ def bench_database(kind: str, duration: float, concurrency: int, submits: int) -
         # Warm both workers on both views (connections, caches, imports) before measuring.
         wrk.run(port, HOST, writes, concurrency=concurrency, duration=1)
         wrk.run(port, HOST, warm_submits, concurrency=concurrency, duration=1, single_use=True)
+        meter = cpu.CpuMeter(
+            {
+                "gunicorn": lambda: cpu.children(server.pid),
+                "postgres": (
+                    (lambda: cpu.postgres_backends(url.rsplit("/", 1)[1], PG_BASE))
+                    if kind == "postgresql"
+                    else list
+                ),
+            }
+        )
+
+        def measured(requests, **options):
+            meter.start()
+            figures = wrk.run(port, HOST, requests, concurrency=concurrency, **options)
+            figures["cpu_ms_per_request"] = meter.per_request(figures["requests"])
+            return figures
+
         # Alternating rounds, each view ``duration`` seconds, so that a change of the machine's
         # load (it is shared) falls on both views alike; the figures are the medians of rounds.
-        rounds = {"insert": [], "quiz_submit": []}
+        rounds = {"insert": [], "quiz_submit": [], "quiz_resubmit": []}
         for number in range(ROUNDS):
-            rounds["insert"].append(
-                wrk.run(port, HOST, writes, concurrency=concurrency, duration=duration)
-            )
+            rounds["insert"].append(measured(writes, duration=duration))
             share = quiz[number::ROUNDS]  # submits not sent yet, a share for each round
-            rounds["quiz_submit"].append(
-                wrk.run(
-                    port, HOST, share, concurrency=concurrency, duration=duration, single_use=True
-                )
-            )
-        rounds["insert"].append(
-            wrk.run(port, HOST, writes, concurrency=concurrency, duration=duration)
-        )
+            rounds["quiz_submit"].append(measured(share, duration=duration, single_use=True))
+        rounds["insert"].append(measured(writes, duration=duration))
+        # The floor of the submit's request path: the same submits sent again once graded
+        # (learner, routing, the attempt read, the redirect; nothing written).
+        rounds["quiz_resubmit"] = [measured(quiz[: len(quiz) // 2], duration=duration)]
     finally:
         _stop(server)
     rows = _in_site(env, "--counts")
@@ -242,7 +277,13 @@ def bench_database(kind: str, duration: float, concurrency: int, submits: int) -
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "results": results,
         "rounds": rounds,
-        "ratios": {"quiz_submit_p95": p95_ratio, "quiz_submit_rps": rps_ratio},
+        "ratios": {
+            "quiz_submit_p95": p95_ratio,
+            "quiz_submit_rps": rps_ratio,
+            "quiz_submit_cpu": _cpu_ratio(insert, submit),
+            "quiz_resubmit_rps": round(results["quiz_resubmit"]["rps"] / insert["rps"], 3),
+            "quiz_resubmit_cpu": _cpu_ratio(insert, results["quiz_resubmit"]),
+        },
         "queries": {
             "quiz_submit": data["queries"]["quiz_submit"],
             "quiz_submit_data_statements": data["queries"]["quiz_submit_data_statements"],
