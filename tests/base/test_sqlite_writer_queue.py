@@ -221,3 +221,25 @@ def test_a_writer_waits_no_longer_than_the_timeout(writers):
     first.begin()
     first.end()
     assert first.rows() == {"outer": 3}
+
+
+@pytest.mark.django_db
+def test_an_in_memory_database_takes_no_lock_file():
+    from django.db import transaction
+
+    from base.db.sqlite3.base import writer_lock_path
+
+    if not connection.is_in_memory_db():
+        pytest.skip("the test database is a file")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.vendor == "sqlite"
+    assert not Path(writer_lock_path(connection.settings_dict["NAME"])).exists()
+
+
+def test_the_lock_file_is_beside_the_database_file():
+    from base.db.sqlite3.base import writer_lock_path
+
+    assert writer_lock_path("/srv/db.sqlite3") == "/srv/db.sqlite3.writer-lock"
+    assert writer_lock_path("file:/srv/db.sqlite3?mode=rw") == "/srv/db.sqlite3.writer-lock"
+    assert writer_lock_path("file:///srv/db.sqlite3") == "/srv/db.sqlite3.writer-lock"
