@@ -127,11 +127,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend whose writing transactions queue on an OS lock beside the
+    # database file instead of polling in SQLite's busy handler (base/db/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "base.db.sqlite3"
     # WAL lets readers work while a learner's progress is being written.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {
             "transaction_mode": "IMMEDIATE",
+            # How long a writer waits for the one before it (the OS lock and SQLite's own).
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }

@@ -1,0 +1,1 @@
+"""Database backends of the project (``base.db.sqlite3``: SQLite whose writers queue)."""

@@ -1,0 +1,1 @@
+"""SQLite backend whose writing transactions queue on an OS lock (``base.py``)."""
