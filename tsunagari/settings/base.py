@@ -162,6 +162,30 @@ if DB_POOLER == "pgbouncer":
 elif DB_POOLER:
     raise ImproperlyConfigured(f"DB_POOLER={DB_POOLER!r}: only 'pgbouncer' is known.")
 
+# Prepared statements (PostgreSQL): parameters are bound by the server, and a statement a
+# connection has run five times (psycopg's prepare_threshold) is prepared, so PostgreSQL stops
+# parsing and planning it on every request. The quiz submit's statements then cost the
+# primary half the CPU (docs/benchmarks.md §8) — the primary is what several nodes share.
+# Off behind PgBouncer by default: in transaction mode a prepared statement belongs to one
+# server connection, and PgBouncer keeps track of them only from 1.21 with
+# max_prepared_statements set (DB_PREPARED_STATEMENTS=1 then).
+DB_PREPARED_STATEMENTS = os.environ.get(
+    "DB_PREPARED_STATEMENTS", "0" if DB_POOLER == "pgbouncer" else "1"
+)
+if DB_PREPARED_STATEMENTS not in ("0", "1"):
+    raise ImproperlyConfigured(
+        f"DB_PREPARED_STATEMENTS={DB_PREPARED_STATEMENTS!r}: use 1 (on) or 0 (off)."
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DB_PREPARED_STATEMENTS == "1":
+        # Django turns psycopg's preparing off unless a threshold is given; 5 is psycopg's
+        # own default (a statement run once or twice is not worth a prepared copy).
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+    else:
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = False
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+
 # Reports from a read replica (base/replica.py): a streaming standby of the primary. Reads
 # inside ``reports_replica()`` go there; everything else, and every write, to the primary.
 REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "")
