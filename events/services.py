@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from base.dates import tokyo_date
+from base.db.batch import client_binding_cursor
 from certificates.models import Certificate
 from organizations.invitations import invitation_tokens, one_time_url
 from organizations.models import AdminScope, AttendeeType
@@ -560,18 +561,17 @@ def _insert_check_in(row: dict, now: dt.datetime) -> int | None:
     # Collisions of the 31-bit key only make two courses wait for each other.
     lock = [CHECK_IN_LOCK_NAMESPACE, row["course_id"] & 0x7FFFFFFF]
     lock_sql = "SELECT pg_advisory_xact_lock(%s, %s)"
-    server_side = connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
-    if server_side is True or connection.in_atomic_block:
-        # Prepared statements take one statement each; inside a caller's transaction the
-        # lock is held until that transaction ends.
-        with transaction.atomic(), connection.cursor() as cursor:
+    if connection.in_atomic_block:
+        # Inside a caller's transaction the lock is held until that transaction ends.
+        with connection.cursor() as cursor:
             cursor.execute(lock_sql, lock)
             cursor.execute(insert, params)
             found = cursor.fetchone()
         return found[0] if found else None
-    with connection.cursor() as cursor:
-        # Client-side binding sends both as one simple query, which PostgreSQL runs as one
-        # implicit transaction (autocommit is on: no atomic block is open).
+    with client_binding_cursor() as cursor:
+        # Bound client-side (even with prepared statements on), both go as one simple query,
+        # which PostgreSQL runs as one implicit transaction (autocommit is on: no atomic
+        # block is open).
         cursor.execute(f"{lock_sql}; {insert}", [*lock, *params])
         cursor.nextset()
         found = cursor.fetchone()
