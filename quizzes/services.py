@@ -11,10 +11,10 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, FilteredRelation, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from courses.models import Enrollment
 from organizations.models import Learner
 
 from .grading import percent, score_answer
-from .records import Attempt, AttemptAnswer, Question, QuestionKind, SelectedChoice
+from .records import Attempt, AttemptAnswer, Choice, Question, QuestionKind, SelectedChoice
 from .tokens import choice_ids_by_token
 
 if TYPE_CHECKING:
@@ -154,72 +154,163 @@ def attempt_submit(
     the learner's, which the ``UPDATE`` checks under the attempt's row lock), and SQLite,
     which lets one writing transaction run at a time, is held for the writes alone.
     """
-    attempts = Attempt.objects.filter(public_id=attempt_id, learner=learner)
-    if quiz is not None:
-        attempts = attempts.filter(quiz=quiz)
-    # The attempt, its drawn questions and their correct choices in one query: one row per
-    # (answer, correct choice), or one row with no correct choice.
-    rows = list(
-        AttemptAnswer.objects.filter(attempt__in=attempts)
-        .select_related("attempt", "question", *(() if quiz is not None else ("attempt__quiz",)))
-        .annotate(
-            correct=FilteredRelation(
-                "question__choices", condition=Q(question__choices__is_correct=True)
-            ),
-            correct_choice_id=F("correct__id"),
-        )
-    )
-    if rows:
-        attempt = rows[0].attempt
-    else:
-        # An attempt whose questions were all deleted since it started.
-        attempt = attempts.select_related("quiz").first()
-        if attempt is None:
-            raise InvalidSubmission(_("この受験は見つかりません。"))
+    attempt, drawn, correct_by_question = _read_attempt(learner, attempt_id, quiz)
     if quiz is not None:
         attempt.quiz = quiz  # the served page, which knows its course
     if attempt.submitted_at is not None:
         return attempt, False
 
-    by_question: dict[int, AttemptAnswer] = {}
-    correct_by_question: dict[int, set[int]] = {}
-    for row in rows:
-        by_question.setdefault(row.question_id, row)
-        if row.correct_choice_id is not None:
-            correct_by_question.setdefault(row.question_id, set()).add(row.correct_choice_id)
-    answers = list(by_question.values())
     if tokens is not None:
-        selections = _choices_from_tokens(attempt, by_question, tokens)
+        selections = _choices_from_tokens(attempt, drawn, tokens)
     selections = selections or {}
-    if not set(selections) <= set(by_question):
+    if not set(selections) <= set(drawn):
         raise InvalidSubmission(_("出題されていない問題への回答が含まれています。"))
     for question_id, choice_ids in selections.items():
-        allowed = set(by_question[question_id].choice_order)
-        if not set(choice_ids) <= allowed:
+        question = drawn[question_id]
+        if not set(choice_ids) <= set(question.choice_order):
             raise InvalidSubmission(_("選択肢が正しくありません。"))
-        kind = by_question[question_id].question.kind
-        if kind != QuestionKind.MULTIPLE and len(set(choice_ids)) > 1:
+        if question.kind != QuestionKind.MULTIPLE and len(set(choice_ids)) > 1:
             raise InvalidSubmission(_("この問題で選べる選択肢は1つです。"))
-    missing = [a.question_id for a in answers if not selections.get(a.question_id)]
+    missing = [question_id for question_id in drawn if not selections.get(question_id)]
     if missing:
         raise IncompleteSubmission(_("まだ答えていない問題があります。"), missing)
 
-    scores = []
+    grades = []
     picks = []
-    for answer in answers:
-        selected = set(selections[answer.question_id])
-        answer.score = score_answer(
-            answer.question.kind,
-            answer.question.partial_credit,
-            correct_by_question.get(answer.question_id, set()),
+    for question_id, question in drawn.items():
+        selected = set(selections[question_id])
+        score = score_answer(
+            question.kind,
+            question.partial_credit,
+            correct_by_question.get(question_id, set()),
             selected,
         )
-        answer.is_correct = answer.score == 1.0
-        scores.append(answer.score)
-        picks.extend(SelectedChoice(answer=answer, choice_id=cid) for cid in sorted(selected))
-    attempt.score_percent = Decimal(str(percent(scores)))
+        grades.append((question.answer_id, score, score == 1.0))
+        picks.extend((question.answer_id, cid) for cid in sorted(selected))
+    attempt.score_percent = Decimal(str(percent([score for _id, score, _ok in grades])))
     attempt.passed = attempt.score_percent >= attempt.quiz.pass_mark
-    return _record_grade(learner=learner, attempt=attempt, answers=answers, picks=picks)
+    return _record_grade(learner=learner, attempt=attempt, grades=grades, picks=picks)
+
+
+class _Drawn(NamedTuple):
+    """A question drawn for the attempt, as the grading reads it."""
+
+    answer_id: int
+    choice_order: list[int]
+    kind: str
+    partial_credit: bool
+
+
+# The attempt's columns, then the answer's and its question's, then a correct choice's id.
+_ATTEMPT_FIELDS = [f.attname for f in Attempt._meta.concrete_fields]
+_DRAWN_FIELDS = (
+    (AttemptAnswer, "id"),
+    (AttemptAnswer, "question_id"),
+    (AttemptAnswer, "choice_order"),
+    (Question, "kind"),
+    (Question, "partial_credit"),
+)
+_read_sql: dict[tuple[str, bool], tuple[str, list]] = {}
+
+
+def _read_statement(for_quiz: bool) -> tuple[str, list]:
+    """The attempt's read (``_read_attempt``) as SQL, and each column's converters from the
+    database's values to Python's (the ORM's own, as its compiler applies them): built once
+    per process, from the models, instead of compiling an ORM query on every submission."""
+    key = (connection.vendor, for_quiz)
+    if key not in _read_sql:
+        quote = connection.ops.quote_name
+        columns = [Col("a", f) for f in Attempt._meta.concrete_fields]
+        columns += [
+            Col({AttemptAnswer: "aa", Question: "q"}[model], model._meta.get_field(name))
+            for model, name in _DRAWN_FIELDS
+        ]
+        converters = [
+            connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            for col in columns
+        ]
+        choice = Choice._meta
+        # Identifiers come from the models, never from input; values are parameters.
+        sql = (
+            f"SELECT {', '.join(f'{col.alias}.{quote(col.target.column)}' for col in columns)}, "  # noqa: S608
+            f"c.{quote(choice.pk.column)} "
+            f"FROM {quote(Attempt._meta.db_table)} a "
+            f"LEFT JOIN {quote(AttemptAnswer._meta.db_table)} aa "
+            f"ON aa.{quote(AttemptAnswer._meta.get_field('attempt').column)} "
+            f"= a.{quote(Attempt._meta.pk.column)} "
+            f"LEFT JOIN {quote(Question._meta.db_table)} q "
+            f"ON q.{quote(Question._meta.pk.column)} "
+            f"= aa.{quote(AttemptAnswer._meta.get_field('question').column)} "
+            f"LEFT JOIN {quote(choice.db_table)} c "
+            f"ON c.{quote(choice.get_field('question').column)} = q.{quote(Question._meta.pk.column)} "
+            f"AND c.{quote(choice.get_field('is_correct').column)} = %s "
+            f"WHERE a.{quote(Attempt._meta.get_field('public_id').column)} = %s "
+            f"AND a.{quote(Attempt._meta.get_field('learner').column)} = %s"
+        )
+        if for_quiz:
+            sql += f" AND a.{quote(Attempt._meta.get_field('quiz').column)} = %s"
+        sql += (
+            f" ORDER BY aa.{quote(AttemptAnswer._meta.get_field('position').column)}, "
+            f"aa.{quote(AttemptAnswer._meta.pk.column)}"
+        )
+        _read_sql[key] = sql, list(zip(columns, converters, strict=True))
+    return _read_sql[key]
+
+
+def _converted(values, columns) -> list:
+    """``values`` as the ORM would load them (``columns`` from ``_read_statement``)."""
+    converted = []
+    for value, (col, converters) in zip(values, columns, strict=True):
+        for converter in converters:
+            value = converter(value, col, connection)
+        converted.append(value)
+    return converted
+
+
+def _read_attempt(
+    learner: Learner, attempt_id, quiz: QuizPage | None
+) -> tuple[Attempt, dict[int, _Drawn], dict[int, set[int]]]:
+    """The learner's attempt ``attempt_id`` (of ``quiz`` when given), the questions drawn
+    for it (question id → ``_Drawn``, in the order shown) and their correct choice ids, in one
+    query: one row per (answer, correct choice), one row for an answer with no correct choice,
+    and one row for an attempt whose questions were all deleted since it started.
+
+    Plain rows, not model instances: loading the answers and questions as objects cost more
+    CPU than the rest of the grading. Raises ``InvalidSubmission`` when there is no such
+    attempt. Without ``quiz``, the attempt's quiz is loaded when first used.
+    """
+    sql, columns = _read_statement(quiz is not None)
+    public_id = Attempt._meta.get_field("public_id").get_db_prep_value(attempt_id, connection)
+    params = [
+        Choice._meta.get_field("is_correct").get_db_prep_value(True, connection),
+        public_id,
+        learner.pk,
+    ]
+    if quiz is not None:
+        params.append(quiz.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise InvalidSubmission(_("この受験は見つかりません。"))
+    n = len(_ATTEMPT_FIELDS)
+    attempt = Attempt.from_db(
+        connection.alias, _ATTEMPT_FIELDS, _converted(rows[0][:n], columns[:n])
+    )
+    drawn: dict[int, _Drawn] = {}
+    correct_by_question: dict[int, set[int]] = {}
+    for row in rows:
+        answer_id, question_id = row[n], row[n + 1]
+        if answer_id is None:
+            break  # the attempt has no answers (its only row)
+        if question_id not in drawn:
+            _id, _question, choice_order, kind, partial_credit = _converted(
+                row[n : n + 5], columns[n:]
+            )
+            drawn[question_id] = _Drawn(answer_id, choice_order, kind, partial_credit)
+        if row[-1] is not None:
+            correct_by_question.setdefault(question_id, set()).add(row[-1])
+    return attempt, drawn, correct_by_question
 
 
 @transaction.atomic
@@ -227,10 +318,13 @@ def _record_grade(
     *,
     learner: Learner,
     attempt: Attempt,
-    answers: list[AttemptAnswer],
-    picks: list[SelectedChoice],
+    grades: list[tuple[int, float, bool]],
+    picks: list[tuple[int, int]],
 ) -> tuple[Attempt, bool]:
-    """Write a graded attempt once, and complete the course on a pass (one transaction)."""
+    """Write a graded attempt once, and complete the course on a pass (one transaction).
+
+    ``grades``: (answer id, score, is correct) of every answer; ``picks``: (answer id, choice
+    id) of every ticked choice."""
     attempt.submitted_at = timezone.now()
     attempt.municipality_id = learner.municipality_id
     # Graded once: this UPDATE takes the attempt's row lock and only succeeds while the
@@ -242,7 +336,7 @@ def _record_grade(
         # A pass also locks the learner's enrollment in the course, which the completion
         # check would lock next (one round trip less).
         course = attempt.quiz.course if attempt.passed else None
-        graded, locked = _grade_in_one_statement(learner, attempt, answers, picks, course)
+        graded, locked = _grade_in_one_statement(learner, attempt, grades, picks, course)
     else:
         graded = Attempt.objects.filter(
             pk=attempt.pk, learner=learner, submitted_at__isnull=True
@@ -256,8 +350,10 @@ def _record_grade(
         attempt.refresh_from_db()
         return attempt, False
     if connection.vendor != "postgresql":
-        _save_grades(answers)
-        SelectedChoice.objects.bulk_create(picks)
+        _save_grades(grades)
+        SelectedChoice.objects.bulk_create(
+            [SelectedChoice(answer_id=answer_id, choice_id=cid) for answer_id, cid in picks]
+        )
 
     if attempt.passed:
         # The quiz served is the course's live quiz (one per course): passing it meets the
@@ -272,15 +368,15 @@ def _record_grade(
 
 
 def _choices_from_tokens(
-    attempt: Attempt, by_question: dict[int, AttemptAnswer], tokens: dict[int, list[str]]
+    attempt: Attempt, drawn: dict[int, _Drawn], tokens: dict[int, list[str]]
 ) -> dict[int, list[int]]:
     """The choice ids behind the tokens of a form; a token not drawn for its question (another
     attempt's, another question's, or made up) makes the whole submission invalid."""
-    if not set(tokens) <= set(by_question):
+    if not set(tokens) <= set(drawn):
         raise InvalidSubmission(_("出題されていない問題への回答が含まれています。"))
     selections = {}
     for question_id, question_tokens in tokens.items():
-        known = choice_ids_by_token(attempt.public_id, by_question[question_id].choice_order)
+        known = choice_ids_by_token(attempt.public_id, drawn[question_id].choice_order)
         try:
             selections[question_id] = [known[token] for token in question_tokens]
         except KeyError as exc:
@@ -291,13 +387,14 @@ def _choices_from_tokens(
 def _grade_in_one_statement(
     learner: Learner,
     attempt: Attempt,
-    answers: list[AttemptAnswer],
-    picks: list[SelectedChoice],
+    grades: list[tuple[int, float, bool]],
+    picks: list[tuple[int, int]],
     course,
 ) -> tuple[int, Enrollment | None]:
     """PostgreSQL: the attempt's grade, its answers' scores and the chosen choices in one
     statement (one round trip instead of four); returns 1 when this call graded it, and the
     learner's enrollment in ``course`` (when given), locked, if this call graded it.
+    ``grades`` and ``picks`` as for ``_record_grade``.
 
     The answers and choices are written only when the attempt's ``UPDATE`` matched (they read
     its ``RETURNING``), so a submission that finds the attempt already graded, or moved to
@@ -311,7 +408,7 @@ def _grade_in_one_statement(
     attempt_table = quote(Attempt._meta.db_table)
     answer_table = quote(AttemptAnswer._meta.db_table)
     choice_table = quote(SelectedChoice._meta.db_table)
-    cases = " ".join(["WHEN %s THEN %s"] * len(answers))
+    cases = " ".join(["WHEN %s THEN %s"] * len(grades))
     # Identifiers come from the models, never from input; values are parameters.
     sql = (
         f"WITH graded AS (UPDATE {attempt_table} SET score_percent = %s, passed = %s, "  # noqa: S608
@@ -326,22 +423,22 @@ def _grade_in_one_statement(
         attempt.pk,
         learner.pk,
     ]
-    if answers:
+    if grades:
         sql += (
             f", scored AS (UPDATE {answer_table} SET score = CASE id {cases} END, "  # noqa: S608
             f"is_correct = CASE id {cases} END WHERE attempt_id IN (SELECT id FROM graded) "
             f"AND id = ANY(%s))"
         )
-        params += [value for a in answers for value in (a.pk, a.score)]
-        params += [value for a in answers for value in (a.pk, a.is_correct)]
-        params.append([a.pk for a in answers])
+        params += [value for answer_id, score, _ok in grades for value in (answer_id, score)]
+        params += [value for answer_id, _score, ok in grades for value in (answer_id, ok)]
+        params.append([answer_id for answer_id, _score, _ok in grades])
     if picks:
         sql += (
             f", picked AS (INSERT INTO {choice_table} (answer_id, choice_id) "  # noqa: S608
             f"SELECT p.answer_id, p.choice_id FROM graded, "
             f"unnest(%s::bigint[], %s::bigint[]) AS p(answer_id, choice_id))"
         )
-        params += [[p.answer.pk for p in picks], [p.choice_id for p in picks]]
+        params += [[answer_id for answer_id, _cid in picks], [cid for _id, cid in picks]]
     enrollment_fields = [f.attname for f in Enrollment._meta.concrete_fields]
     enrollment_columns = ", ".join(quote(f.column) for f in Enrollment._meta.concrete_fields)
     sql += (
@@ -358,26 +455,27 @@ def _grade_in_one_statement(
     return graded, Enrollment.from_db(connection.alias, enrollment_fields, enrollment)
 
 
-def _save_grades(answers: list[AttemptAnswer]) -> None:
-    """Write every answer's score and correctness in one UPDATE.
+def _save_grades(grades: list[tuple[int, float, bool]]) -> None:
+    """Write every answer's score and correctness in one UPDATE (``grades`` as for
+    ``_record_grade``).
 
     The same statement ``bulk_update`` sends, without building one ORM ``Case``/``When``
     expression per answer and field, which cost more CPU than the rest of the grading.
     """
-    if not answers:
+    if not grades:
         return
     quote = connection.ops.quote_name
     table = quote(AttemptAnswer._meta.db_table)
-    cases = " ".join(["WHEN %s THEN %s"] * len(answers))
+    cases = " ".join(["WHEN %s THEN %s"] * len(grades))
     # Identifiers come from the model, never from input; values are parameters.
     sql = (
         f"UPDATE {table} SET {quote('score')} = CASE {quote('id')} {cases} END, "  # noqa: S608
         f"{quote('is_correct')} = CASE {quote('id')} {cases} END "
-        f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(answers))})"
+        f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(grades))})"
     )
-    params = [value for a in answers for value in (a.pk, a.score)]
-    params += [value for a in answers for value in (a.pk, a.is_correct)]
-    params += [a.pk for a in answers]
+    params = [value for answer_id, score, _ok in grades for value in (answer_id, score)]
+    params += [value for answer_id, _score, ok in grades for value in (answer_id, ok)]
+    params += [answer_id for answer_id, _score, _ok in grades]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -21,7 +21,7 @@ Rules (README, "Mandatory staff training"):
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -270,6 +270,9 @@ def assignees_record_completion(*, completion: Completion) -> int:
         return 0
     day = completion.completed_on
     year = fiscal_year_of(day)
+    assignment_ids = _open_assignment_ids(completion.learner_id, completion.course_id, day, year)
+    if not assignment_ids:
+        return 0
     open_rows = StaffAssignee.objects.filter(
         staff_member__learner_id=completion.learner_id,
         assignment__course_id=completion.course_id,
@@ -279,9 +282,6 @@ def assignees_record_completion(*, completion: Completion) -> int:
         | Q(assignment__retrain=False, assignment__fiscal_year__lte=year),
         Q(assignment__fiscal_year__gte=year) | Q(assignment__due_on__gte=day),
     )
-    assignment_ids = sorted(set(open_rows.values_list("assignment_id", flat=True)))
-    if not assignment_ids:
-        return 0
     # The rules are read under the assignments' locks (in id order, as every completer takes
     # them): an edit of a rule under way commits first and its new rule is the one used; an
     # edit that comes after waits for this transaction and then recomputes this row too.
@@ -300,6 +300,53 @@ def assignees_record_completion(*, completion: Completion) -> int:
         row.valid_until = rules[row.assignment_id].valid_until(day)
     StaffAssignee.objects.bulk_update(rows, ["completed_at", "completion", "valid_until"])
     return len(rows)
+
+
+_open_assignments_sql: dict[str, str] = {}
+
+
+def _open_assignment_ids(learner_id: int, course_id: int, day: dt.date, year: int) -> list[int]:
+    """The ids (ascending) of the assignments of the course with an open row for the learner
+    whose window holds ``day`` of fiscal year ``year``: the rows ``assignees_record_completion``
+    completes, as it filters them (read again there under the assignments' locks).
+
+    Most completions have none; the statement is built once per process from the models, as
+    compiling the ORM query for it cost a noticeable share of a completing request's CPU.
+    """
+    if connection.vendor not in _open_assignments_sql:
+        quote = connection.ops.quote_name
+        row = StaffAssignee._meta
+        member = StaffMember._meta
+        assignment = StaffAssignment._meta
+
+        def column(meta, name):
+            return quote(meta.get_field(name).column)
+
+        # Identifiers come from the models, never from input; values are parameters.
+        _open_assignments_sql[connection.vendor] = (
+            f"SELECT DISTINCT r.{column(row, 'assignment')} "  # noqa: S608
+            f"FROM {quote(row.db_table)} r "
+            f"JOIN {quote(member.db_table)} m "
+            f"ON m.{quote(member.pk.column)} = r.{column(row, 'staff_member')} "
+            f"JOIN {quote(assignment.db_table)} a "
+            f"ON a.{quote(assignment.pk.column)} = r.{column(row, 'assignment')} "
+            f"WHERE m.{column(member, 'learner')} = %s AND a.{column(assignment, 'course')} = %s "
+            f"AND r.{column(row, 'completed_at')} IS NULL "
+            f"AND ((a.{column(assignment, 'retrain')} = %s "
+            f"AND a.{column(assignment, 'starts_on')} <= %s) "
+            f"OR (a.{column(assignment, 'retrain')} = %s "
+            f"AND a.{column(assignment, 'fiscal_year')} <= %s)) "
+            f"AND (a.{column(assignment, 'fiscal_year')} >= %s "
+            f"OR a.{column(assignment, 'due_on')} >= %s) "
+            f"ORDER BY 1"
+        )
+    on = StaffAssignment._meta.get_field("starts_on").get_db_prep_value(day, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _open_assignments_sql[connection.vendor],
+            [learner_id, course_id, True, on, False, year, year, on],
+        )
+        return [assignment_id for (assignment_id,) in cursor.fetchall()]
 
 
 @transaction.atomic

@@ -221,3 +221,26 @@ def test_requirement_hooks_are_told_what_the_caller_has_just_met():
         )
     assert created and completion.course_id == other.pk
     assert seen[-1] == frozenset({"exam"})
+
+
+@pytest.mark.django_db
+def test_only_the_courses_live_lessons_count_towards_completing_it():
+    from courses import services
+    from courses.models import LessonPage
+
+    course = factories.course(lessons=2)
+    draft = LessonPage(title="下書き", slug="draft", body=[factories.paragraph("本文")], live=False)
+    course.add_child(instance=draft)
+    first, second = factories.lessons_of(course)
+    other = factories.course(lessons=1)
+
+    # A lesson of another course, and the unpublished one, are not this course's lessons.
+    hasty = Learner.objects.create()
+    services.enrollment_complete_lesson(learner=hasty, lesson=factories.lessons_of(other)[0])
+    services.enrollment_complete_lesson(learner=hasty, lesson=draft)
+    assert not services.enrollment_complete_lesson(learner=hasty, lesson=first).completion
+    assert not Completion.objects.filter(learner=hasty, course=course).exists()
+    # The unpublished lesson does not hold the course back either.
+    learner = Learner.objects.create()
+    services.enrollment_complete_lesson(learner=learner, lesson=first)
+    assert services.enrollment_complete_lesson(learner=learner, lesson=second).course_completed_now
