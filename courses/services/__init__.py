@@ -19,6 +19,7 @@ from django.utils import timezone
 from wagtail import hooks
 
 from base.dates import fiscal_year_of, tokyo_date
+from base.db.sql import column
 from base.text_limits import check_length
 from organizations.models import Learner
 
@@ -88,9 +89,6 @@ def _lessons_done(enrollment: Enrollment) -> tuple[int, int]:
         progress = LessonProgress._meta
         opts = progress.get_field("lesson").related_model._meta  # LessonPage
         page = opts.get_field("path").model._meta  # Wagtail's Page, which it extends
-
-        def column(meta, name):
-            return quote(meta.get_field(name).column)
 
         # Identifiers come from the models, never from input; values are parameters.
         _lessons_sql[connection.vendor] = (

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from base.dates import fiscal_year_of, tokyo_date
+from base.db.sql import column
 from organizations.models import EmploymentType, Municipality, StaffMember
 
 from ..audiences import Audience
@@ -318,9 +319,6 @@ def _open_assignment_ids(learner_id: int, course_id: int, day: dt.date, year: in
         row = StaffAssignee._meta
         member = StaffMember._meta
         assignment = StaffAssignment._meta
-
-        def column(meta, name):
-            return quote(meta.get_field(name).column)
 
         # Identifiers come from the models, never from input; values are parameters.
         _open_assignments_sql[connection.vendor] = (
