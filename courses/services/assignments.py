@@ -271,18 +271,9 @@ def assignees_record_completion(*, completion: Completion) -> int:
         return 0
     day = completion.completed_on
     year = fiscal_year_of(day)
-    assignment_ids = _open_assignment_ids(completion.learner_id, completion.course_id, day, year)
-    if not assignment_ids:
+    open_rows = _open_rows(completion.learner_id, completion.course_id, day, year)
+    if not open_rows:
         return 0
-    open_rows = StaffAssignee.objects.filter(
-        staff_member__learner_id=completion.learner_id,
-        assignment__course_id=completion.course_id,
-        completed_at__isnull=True,
-    ).filter(
-        Q(assignment__retrain=True, assignment__starts_on__lte=day)
-        | Q(assignment__retrain=False, assignment__fiscal_year__lte=year),
-        Q(assignment__fiscal_year__gte=year) | Q(assignment__due_on__gte=day),
-    )
     # The rules are read under the assignments' locks (in id order, as every completer takes
     # them): an edit of a rule under way commits first and its new rule is the one used; an
     # edit that comes after waits for this transaction and then recomputes this row too.
@@ -290,11 +281,18 @@ def assignees_record_completion(*, completion: Completion) -> int:
     rules = {
         assignment.pk: ValidityRule.of(assignment)
         for assignment in StaffAssignment.objects.select_for_update(no_key=True)
-        .filter(pk__in=assignment_ids)
+        .filter(pk__in=sorted({assignment_id for _row, assignment_id in open_rows}))
         .order_by("pk")
     }
     # Read again after the lock: the edit may have moved an assignment's window.
-    rows = list(open_rows.filter(assignment_id__in=list(rules)))
+    row_ids = [
+        row_id
+        for row_id, assignment_id in _open_rows(
+            completion.learner_id, completion.course_id, day, year
+        )
+        if assignment_id in rules
+    ]
+    rows = list(StaffAssignee.objects.filter(pk__in=row_ids))
     for row in rows:
         row.completed_at = completion.completed_at
         row.completion = completion
@@ -306,10 +304,11 @@ def assignees_record_completion(*, completion: Completion) -> int:
 _open_assignments_sql: dict[str, str] = {}
 
 
-def _open_assignment_ids(learner_id: int, course_id: int, day: dt.date, year: int) -> list[int]:
-    """The ids (ascending) of the assignments of the course with an open row for the learner
-    whose window holds ``day`` of fiscal year ``year``: the rows ``assignees_record_completion``
-    completes, as it filters them (read again there under the assignments' locks).
+def _open_rows(learner_id: int, course_id: int, day: dt.date, year: int) -> list[tuple[int, int]]:
+    """(row id, assignment id) of the learner's open ``StaffAssignee`` rows of the course whose
+    window holds ``day`` of fiscal year ``year``: the rows ``assignees_record_completion``
+    completes (it reads them again under the assignments' locks). The one place the window
+    test is written for a completion.
 
     Most completions have none; the statement is built once per process from the models, as
     compiling the ORM query for it cost a noticeable share of a completing request's CPU.
@@ -322,7 +321,7 @@ def _open_assignment_ids(learner_id: int, course_id: int, day: dt.date, year: in
 
         # Identifiers come from the models, never from input; values are parameters.
         _open_assignments_sql[connection.vendor] = (
-            f"SELECT DISTINCT r.{column(row, 'assignment')} "  # noqa: S608
+            f"SELECT r.{quote(row.pk.column)}, r.{column(row, 'assignment')} "  # noqa: S608
             f"FROM {quote(row.db_table)} r "
             f"JOIN {quote(member.db_table)} m "
             f"ON m.{quote(member.pk.column)} = r.{column(row, 'staff_member')} "
@@ -344,7 +343,7 @@ def _open_assignment_ids(learner_id: int, course_id: int, day: dt.date, year: in
             _open_assignments_sql[connection.vendor],
             [learner_id, course_id, True, on, False, year, year, on],
         )
-        return [assignment_id for (assignment_id,) in cursor.fetchall()]
+        return [tuple(found) for found in cursor.fetchall()]
 
 
 @transaction.atomic
